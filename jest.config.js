@@ -1,0 +1,24 @@
+// One jest run over every project; each project keeps its specs next to its code.
+const swc = ['@swc/jest', {
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true, tsx: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true, react: { runtime: 'automatic' } },
+    target: 'es2022',
+  },
+  module: { type: 'commonjs' },
+}];
+const projects = ['libs/*', 'services/*', 'apps/*'];
+module.exports = {
+  testTimeout: 120000,
+  projects: projects.map((glob) => ({
+    displayName: glob.split('/')[0],
+    testEnvironment: 'node',
+    roots: ['<rootDir>/' + glob.split('/')[0]],
+    testMatch: ['**/src/**/*.spec.ts', '**/test/**/*.spec.ts'],
+    testPathIgnorePatterns: ['/node_modules/', '/.next/'],
+    transform: { '^.+\\.(t|j)sx?$': swc },
+    moduleNameMapper: {
+      '^@netsentry/(contracts|packets|flows|detection|storage|testing|evaluation|lab)$': '<rootDir>/libs/$1/src/index.ts',
+    },
+  })),
+};
