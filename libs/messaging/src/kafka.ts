@@ -1,0 +1,73 @@
+import { Kafka, logLevel, type Admin, type ITopicConfig } from 'kafkajs';
+
+/** Options for one service's Kafka client. */
+export interface KafkaClientOptions {
+  brokers: string[];
+  clientId: string;
+  /** kafkajs log level name; defaults to `error` (kafkajs is chatty at info). */
+  logLevel?: 'nothing' | 'error' | 'warn' | 'info' | 'debug';
+}
+
+const LEVELS = { nothing: logLevel.NOTHING, error: logLevel.ERROR, warn: logLevel.WARN, info: logLevel.INFO, debug: logLevel.DEBUG } as const;
+
+/** Builds a kafkajs client with bounded retries so a dead broker surfaces as an error, not a hang. */
+export function createKafka(opts: KafkaClientOptions): Kafka {
+  return new Kafka({
+    clientId: opts.clientId,
+    brokers: opts.brokers,
+    logLevel: LEVELS[opts.logLevel ?? 'error'],
+    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 },
+    connectionTimeout: 5000,
+  });
+}
+
+/** A topic the calling service owns, with its explicit partition count. */
+export interface TopicSpec {
+  topic: string;
+  numPartitions: number;
+  /** Topic-level configs, e.g. retention.ms. */
+  configEntries?: { name: string; value: string }[];
+}
+
+/**
+ * Creates the owned topics that do not exist yet (the broker runs with auto-create off).
+ * Idempotent; a topic that exists with a different partition count is left alone and reported.
+ */
+export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<{ created: string[]; partitions: Record<string, number> }> {
+  const admin: Admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing: ITopicConfig[] = specs
+      .filter((s) => !existing.has(s.topic))
+      .map((s) => ({ topic: s.topic, numPartitions: s.numPartitions, replicationFactor: 1, configEntries: s.configEntries }));
+    if (missing.length > 0) {
+      try {
+        await admin.createTopics({ topics: missing, waitForLeaders: true });
+      } catch (e) {
+        // Another instance may have created it between list and create: that is fine.
+        if (!/already exists/i.test(String((e as Error).message))) throw e;
+      }
+    }
+    const meta = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
+    const partitions: Record<string, number> = {};
+    for (const t of meta.topics) partitions[t.name] = t.partitions.length;
+    return { created: missing.map((m) => m.topic), partitions };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Number of partitions of an existing topic (0 when it does not exist). */
+export async function partitionCount(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const topics = await admin.listTopics();
+    if (!topics.includes(topic)) return 0;
+    const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+    return meta.topics[0]?.partitions.length ?? 0;
+  } finally {
+    await admin.disconnect();
+  }
+}
