@@ -6,3 +6,4 @@ export * from './anomaly.v1';
 export * from './sensor.v1';
 export * from './deadletter.v1';
 export * from './flow.v1';
+export * from './stats.v1';
