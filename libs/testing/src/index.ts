@@ -1,1 +1,6 @@
 export * from './skip';
+export * from './env';
+export * from './names';
+export * from './kafka';
+export * from './database';
+export * from './broker';
