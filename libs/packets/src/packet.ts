@@ -84,7 +84,9 @@ export class PacketRecord {
   reset(): void {
     this.tsUs = 0; this.wireLen = 0; this.capLen = 0; this.linkType = 0; this.ifIndex = 0;
     this.vlanOuter = 0; this.vlanInner = 0; this.l3 = L3.None;
-    this.src.fill(0); this.dst.fill(0);
+    // Word stores, not fill(): this runs once per packet and fill() is a builtin call.
+    const s = this.src; s[0] = 0; s[1] = 0; s[2] = 0; s[3] = 0;
+    const d = this.dst; d[0] = 0; d[1] = 0; d[2] = 0; d[3] = 0;
     this.proto = 0; this.ttl = 0; this.ipHdrLen = 0; this.ipLen = 0;
     this.isFragment = false; this.isFirstFragment = false;
     this.srcPort = 0; this.dstPort = 0; this.tcpFlags = 0; this.seq = 0; this.ack = 0; this.window = 0;

@@ -1,0 +1,106 @@
+import { captureError, type CaptureError } from './errors';
+import type { FormatFramer, FrameHandler } from './format-framer';
+import { RawFrame } from './raw-frame';
+import { u16be, u16le, u32be, u32le } from './bytes';
+
+/*
+ * Classic pcap (https://www.ietf.org/archive/id/draft-ietf-opsawg-pcap):
+ * Global header, 24 bytes, in the writer's byte order (the magic tells which):
+ *   0  magic u32: 0xa1b2c3d4 (µs) or 0xa1b23c4d (ns)
+ *   4  version major u16 | 6  minor u16 | 8  reserved u32 | 12  reserved u32
+ *  16  snaplen u32 | 20  link type u32 (low 16 bits; upper bits FCS info)
+ * Then records:
+ *   0  ts seconds u32 | 4  ts µs or ns u32 | 8  captured length u32 | 12  original length u32
+ *  16  packet data (captured length bytes)
+ */
+export const PCAP_GLOBAL_HEADER = 24;
+export const PCAP_RECORD_HEADER = 16;
+/** libpcap/Wireshark refuse records larger than this (WTAP_MAX_PACKET_SIZE_STANDARD). */
+export const PCAP_MAX_RECORD = 262144;
+export const PCAP_MAGIC_US = 0xa1b2c3d4;
+export const PCAP_MAGIC_NS = 0xa1b23c4d;
+const MAGIC = 0;
+const SNAPLEN = 16;
+const LINKTYPE = 20;
+const TS_SEC = 0;
+const TS_FRAC = 4;
+const INCL_LEN = 8;
+const ORIG_LEN = 12;
+
+export class PcapFramer implements FormatFramer {
+  needed = PCAP_GLOBAL_HEADER;
+  error: CaptureError | null = null;
+  readonly linkTypes = new Set<number>();
+  private headerDone = false;
+  private le = true;
+  private nanos = false;
+  private linkType = 0;
+  /** Snap length declared in the global header. */
+  snaplen = 0;
+  private readonly frame = new RawFrame();
+
+  constructor(private readonly name: string, private readonly onFrame: FrameHandler) {}
+
+  feed(buf: Buffer, start: number, end: number, base: number): number {
+    if (this.error) return 0;
+    let p = start;
+    if (!this.headerDone) {
+      if (end - p < PCAP_GLOBAL_HEADER) {
+        this.needed = PCAP_GLOBAL_HEADER;
+        return 0;
+      }
+      const magicLe = u32le(buf, p + MAGIC);
+      const magicBe = u32be(buf, p + MAGIC);
+      if (magicLe === PCAP_MAGIC_US || magicLe === PCAP_MAGIC_NS) this.le = true;
+      else if (magicBe === PCAP_MAGIC_US || magicBe === PCAP_MAGIC_NS) this.le = false;
+      else {
+        this.error = captureError('PCAP.BAD_MAGIC', this.name, base, `not a pcap file (magic 0x${magicBe.toString(16)})`);
+        return 0;
+      }
+      this.nanos = (this.le ? magicLe : magicBe) === PCAP_MAGIC_NS;
+      this.snaplen = this.le ? u32le(buf, p + SNAPLEN) : u32be(buf, p + SNAPLEN);
+      this.linkType = this.le ? u16le(buf, p + LINKTYPE) : u16be(buf, p + LINKTYPE + 2);
+      this.linkTypes.add(this.linkType);
+      this.headerDone = true;
+      p += PCAP_GLOBAL_HEADER;
+    }
+    const frame = this.frame;
+    frame.linkType = this.linkType;
+    frame.ifIndex = 0;
+    frame.buf = buf;
+    const le = this.le;
+    const fracDiv = this.nanos ? 1000 : 1;
+    const onFrame = this.onFrame;
+    for (;;) {
+      if (end - p < PCAP_RECORD_HEADER) {
+        this.needed = PCAP_RECORD_HEADER;
+        break;
+      }
+      const inclLen = le ? u32le(buf, p + INCL_LEN) : u32be(buf, p + INCL_LEN);
+      if (inclLen > PCAP_MAX_RECORD) {
+        this.error = captureError('PCAP.BAD_RECORD_LENGTH', this.name, base + (p - start), `record claims ${inclLen} captured bytes (max ${PCAP_MAX_RECORD})`);
+        break;
+      }
+      if (end - p < PCAP_RECORD_HEADER + inclLen) {
+        this.needed = PCAP_RECORD_HEADER + inclLen;
+        break;
+      }
+      const sec = le ? u32le(buf, p + TS_SEC) : u32be(buf, p + TS_SEC);
+      const frac = le ? u32le(buf, p + TS_FRAC) : u32be(buf, p + TS_FRAC);
+      frame.tsUs = sec * 1e6 + (fracDiv === 1 ? frac : Math.floor(frac / fracDiv));
+      frame.capLen = inclLen;
+      frame.wireLen = le ? u32le(buf, p + ORIG_LEN) : u32be(buf, p + ORIG_LEN);
+      frame.off = p + PCAP_RECORD_HEADER;
+      frame.fileOffset = base + (p - start);
+      onFrame(frame);
+      p += PCAP_RECORD_HEADER + inclLen;
+    }
+    return p - start;
+  }
+
+  truncated(offset: number): CaptureError {
+    return this.headerDone
+      ? captureError('PCAP.TRUNCATED_RECORD', this.name, offset, 'file ends inside a packet record')
+      : captureError('PCAP.TRUNCATED_HEADER', this.name, offset, 'file ends inside the pcap global header');
+  }
+}

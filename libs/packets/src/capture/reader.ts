@@ -1,0 +1,166 @@
+import { open } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { CaptureFramer, type CaptureFormat } from './framer';
+import { captureError, type CaptureError } from './errors';
+import type { RawFrame } from './raw-frame';
+import { PacketRecord } from '../packet';
+import { decodeFrame } from '../decode/frame';
+import { DecodeCounters } from '../decode/errors';
+
+export interface ReadCaptureOptions {
+  /** Called for every framed packet before decoding (also for undecodable ones); the frame is reused. */
+  onFrame?: (frame: RawFrame) => void;
+  /** Called after each chunk with bytes read from the file so far and the file size. */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** Read size in bytes (default 4 MiB). Memory stays near this whatever the file size. */
+  chunkSize?: number;
+  /** Stops the read between chunks; the summary then carries CAPTURE.ABORTED. */
+  signal?: AbortSignal;
+}
+
+export interface CaptureSummary {
+  /** The path given. */
+  file: string;
+  /** Container format, with `.gz` when the file was gzip-compressed; 'unknown' when not a capture. */
+  format: CaptureFormat | 'pcap.gz' | 'pcapng.gz' | 'unknown';
+  /** Distinct link types of the file's interfaces. */
+  linkTypes: number[];
+  /** Packets framed from the file (decoded or not). */
+  packets: number;
+  /** Packets decoded and handed to onPacket. */
+  decoded: number;
+  /** Sum of the original (wire) lengths of all framed packets. */
+  bytes: number;
+  /** Smallest and largest packet timestamp in µs (0 when there are no packets). */
+  firstTsUs: number;
+  lastTsUs: number;
+  /** Undecodable packets by reason (unsupported link types not included). */
+  decodeErrors: Record<string, number>;
+  /** Packets skipped because their link type is not decoded. */
+  unsupported: number;
+  /** Damage or I/O failure that stopped the read; everything before it was delivered. */
+  error?: CaptureError;
+}
+
+const DEFAULT_CHUNK = 4 * 1024 * 1024;
+
+/**
+ * Streams a pcap/pcapng file (optionally gzip-compressed) in bounded memory and calls
+ * `onPacket` synchronously with ONE reusable record per decodable packet. A damaged file is
+ * read up to the damage, which is reported in `summary.error`; only failing to open the file
+ * rejects.
+ */
+export async function readCaptureFile(
+  path: string,
+  onPacket: (rec: PacketRecord) => void,
+  opts: ReadCaptureOptions = {},
+): Promise<CaptureSummary> {
+  const chunkSize = Math.max(64 * 1024, opts.chunkSize ?? DEFAULT_CHUNK);
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw new Error(`${path}: cannot open capture file: ${(e as Error).message}`);
+  }
+  const rec = new PacketRecord();
+  const counters = new DecodeCounters();
+  let packets = 0;
+  let decoded = 0;
+  let bytes = 0;
+  let firstTsUs = Infinity;
+  let lastTsUs = -Infinity;
+  const onRaw = opts.onFrame;
+  const framer = new CaptureFramer(path, (f) => {
+    packets++;
+    bytes += f.wireLen;
+    const ts = f.tsUs;
+    if (ts < firstTsUs) firstTsUs = ts;
+    if (ts > lastTsUs) lastTsUs = ts;
+    if (onRaw !== undefined) onRaw(f);
+    const code = decodeFrame(f.linkType, f.buf, f.off, f.capLen, f.wireLen, ts, rec);
+    if (code === 0) {
+      rec.ifIndex = f.ifIndex;
+      decoded++;
+      onPacket(rec);
+    } else counters.add(code);
+  });
+
+  let gzip = false;
+  let error: CaptureError | undefined;
+  const signal = opts.signal;
+  try {
+    const size = (await fh.stat()).size;
+    const buf = Buffer.allocUnsafe(chunkSize);
+    let pos = 0;
+    const first = await fh.read(buf, 0, chunkSize, 0);
+    gzip = first.bytesRead >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
+    if (!gzip) {
+      let n = first.bytesRead;
+      while (n > 0) {
+        pos += n;
+        framer.push(buf.subarray(0, n));
+        opts.onProgress?.(pos, size);
+        if (framer.error) break;
+        if (signal?.aborted) {
+          error = captureError('CAPTURE.ABORTED', path, framer.offset, 'read aborted');
+          break;
+        }
+        n = (await fh.read(buf, 0, chunkSize, pos)).bytesRead;
+      }
+    } else {
+      error = await readGzip(path, framer, chunkSize, size, opts);
+    }
+  } catch (e) {
+    error = captureError('CAPTURE.READ_ERROR', path, framer.offset, `read failed: ${(e as Error).message}`);
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+  if (error === undefined) error = framer.end() ?? undefined;
+
+  const fmt = framer.format;
+  const summary: CaptureSummary = {
+    file: path,
+    format: fmt === null ? 'unknown' : gzip ? `${fmt}.gz` : fmt,
+    linkTypes: [...framer.linkTypes].sort((a, b) => a - b),
+    packets,
+    decoded,
+    bytes,
+    firstTsUs: packets > 0 ? firstTsUs : 0,
+    lastTsUs: packets > 0 ? lastTsUs : 0,
+    decodeErrors: withoutUnsupported(counters.toJSON()),
+    unsupported: counters.unsupported,
+  };
+  if (error) summary.error = error;
+  return summary;
+}
+
+function withoutUnsupported(o: Record<string, number>): Record<string, number> {
+  delete o['unsupported_link'];
+  return o;
+}
+
+async function readGzip(path: string, framer: CaptureFramer, chunkSize: number, size: number, opts: ReadCaptureOptions): Promise<CaptureError | undefined> {
+  const src = createReadStream(path, { highWaterMark: chunkSize });
+  const gunzip = createGunzip({ chunkSize: 1024 * 1024 });
+  let compressedRead = 0;
+  let readError: Error | null = null;
+  src.on('data', (c) => { compressedRead += c.length; });
+  src.on('error', (e) => { readError = e; gunzip.destroy(e); });
+  src.pipe(gunzip);
+  try {
+    for await (const chunk of gunzip) {
+      framer.push(chunk as Buffer);
+      opts.onProgress?.(compressedRead, size);
+      if (framer.error) return undefined;
+      if (opts.signal?.aborted) return captureError('CAPTURE.ABORTED', path, framer.offset, 'read aborted');
+    }
+    return undefined;
+  } catch (e) {
+    if (readError) return captureError('CAPTURE.READ_ERROR', path, framer.offset, `read failed: ${(readError as Error).message}`);
+    return captureError('GZIP.CORRUPT', path, framer.offset + framer.pendingBytes, `gzip stream broken after ${compressedRead} compressed bytes: ${(e as Error).message}`);
+  } finally {
+    src.destroy();
+    gunzip.destroy();
+  }
+}
