@@ -86,6 +86,12 @@ export class CommitTracker {
     return this.head < this.offs.length ? this.offs[this.head] : this.next;
   }
 
+  /** Offset of the first message still needed at `clockUs`, or -1 when none is. */
+  firstNeeded(clockUs: number): number {
+    const off = this.safeOffset(clockUs);
+    return off === this.next ? -1 : off;
+  }
+
   /** Everything consumed is safe (state flushed): commit past the last message. */
   releaseAll(): number {
     this.head = this.offs.length;

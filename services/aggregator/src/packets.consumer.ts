@@ -1,0 +1,198 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { Consumer, EachBatchPayload, Kafka, Producer, TopicMessages } from 'kafkajs';
+import type { FlowV1, StatsV1 } from '@netsentry/contracts';
+import { createKafka, DeadLetters, ensureTopics, readEnvelope, topicMap, type TopicMap } from '@netsentry/messaging';
+import { decodePacketBatch, PacketRecord } from '@netsentry/packets';
+import { SensorPipeline } from './sensor.pipeline';
+import { flowMessages } from './flows.producer';
+import { statsMessages } from './stats.producer';
+import { watermarkMessages } from './watermarks.producer';
+import type { AggregatorConfig } from './config';
+
+export const AGGREGATOR_CONFIG = Symbol('AGGREGATOR_CONFIG');
+
+/** Counters of one aggregator instance. */
+export interface AggregatorCounters {
+  messages: number;
+  packets: number;
+  flows: number;
+  stats: number;
+  deadLetters: number;
+  commits: number;
+  rebalances: number;
+}
+
+/**
+ * Consumes `netsentry.packets.v1` in a consumer group and turns packets into flows and partial
+ * statistics. This uses a kafkajs consumer inside a Nest provider rather than the Nest Kafka
+ * transport: at-least-once needs offsets committed by hand, only after the flows and stats the
+ * messages produced are acknowledged, and only up to the first message whose packets still sit
+ * in an open flow (so a restart replays exactly the in-memory state); the Nest transport
+ * commits on its own schedule and hides the partition of each batch.
+ */
+@Injectable()
+export class PacketsConsumer implements OnApplicationShutdown {
+  private readonly log = new Logger('aggregator');
+  private kafka: Kafka;
+  private consumer: Consumer | null = null;
+  private producer: Producer | null = null;
+  private dead: DeadLetters | null = null;
+  private readonly topics: TopicMap;
+  /** key: `${partition}/${sensor}` */
+  private pipelines = new Map<string, SensorPipeline>();
+  private readonly rec = new PacketRecord();
+  private outFlows: FlowV1[] = [];
+  private outStats: StatsV1[] = [];
+  private downstreamParts = { flows: 1, stats: 1 };
+  readonly counters: AggregatorCounters = { messages: 0, packets: 0, flows: 0, stats: 0, deadLetters: 0, commits: 0, rebalances: 0 };
+  private readonly onFlow = (f: FlowV1): void => {
+    this.outFlows.push(f);
+  };
+  private readonly onStats = (s: StatsV1): void => {
+    this.outStats.push(s);
+  };
+
+  constructor(@Inject(AGGREGATOR_CONFIG) private readonly cfg: AggregatorConfig) {
+    this.topics = topicMap(cfg.topicSuffix);
+    this.kafka = createKafka({ brokers: cfg.brokers, clientId: cfg.instanceId, logLevel: cfg.logLevel });
+  }
+
+  async start(): Promise<void> {
+    const t = this.topics;
+    const r = await ensureTopics(this.kafka, [
+      { topic: t.packets, numPartitions: this.cfg.packetsPartitions },
+      { topic: t.flows, numPartitions: this.cfg.flowsPartitions },
+      { topic: t.stats, numPartitions: this.cfg.statsPartitions },
+      { topic: t.deadletter, numPartitions: 1 },
+    ]);
+    this.downstreamParts = { flows: r.partitions[t.flows] ?? 1, stats: r.partitions[t.stats] ?? 1 };
+    this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
+    await this.producer.connect();
+    this.dead = new DeadLetters(this.producer, t.deadletter, this.cfg.instanceId);
+    const consumer = this.kafka.consumer({
+      groupId: this.cfg.groupId,
+      sessionTimeout: 15000,
+      heartbeatInterval: 1000,
+      maxWaitTimeInMs: 100,
+      maxBytesPerPartition: 4 << 20,
+      allowAutoTopicCreation: false,
+    });
+    // Every (re)join may move partitions, and kafkajs restarts every assigned partition from its
+    // committed offset: drop all in-memory state so nothing is counted twice.
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.counters.rebalances++;
+      this.pipelines = new Map();
+      this.outFlows = [];
+      this.outStats = [];
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic: t.packets, fromBeginning: true });
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch: (p) => this.onBatch(p) });
+    this.consumer = consumer;
+  }
+
+  private pipeline(partition: number, sensor: string): SensorPipeline {
+    const key = `${partition}/${sensor}`;
+    let p = this.pipelines.get(key);
+    if (!p || p.ended) {
+      p = new SensorPipeline(sensor, partition, this.cfg, this.onFlow, this.onStats);
+      this.pipelines.set(key, p);
+    }
+    return p;
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const partition = batch.partition;
+    let lastOffset = -1;
+    const touched = new Set<SensorPipeline>();
+    const keepUs = (this.cfg.activeTimeoutS + this.cfg.tcpCloseGraceS + this.cfg.idleTimeoutS) * 1e6;
+    for (const m of batch.messages) {
+      if (!isRunning() || isStale()) break;
+      this.counters.messages++;
+      const env = readEnvelope(m.headers);
+      if (!env.ok) {
+        this.dead!.reject({ topic: batch.topic, partition, offset: m.offset, code: env.code, reason: env.reason, key: m.key, value: m.value });
+        resolveOffset(m.offset);
+        lastOffset = Number(m.offset);
+        continue;
+      }
+      const e = env.value;
+      const pipe = this.pipeline(partition, e.sensor);
+      pipe.parts = e.parts;
+      touched.add(pipe);
+      if (e.kind === 'batch') {
+        const d = m.value ? decodePacketBatch(m.value) : ({ ok: false, code: 'BATCH.EMPTY', reason: 'batch message without a value' } as const);
+        if (!d.ok) {
+          this.dead!.reject({ topic: batch.topic, partition, offset: m.offset, code: d.code, reason: d.reason, key: m.key, value: m.value });
+        } else {
+          const b = d.batch;
+          const n = b.count;
+          for (let i = 0; i < n; i++) {
+            b.read(i, this.rec);
+            pipe.add(this.rec);
+          }
+          this.counters.packets += n;
+        }
+      }
+      pipe.advance(e.wmUs);
+      // The message is needed until every flow it may feed has surely been exported.
+      pipe.commits.record(Number(m.offset), e.wmUs + keepUs);
+      if (e.kind === 'eos') pipe.end();
+      resolveOffset(m.offset);
+      lastOffset = Number(m.offset);
+    }
+    if (lastOffset >= 0) await this.publishAndCommit(batch.topic, partition, lastOffset + 1, touched);
+    await heartbeat();
+  }
+
+  /** Produces what the batch made, waits for the acks, announces watermarks, then commits. */
+  private async publishAndCommit(topic: string, partition: number, next: number, touched: Set<SensorPipeline>): Promise<void> {
+    const t = this.topics;
+    const flows = this.outFlows;
+    const stats = this.outStats;
+    this.outFlows = [];
+    this.outStats = [];
+    const producer = this.producer!;
+    const data: TopicMessages[] = [];
+    if (flows.length) data.push({ topic: t.flows, messages: flowMessages(flows) });
+    if (stats.length) data.push({ topic: t.stats, messages: statsMessages(stats) });
+    if (data.length) await producer.sendBatch({ acks: -1, topicMessages: data });
+    this.counters.flows += flows.length;
+    this.counters.stats += stats.length;
+
+    const wms: TopicMessages[] = [];
+    const everyUs = this.cfg.watermarkEveryS * 1e6;
+    for (const p of touched) {
+      if (!p.ended && p.wmUs - p.sentWmUs < everyUs) continue;
+      const wm = { sensor: p.sensor, source: p.partition, sources: p.parts, wmUs: p.wmUs, eos: p.ended };
+      wms.push({ topic: t.flows, messages: watermarkMessages(wm, this.downstreamParts.flows) });
+      wms.push({ topic: t.stats, messages: watermarkMessages(wm, this.downstreamParts.stats) });
+      p.sentWmUs = p.wmUs;
+    }
+    if (wms.length) await producer.sendBatch({ acks: -1, topicMessages: wms });
+    await this.dead!.flush();
+    this.counters.deadLetters = this.dead!.total;
+
+    // Commit up to the first message that some sensor of this partition still needs.
+    let needed = Number.POSITIVE_INFINITY;
+    for (const [key, p] of this.pipelines) {
+      if (p.partition !== partition) continue;
+      if (p.ended) {
+        this.pipelines.delete(key);
+        continue;
+      }
+      const first = p.flows.size === 0 ? -1 : p.commits.firstNeeded(p.wmUs);
+      if (first >= 0 && first < needed) needed = first;
+    }
+    const offset = Math.min(next, needed);
+    {
+      await this.consumer?.commitOffsets([{ topic, partition, offset: String(offset) }]);
+      this.counters.commits++;
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.consumer?.disconnect().catch(() => undefined);
+    await this.producer?.disconnect().catch(() => undefined);
+  }
+}

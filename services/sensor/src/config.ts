@@ -1,0 +1,109 @@
+import { hostname } from 'node:os';
+import { Command } from 'commander';
+import { z } from 'zod';
+import { SensorId } from '@netsentry/contracts';
+
+/**
+ * All configuration of the sensor, read once at start from the command line and the
+ * environment (command line wins), validated with zod; a bad value stops the process with a
+ * message naming the setting.
+ */
+export const SensorConfig = z
+  .object({
+    /** Sensor id; defaults to the host name. */
+    sensorId: SensorId,
+    brokers: z.array(z.string().regex(/^[^:,\s]+:\d{1,5}$/, 'host:port')).min(1),
+    /** Appended to every topic name (tests and side-by-side deployments on one broker). */
+    topicSuffix: z.string().regex(/^[A-Za-z0-9._-]*$/).default(''),
+    /** Partitions of the packets topic when this sensor creates it. */
+    packetPartitions: z.number().int().min(1).max(1024).default(4),
+    /** Live interface, or a capture file to replay: exactly one. */
+    iface: z.string().min(1).optional(),
+    replay: z.string().min(1).optional(),
+    /** Replay pace: `max`, `realtime`, or a speed factor (2 = twice as fast as recorded). */
+    pace: z.union([z.literal('max'), z.literal('realtime'), z.number().positive().max(1e6)]).default('max'),
+    bpf: z.string().default(''),
+    snaplen: z.number().int().min(64).max(262144).default(65535),
+    /** libpcap kernel buffer, bytes. */
+    bufferBytes: z.number().int().min(1 << 16).max(1 << 30).default(32 << 20),
+    /** Packets per batch message (at most) and the longest a packet waits in a batch, ms. */
+    batchPackets: z.number().int().min(1).max(65536).default(4096),
+    batchDelayMs: z.number().int().min(1).max(10000).default(20),
+    /** Bytes of encoded batches that may wait for the broker before new ones are dropped (live) or reading pauses (replay). */
+    maxBufferedBytes: z.number().int().min(1 << 16).max(1 << 31).default(64 << 20),
+    heartbeatMs: z.number().int().min(100).max(600000).default(5000),
+    /** Live mode: a watermark tick is sent when no packet came for this long (ms). */
+    tickMs: z.number().int().min(50).max(60000).default(500),
+    /** Rolling pcap output: directory (off when unset), rotation size (MB) and age (s), files kept. */
+    pcapDir: z.string().min(1).optional(),
+    pcapRotateMB: z.number().positive().max(1e6).default(100),
+    pcapRotateS: z.number().positive().max(86400 * 30).default(3600),
+    pcapKeep: z.number().int().min(1).max(100000).default(24),
+    logLevel: z.enum(['nothing', 'error', 'warn', 'info', 'debug']).default('error'),
+  })
+  .refine((c) => (c.iface ? 1 : 0) + (c.replay ? 1 : 0) === 1, { message: 'give exactly one of --iface (live) or --replay FILE' });
+export type SensorConfig = z.infer<typeof SensorConfig>;
+
+function num(v: string | undefined): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : (v as unknown as number); // zod reports the non-number
+}
+
+function pace(v: string | undefined): unknown {
+  if (v === undefined) return undefined;
+  if (v === 'max' || v === 'realtime') return v;
+  return num(v);
+}
+
+export type ConfigResult = { ok: true; config: SensorConfig } | { ok: false; message: string };
+
+/** Reads argv + env; never throws. */
+export function readSensorConfig(argv: string[] = process.argv, env: NodeJS.ProcessEnv = process.env): ConfigResult {
+  const cmd = new Command('sensor')
+    .option('-i, --iface <name>', 'live capture interface (needs root or CAP_NET_RAW)')
+    .option('-r, --replay <file>', 'capture file to replay (pcap, pcapng, .gz)')
+    .option('--pace <pace>', 'replay pace: max | realtime | <factor>')
+    .option('--sensor-id <id>', 'sensor id (default: host name)')
+    .option('--bpf <filter>', 'BPF filter for live capture')
+    .option('--snaplen <n>')
+    .option('--buffer-bytes <n>')
+    .option('--pcap-dir <dir>', 'write rolling pcap files here')
+    .option('--partitions <n>', 'partitions of the packets topic when created')
+    .exitOverride()
+    .allowUnknownOption(false);
+  try {
+    cmd.parse(argv);
+  } catch (e) {
+    return { ok: false, message: `sensor: ${(e as Error).message}` };
+  }
+  const o = cmd.opts<Record<string, string | undefined>>();
+  const raw = {
+    sensorId: o.sensorId ?? env.SENSOR_ID ?? hostname().replace(/[^A-Za-z0-9._:-]/g, '-'),
+    brokers: (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((s) => s.trim()).filter(Boolean),
+    topicSuffix: env.NETSENTRY_TOPIC_SUFFIX,
+    packetPartitions: num(o.partitions ?? env.PACKETS_PARTITIONS),
+    iface: o.iface ?? env.SENSOR_IFACE,
+    replay: o.replay ?? env.SENSOR_REPLAY,
+    pace: pace(o.pace ?? env.SENSOR_PACE),
+    bpf: o.bpf ?? env.SENSOR_BPF,
+    snaplen: num(o.snaplen ?? env.SENSOR_SNAPLEN),
+    bufferBytes: num(o.bufferBytes ?? env.SENSOR_BUFFER_BYTES),
+    batchPackets: num(env.SENSOR_BATCH_PACKETS),
+    batchDelayMs: num(env.SENSOR_BATCH_DELAY_MS),
+    maxBufferedBytes: num(env.SENSOR_MAX_BUFFERED_BYTES),
+    heartbeatMs: num(env.SENSOR_HEARTBEAT_MS),
+    tickMs: num(env.SENSOR_TICK_MS),
+    pcapDir: o.pcapDir ?? env.SENSOR_PCAP_DIR,
+    pcapRotateMB: num(env.SENSOR_PCAP_ROTATE_MB),
+    pcapRotateS: num(env.SENSOR_PCAP_ROTATE_S),
+    pcapKeep: num(env.SENSOR_PCAP_KEEP),
+    logLevel: env.KAFKA_LOG_LEVEL,
+  };
+  const r = SensorConfig.safeParse(raw);
+  if (r.success) return { ok: true, config: r.data };
+  return {
+    ok: false,
+    message: 'sensor: invalid configuration: ' + r.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`).join('; '),
+  };
+}

@@ -1,0 +1,34 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { readSensorConfig } from './config';
+import { SensorModule } from './sensor.module';
+import { SensorService } from './sensor.service';
+
+async function main(): Promise<void> {
+  const cfg = readSensorConfig();
+  if (!cfg.ok) {
+    process.stderr.write(cfg.message + '\n');
+    process.exit(2);
+  }
+  const app = await NestFactory.createApplicationContext(SensorModule.forRoot(cfg.config), { logger: ['error', 'warn', 'log'] });
+  app.enableShutdownHooks();
+  const sensor = app.get(SensorService);
+  const started = await sensor.start();
+  if (!started.ok) {
+    process.stderr.write(`sensor: ${started.message}\n`);
+    await app.close();
+    process.exit(1);
+  }
+  if (cfg.config.replay) {
+    const r = await sensor.runReplay();
+    if (r.error) process.stderr.write(`sensor: warning: ${r.error.message}\n`);
+    process.stdout.write(JSON.stringify({ event: 'replay_done', ...sensor.counters.snapshot(), frames: r.frames }) + '\n');
+    await app.close();
+    process.exit(0);
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`sensor: ${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});

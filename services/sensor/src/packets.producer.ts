@@ -1,0 +1,113 @@
+import type { Producer } from 'kafkajs';
+import { envelopeHeaders } from '@netsentry/messaging';
+import type { OutBatch } from './packets.batcher';
+import type { SensorCounters } from './sensor.counters';
+
+/**
+ * Sends packet batches with bounded buffering. One FIFO per partition and at most one send in
+ * flight per partition keep each partition's order (watermarks must not overtake packets); a
+ * failed send is retried with backoff until it goes through or the sensor stops, so a broker
+ * outage pauses publishing and it resumes when the broker returns. When more than
+ * `maxBufferedBytes` wait, `offer` refuses new batches and counts their packets as dropped
+ * (live mode: the capture cannot wait); replay mode blocks its reader instead, so it never drops.
+ */
+export class PacketsProducer {
+  private readonly queues: OutBatch[][] = [];
+  private readonly busy: boolean[] = [];
+  private buffered = 0;
+  private stopping = false;
+  private idleWaiters: (() => void)[] = [];
+  /** Called with the KiB of every batch the broker acknowledged. */
+  onAck: (kib: number) => void = () => undefined;
+
+  constructor(
+    private readonly producer: Producer,
+    private readonly topic: string,
+    private readonly sensor: string,
+    private readonly parts: number,
+    private readonly maxBufferedBytes: number,
+    private readonly counters: SensorCounters,
+  ) {
+    for (let p = 0; p < parts; p++) {
+      this.queues.push([]);
+      this.busy.push(false);
+    }
+  }
+
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  /** Queues a batch; false (and counted as dropped) when the buffer is full and `mayDrop`. */
+  offer(b: OutBatch, mayDrop: boolean): boolean {
+    const size = b.value ? b.value.byteLength : 0;
+    if (mayDrop && b.kind === 'batch' && this.buffered + size > this.maxBufferedBytes) {
+      this.counters.bufferDropped += b.packets;
+      return false;
+    }
+    this.buffered += size;
+    this.queues[b.partition].push(b);
+    this.pump(b.partition);
+    return true;
+  }
+
+  private pump(p: number): void {
+    if (this.busy[p] || this.queues[p].length === 0) return;
+    this.busy[p] = true;
+    void this.sendLoop(p);
+  }
+
+  private async sendLoop(p: number): Promise<void> {
+    const q = this.queues[p];
+    let backoff = 100;
+    while (q.length > 0) {
+      const take = q.slice(0, 16);
+      try {
+        await this.producer.send({
+          topic: this.topic,
+          acks: -1,
+          messages: take.map((b) => ({
+            partition: p,
+            key: String(p),
+            value: b.value ? Buffer.from(b.value.buffer, b.value.byteOffset, b.value.byteLength) : null,
+            headers: envelopeHeaders({ sensor: this.sensor, kind: b.kind, wmUs: b.wmUs, parts: this.parts }),
+          })),
+        });
+        q.splice(0, take.length);
+        backoff = 100;
+        let bytes = 0;
+        for (const b of take) {
+          const size = b.value ? b.value.byteLength : 0;
+          bytes += size;
+          this.counters.published += b.packets;
+          if (b.kind === 'batch') this.counters.batchesPublished++;
+          this.onAck(Math.ceil(size / 1024));
+        }
+        this.buffered -= bytes;
+      } catch {
+        this.counters.publishErrors++;
+        if (this.stopping) break;
+        await new Promise((r) => setTimeout(r, backoff));
+        backoff = Math.min(backoff * 2, 5000);
+      }
+    }
+    this.busy[p] = false;
+    if (!this.busy.some(Boolean)) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** Resolves when everything queued was sent, or after `timeoutMs` (then gives up retrying). */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const idle = (): boolean => !this.busy.some(Boolean) && this.queues.every((q) => q.length === 0);
+    if (idle()) return true;
+    const done = new Promise<void>((r) => this.idleWaiters.push(r));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)));
+    await Promise.race([done, timeout]);
+    clearTimeout(timer);
+    if (!idle()) {
+      this.stopping = true;
+      return false;
+    }
+    return true;
+  }
+}

@@ -1,0 +1,153 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { Producer } from 'kafkajs';
+import { createKafka, ensureTopics, topicMap } from '@netsentry/messaging';
+import { PacketBatcher, type OutBatch } from './packets.batcher';
+import { PacketsProducer } from './packets.producer';
+import { HeartbeatsProducer } from './heartbeats.producer';
+import { SensorCounters } from './sensor.counters';
+import { ReplaySource, type ReplayResult } from './replay.source';
+import { LiveSource } from './live.source';
+import { RollingPcapWriter } from './rolling-pcap.writer';
+import type { SensorConfig } from './config';
+
+export const SENSOR_CONFIG = Symbol('SENSOR_CONFIG');
+
+/**
+ * The sensor: a capture source (live or replay) → partitioned packet batches → Kafka, with
+ * heartbeats. We use a kafkajs producer directly rather than the Nest ClientKafka: we pick the
+ * partition of every batch ourselves (flow-hash buckets), attach envelope headers, need each
+ * send's acknowledgement to release the replay reader (backpressure), and keep one send in
+ * flight per partition to preserve order — none of which ClientKafka's emit() exposes.
+ */
+@Injectable()
+export class SensorService implements OnApplicationShutdown {
+  private readonly log = new Logger('sensor');
+  readonly counters = new SensorCounters();
+  private producer: Producer | null = null;
+  private packets: PacketsProducer | null = null;
+  private heartbeats: HeartbeatsProducer | null = null;
+  private replay: ReplaySource | null = null;
+  private live: LiveSource | null = null;
+  private batcher: PacketBatcher | null = null;
+  private pcap: RollingPcapWriter | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+
+  constructor(@Inject(SENSOR_CONFIG) private readonly cfg: SensorConfig) {}
+
+  /** Connects, creates the owned topics, and starts capturing. Returns an error message on failure. */
+  async start(): Promise<{ ok: true } | { ok: false; message: string }> {
+    const cfg = this.cfg;
+    const topics = topicMap(cfg.topicSuffix);
+    const kafka = createKafka({ brokers: cfg.brokers, clientId: `sensor-${cfg.sensorId}`, logLevel: cfg.logLevel });
+    let parts: number;
+    try {
+      const r = await ensureTopics(kafka, [
+        { topic: topics.packets, numPartitions: cfg.packetPartitions },
+        { topic: topics.sensors, numPartitions: 1 },
+        { topic: topics.deadletter, numPartitions: 1 },
+      ]);
+      parts = r.partitions[topics.packets] ?? cfg.packetPartitions;
+      this.producer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 8 });
+      await this.producer.connect();
+    } catch (e) {
+      return { ok: false, message: `cannot reach Kafka at ${cfg.brokers.join(',')}: ${(e as Error).message}` };
+    }
+    const source = cfg.replay ?? cfg.iface ?? '';
+    this.packets = new PacketsProducer(this.producer, topics.packets, cfg.sensorId, parts, cfg.maxBufferedBytes, this.counters);
+    this.heartbeats = new HeartbeatsProducer(this.producer, topics.sensors, cfg.sensorId, source, this.counters, () => this.batcher?.wmUs ?? 0);
+
+    if (cfg.replay) {
+      this.batcher = null;
+      this.heartbeats.status = 'replaying';
+      this.heartbeats.start(cfg.heartbeatMs);
+      const replay = new ReplaySource(
+        {
+          file: cfg.replay,
+          parts,
+          batchPackets: cfg.batchPackets,
+          batchDelayMs: cfg.batchDelayMs,
+          pace: cfg.pace,
+          maxBufferedKiB: Math.floor(cfg.maxBufferedBytes / 1024),
+        },
+        (b: OutBatch) => {
+          this.counters.packetsSeen += b.packets;
+          this.packets!.offer(b, false);
+        },
+      );
+      this.packets.onAck = (kib) => replay.ack(kib);
+      this.replay = replay;
+      return { ok: true };
+    }
+
+    const batcher = new PacketBatcher(parts, cfg.batchPackets, (b) => this.packets!.offer(b, true));
+    this.batcher = batcher;
+    const live = new LiveSource({ iface: cfg.iface!, bpf: cfg.bpf, snaplen: cfg.snaplen, bufferBytes: cfg.bufferBytes }, batcher, this.counters, null);
+    const opened = live.open();
+    if (!opened.ok) {
+      this.heartbeats.status = 'error';
+      this.heartbeats.message = opened.message;
+      await this.heartbeats.beat();
+      return { ok: false, message: opened.message };
+    }
+    if (cfg.pcapDir) {
+      const pcap = new RollingPcapWriter({
+        dir: cfg.pcapDir,
+        prefix: cfg.sensorId,
+        linkType: opened.linkType,
+        snaplen: cfg.snaplen,
+        rotateBytes: cfg.pcapRotateMB * 1024 * 1024,
+        rotateMs: cfg.pcapRotateS * 1000,
+        keep: cfg.pcapKeep,
+      });
+      this.pcap = pcap;
+      live.onFrame = (f) => pcap.write(f);
+    }
+    this.live = live;
+    this.heartbeats.status = 'capturing';
+    if (cfg.bpf !== '') this.heartbeats.message = 'kernel drops are not counted with a BPF filter (cap exposes no pcap_stats)';
+    this.heartbeats.start(cfg.heartbeatMs);
+    // Batches leave at least every batchDelayMs; a quiet interface still advances the clock.
+    this.timers.push(
+      setInterval(() => {
+        const nowUs = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+        if (Date.now() - live.lastPacketWallMs >= cfg.tickMs) {
+          batcher.advanceTo(nowUs - cfg.tickMs * 1000);
+          batcher.flushAll(0);
+        } else batcher.flushAll(1_000_000);
+        this.counters.kernelDropped = live.estimateKernelDrops();
+        this.heartbeats!.status = this.counters.bufferDropped > 0 || this.packets!.bufferedBytes > cfg.maxBufferedBytes / 2 ? 'degraded' : 'capturing';
+      }, Math.min(cfg.batchDelayMs, cfg.tickMs)),
+    );
+    return { ok: true };
+  }
+
+  /** Replay mode: runs to the end of the file and waits until everything is published. */
+  async runReplay(): Promise<ReplayResult> {
+    if (!this.replay) throw new Error('not in replay mode');
+    const r = await this.replay.run();
+    this.counters.malformed = r.malformed;
+    await this.packets!.drain(60_000);
+    this.log.log(`replayed ${r.frames} frames, ${r.packets} packets decoded, ${this.counters.published} published`);
+    return r;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.replay?.stop();
+    if (this.live) {
+      this.live.close();
+      this.batcher?.end();
+    }
+    await this.pcap?.close();
+    await this.packets?.drain(10_000);
+    if (this.heartbeats) {
+      this.heartbeats.stop();
+      this.heartbeats.status = 'stopped';
+      await this.heartbeats.beat();
+    }
+    await this.producer?.disconnect().catch(() => undefined);
+  }
+}
