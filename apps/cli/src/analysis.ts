@@ -1,0 +1,231 @@
+import type { AlertV1, AnomalyV1, FlowV1 } from '@netsentry/contracts';
+import { severityRank, SEVERITIES } from '@netsentry/contracts';
+import { FLOW_FEATURE_NAMES } from '@netsentry/flows';
+import type { CaptureSummary } from '@netsentry/packets';
+import type { TrainedInfo } from './pipeline';
+import type { ProtoClass, TrafficCounters, TrafficSeries } from './traffic';
+
+/**
+ * What `analyze` keeps about a run beyond the streamed CSV rows: top talkers, a seeded
+ * reservoir sample of flow features (for the correlation heatmap), the anomalies, and
+ * the figures for summary.json and report.html.
+ */
+export const RESERVOIR = 4000;
+export const MAX_ANOMALIES_KEPT = 1000;
+
+export interface Talker {
+  host: string;
+  bytesSent: number;
+  bytesReceived: number;
+  packetsSent: number;
+  packetsReceived: number;
+  flows: number;
+}
+
+export class Analysis {
+  readonly talkers = new Map<string, Talker>();
+  readonly anomalies: AnomalyV1[] = [];
+  anomalyCount = 0;
+  private readonly sample: number[][] = [];
+  private seen = 0;
+  private rng = 0x9e3779b9;
+
+  onFlow(f: FlowV1): void {
+    this.talk(f.srcIp, f.fwdBytes, f.bwdBytes, f.fwdPackets, f.bwdPackets);
+    this.talk(f.dstIp, f.bwdBytes, f.fwdBytes, f.bwdPackets, f.fwdPackets);
+    // Reservoir sampling (Vitter's algorithm R) with a fixed-seed xorshift: same input, same sample.
+    this.seen++;
+    if (this.sample.length < RESERVOIR) this.sample.push(featureRow(f));
+    else {
+      const j = this.next() % this.seen;
+      if (j < RESERVOIR) this.sample[j] = featureRow(f);
+    }
+  }
+
+  onAnomaly(a: AnomalyV1): void {
+    this.anomalyCount++;
+    this.anomalies.push(a);
+    // Keep the highest scores only, in bounded memory.
+    if (this.anomalies.length >= 2 * MAX_ANOMALIES_KEPT) this.trim();
+  }
+
+  topAnomalies(n = MAX_ANOMALIES_KEPT): AnomalyV1[] {
+    this.trim();
+    return this.anomalies.slice(0, n);
+  }
+
+  private trim(): void {
+    this.anomalies.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
+    this.anomalies.length = Math.min(this.anomalies.length, MAX_ANOMALIES_KEPT);
+  }
+
+  topTalkers(n = 10): Talker[] {
+    return [...this.talkers.values()]
+      .sort((a, b) => b.bytesSent + b.bytesReceived - (a.bytesSent + a.bytesReceived) || (a.host < b.host ? -1 : 1))
+      .slice(0, n);
+  }
+
+  /** Pearson correlation over the sampled flows, for the most variable `max` features. */
+  correlation(max = 14): { features: string[]; matrix: number[][] } {
+    const rows = this.sample;
+    if (rows.length < 3) return { features: [], matrix: [] };
+    const k = FLOW_FEATURE_NAMES.length;
+    const mean = new Float64Array(k);
+    const sd = new Float64Array(k);
+    for (const r of rows) for (let i = 0; i < k; i++) mean[i] += r[i];
+    for (let i = 0; i < k; i++) mean[i] /= rows.length;
+    for (const r of rows) for (let i = 0; i < k; i++) sd[i] += (r[i] - mean[i]) ** 2;
+    for (let i = 0; i < k; i++) sd[i] = Math.sqrt(sd[i] / rows.length);
+    // Coefficient of variation picks features that actually vary in this capture.
+    const idx = [...Array(k).keys()]
+      .filter((i) => sd[i] > 0)
+      .sort((a, b) => sd[b] / (Math.abs(mean[b]) + 1e-9) - sd[a] / (Math.abs(mean[a]) + 1e-9))
+      .slice(0, max)
+      .sort((a, b) => a - b);
+    const matrix = idx.map((a) =>
+      idx.map((b) => {
+        let s = 0;
+        for (const r of rows) s += (r[a] - mean[a]) * (r[b] - mean[b]);
+        return Math.round((s / rows.length / (sd[a] * sd[b])) * 1000) / 1000;
+      }),
+    );
+    return { features: idx.map((i) => FLOW_FEATURE_NAMES[i]), matrix };
+  }
+
+  private talk(host: string, sent: number, recv: number, pSent: number, pRecv: number): void {
+    let t = this.talkers.get(host);
+    if (!t) {
+      t = { host, bytesSent: 0, bytesReceived: 0, packetsSent: 0, packetsReceived: 0, flows: 0 };
+      this.talkers.set(host, t);
+    }
+    t.bytesSent += sent;
+    t.bytesReceived += recv;
+    t.packetsSent += pSent;
+    t.packetsReceived += pRecv;
+    t.flows++;
+  }
+
+  private next(): number {
+    let x = this.rng;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.rng = x >>> 0;
+    return this.rng;
+  }
+}
+
+function featureRow(f: FlowV1): number[] {
+  const r = new Array<number>(FLOW_FEATURE_NAMES.length);
+  for (let i = 0; i < FLOW_FEATURE_NAMES.length; i++) {
+    const v = f.features[FLOW_FEATURE_NAMES[i]];
+    r[i] = Number.isFinite(v) ? v : 0;
+  }
+  return r;
+}
+
+export function sortAlerts(alerts: Iterable<AlertV1>): AlertV1[] {
+  return [...alerts].sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.start - b.start || (a.id < b.id ? -1 : 1));
+}
+
+export function alertsBySeverity(alerts: AlertV1[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of SEVERITIES) out[s] = 0;
+  for (const a of alerts) out[a.severity]++;
+  return out;
+}
+
+/** summary.json: counts, then alerts and anomalies as contract records. */
+export interface RunSummary {
+  tool: 'netsentry';
+  version: 1;
+  command: string;
+  sensor: string;
+  inputs: Array<{ file: string; format: string; packets: number; bytes: number; error?: CaptureSummary['error'] }>;
+  timeRange: { start: number; end: number } | null;
+  counts: {
+    packets: number;
+    bytes: number;
+    flows: number;
+    alerts: number;
+    anomalies: number;
+    hosts: number;
+    decodeErrors: Record<string, number>;
+    unsupported: number;
+  };
+  protocols: Record<ProtoClass, { packets: number; bytes: number }>;
+  alertsBySeverity: Record<string, number>;
+  topTalkers: Talker[];
+  model: {
+    id: string;
+    version: number;
+    source: 'file' | 'trained-on-first-part';
+    trainedOn?: { flows: number; inputFraction: number; untilTs: number };
+  } | null;
+  modelNote?: string;
+  warnings: string[];
+  alerts: AlertV1[];
+  /** Highest-scoring anomalies (at most 1000; `counts.anomalies` has the total). */
+  anomalies: AnomalyV1[];
+}
+
+export interface ReportData {
+  summary: RunSummary;
+  traffic: TrafficSeries;
+  lengths: Array<{ bin: string; packets: number }>;
+  correlation: { features: string[]; matrix: number[][] };
+}
+
+export function buildSummary(args: {
+  command: string;
+  sensor: string;
+  inputs: CaptureSummary[];
+  traffic: TrafficCounters;
+  flows: number;
+  alerts: AlertV1[];
+  analysis: Analysis;
+  model: { id: string; version: number } | null;
+  trained?: TrainedInfo;
+  warnings: string[];
+}): RunSummary {
+  const { traffic } = args;
+  const decodeErrors: Record<string, number> = {};
+  let unsupported = 0;
+  for (const s of args.inputs) {
+    for (const [k, v] of Object.entries(s.decodeErrors ?? {})) decodeErrors[k] = (decodeErrors[k] ?? 0) + v;
+    unsupported += s.unsupported ?? 0;
+  }
+  return {
+    tool: 'netsentry',
+    version: 1,
+    command: args.command,
+    sensor: args.sensor,
+    inputs: args.inputs.map((s) => ({ file: s.file, format: s.format, packets: s.packets, bytes: s.bytes, ...(s.error ? { error: s.error } : {}) })),
+    timeRange: traffic.firstTsUs < 0 ? null : { start: traffic.firstTsUs / 1e6, end: traffic.lastTsUs / 1e6 },
+    counts: {
+      packets: traffic.packets,
+      bytes: traffic.bytes,
+      flows: args.flows,
+      alerts: args.alerts.length,
+      anomalies: args.analysis.anomalyCount,
+      hosts: args.analysis.talkers.size,
+      decodeErrors,
+      unsupported,
+    },
+    protocols: traffic.byProtocol(),
+    alertsBySeverity: alertsBySeverity(args.alerts),
+    topTalkers: args.analysis.topTalkers(10),
+    model: args.model
+      ? {
+          id: args.model.id,
+          version: args.model.version,
+          source: args.trained ? 'trained-on-first-part' : 'file',
+          ...(args.trained ? { trainedOn: { flows: args.trained.flows, inputFraction: args.trained.inputFraction, untilTs: args.trained.untilTs } } : {}),
+        }
+      : null,
+    ...(args.trained?.skippedReason ? { modelNote: `no model: ${args.trained.skippedReason}; anomalies were not scored` } : {}),
+    warnings: args.warnings,
+    alerts: args.alerts,
+    anomalies: args.analysis.topAnomalies(),
+  };
+}
