@@ -1,0 +1,106 @@
+import { kmvEstimate } from './hash';
+
+/**
+ * A map from numeric keys to values that keeps every key while it holds at most `k` of them,
+ * and past that only the `k` keys with the smallest hash (a bottom-k sample). The selection
+ * depends only on the set of keys offered, never on their order, so two instances that each
+ * saw part of the keys and a third that saw all of them agree after merging: the bottom-k of
+ * a union is the bottom-k of the parts' bottom-ks. Values of evicted keys are dropped; a key
+ * evicted once never comes back (the admission bound only falls).
+ */
+export class BottomK<V> {
+  readonly map = new Map<number, V>();
+  private overflowed = false;
+  /** Max-heap of (hash, key) over the kept keys, built when the map first overflows. */
+  private heapHash: Float64Array | null = null;
+  private heapKey: Float64Array | null = null;
+
+  constructor(
+    readonly k: number,
+    private readonly hashOf: (key: number) => number,
+    private readonly create: (key: number) => V,
+  ) {}
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** True when every key offered is kept. */
+  get exact(): boolean {
+    return !this.overflowed;
+  }
+
+  /** Distinct keys offered: exact, or the bottom-k estimate. */
+  get n(): number {
+    if (!this.overflowed) return this.map.size;
+    return kmvEstimate(this.k, this.heapHash![0]);
+  }
+
+  /** The value for `key`, created if the key is admitted; undefined if it falls outside the sample. */
+  slot(key: number): V | undefined {
+    const v = this.map.get(key);
+    if (v !== undefined) return v;
+    if (!this.overflowed) {
+      if (this.map.size < this.k) {
+        const nv = this.create(key);
+        this.map.set(key, nv);
+        return nv;
+      }
+      this.spill();
+    }
+    const h = this.hashOf(key);
+    const hh = this.heapHash!, hk = this.heapKey!;
+    if (h >= hh[0]) return undefined;
+    this.map.delete(hk[0]);
+    hh[0] = h;
+    hk[0] = key;
+    this.siftDown(0);
+    const nv = this.create(key);
+    this.map.set(key, nv);
+    return nv;
+  }
+
+  /** Adds a key without caring for its value. */
+  add(key: number): void {
+    this.slot(key);
+  }
+
+  /** Kept keys in ascending hash order (the order messages carry). */
+  keysByHash(): number[] {
+    const keys = [...this.map.keys()];
+    const h = new Map<number, number>();
+    for (const key of keys) h.set(key, this.hashOf(key));
+    keys.sort((a, b) => h.get(a)! - h.get(b)! || a - b);
+    return keys;
+  }
+
+  private spill(): void {
+    const n = this.map.size;
+    const hh = new Float64Array(n), hk = new Float64Array(n);
+    let i = 0;
+    for (const key of this.map.keys()) {
+      hh[i] = this.hashOf(key);
+      hk[i] = key;
+      i++;
+    }
+    this.heapHash = hh;
+    this.heapKey = hk;
+    for (let j = (n >> 1) - 1; j >= 0; j--) this.siftDown(j);
+    this.overflowed = true;
+  }
+
+  private siftDown(i: number): void {
+    const hh = this.heapHash!, hk = this.heapKey!, n = hh.length;
+    for (;;) {
+      const l = 2 * i + 1, r = l + 1;
+      let m = i;
+      if (l < n && hh[l] > hh[m]) m = l;
+      if (r < n && hh[r] > hh[m]) m = r;
+      if (m === i) return;
+      const th = hh[i], tk = hk[i];
+      hh[i] = hh[m]; hk[i] = hk[m];
+      hh[m] = th; hk[m] = tk;
+      i = m;
+    }
+  }
+}

@@ -1,0 +1,431 @@
+import type {
+  DestinationStatsEntityV1,
+  DistinctIpsV1,
+  DistinctPortsV1,
+  GlobalStatsEntityV1,
+  HostCountV1,
+  ProtocolCountsV1,
+  SourceHostV1,
+  SourceServiceV1,
+  SourceStatsEntityV1,
+  StatsV1,
+} from '@netsentry/contracts';
+import { IpProto, L3, TcpFlag, ipToString, type PacketRecord } from '@netsentry/packets';
+import { BottomK } from './bottom-k';
+import { HandshakeTable, Pending } from './handshakes';
+import { hashPort, hashService, hashWords } from './hash';
+
+export interface StatsBuilderOptions {
+  /** Sensor id the packets come from. */
+  sensor: string;
+  /** This aggregator instance (partials from different instances are merged downstream). Default `main`. */
+  instance?: string;
+  /** Interval length in seconds (default 1). */
+  intervalS?: number;
+  /** Hosts in the global top-N lists (default 10). */
+  topN?: number;
+  /** Sketch size of distinct host sets: dstHosts, sources, arpTargets, per-service hosts (default 1024). */
+  setK?: number;
+  /** Sketch size of per-host port sets (default 128). */
+  portK?: number;
+  /** Destination hosts listed per source (default 1024). */
+  hostK?: number;
+  /** Services listed per source (default 256). */
+  serviceK?: number;
+  /** log2 of the handshake table size (default 17: 131 072 slots, 1.2 MB). */
+  handshakeSlotsLog2?: number;
+}
+
+/** Indexes into the 12-slot protocol counter arrays (packets at 2i, bytes at 2i+1). */
+const enum P { Tcp = 0, Udp = 1, Icmp = 2, Icmp6 = 3, Arp = 4, Other = 5 }
+
+/** Keys below 2^32 are IPv4 addresses; IPv6 addresses get 2^32 + a 52-bit hash and are interned. */
+const V4_LIMIT = 4294967296;
+const V4_MAPPED = 0xffff;
+
+class HostAgg {
+  packets = 0;
+  bytes = 0;
+  probes = 0;
+  failed = 0;
+  ports: BottomK<true> | null = null;
+  open: BottomK<true> | null = null;
+}
+
+class SrcAgg {
+  packets = 0;
+  bytes = 0;
+  newFlows = 0;
+  constructor(
+    readonly dstHosts: BottomK<true>,
+    readonly dstPorts: BottomK<true>,
+    readonly hosts: BottomK<HostAgg>,
+    readonly services: BottomK<BottomK<true>>,
+    readonly arpTargets: BottomK<true>,
+  ) {}
+}
+
+class DstAgg {
+  packets = 0;
+  bytes = 0;
+  syns = 0;
+  handshakes = 0;
+  readonly proto = new Float64Array(12);
+  constructor(readonly sources: BottomK<true>) {}
+}
+
+const TRUE = (): true => true;
+
+/**
+ * Builds per-interval traffic statistics from decoded packets (mechanism only: the rules in
+ * libs/detection decide what they mean). Everything inside an interval is keyed by numbers;
+ * text (addresses, messages) is made only when an interval is emitted.
+ *
+ * Time is packet time. An interval is emitted when a packet or `advance` reaches a later
+ * interval; a packet older than the open interval is counted in the open interval.
+ */
+export class StatsBuilder {
+  readonly sensor: string;
+  readonly instance: string;
+  readonly intervalS: number;
+  private readonly intervalUs: number;
+  private readonly topN: number;
+  private readonly setK: number;
+  private readonly portK: number;
+  private readonly hostK: number;
+  private readonly serviceK: number;
+
+  /** Index of the open interval (floor(tsUs / intervalUs)), -1 before the first packet. */
+  private current = -1;
+  private gPackets = 0;
+  private gBytes = 0;
+  private gNewFlows = 0;
+  private readonly gProto = new Float64Array(12);
+  private srcs = new Map<number, SrcAgg>();
+  private dsts = new Map<number, DstAgg>();
+  private v6 = new Map<number, Uint32Array>();
+  private readonly hs: HandshakeTable;
+
+  private readonly addrHash = (key: number): number => {
+    if (key < V4_LIMIT) return hashWords(0, 0, V4_MAPPED, key);
+    const w = this.v6.get(key)!;
+    return hashWords(w[0], w[1], w[2], w[3]);
+  };
+  private readonly newSet = (): BottomK<true> => new BottomK<true>(this.setK, this.addrHash, TRUE);
+  private readonly newPorts = (): BottomK<true> => new BottomK<true>(this.portK, hashPort, TRUE);
+  private readonly newHost = (): HostAgg => new HostAgg();
+  private readonly serviceHash = (key: number): number => hashService(Math.floor(key / 65536), key % 65536);
+
+  constructor(opts: StatsBuilderOptions, private readonly onStats: (s: StatsV1) => void) {
+    this.sensor = opts.sensor;
+    this.instance = opts.instance ?? 'main';
+    this.intervalS = opts.intervalS ?? 1;
+    if (!(this.intervalS > 0 && this.intervalS <= 3600)) throw new RangeError(`intervalS must be in (0, 3600], got ${this.intervalS}`);
+    this.intervalUs = Math.round(this.intervalS * 1e6);
+    this.topN = opts.topN ?? 10;
+    this.setK = opts.setK ?? 1024;
+    this.portK = opts.portK ?? 128;
+    this.hostK = opts.hostK ?? 1024;
+    this.serviceK = opts.serviceK ?? 256;
+    this.hs = new HandshakeTable(opts.handshakeSlotsLog2 ?? 17);
+  }
+
+  /** Counts one decoded packet. `newFlow`: the flow table opened a flow with this packet. */
+  add(rec: PacketRecord, newFlow: boolean): void {
+    const idx = Math.floor(rec.tsUs / this.intervalUs);
+    if (idx > this.current) {
+      if (this.current >= 0) this.emit();
+      this.current = idx;
+    }
+    const wire = rec.wireLen;
+    this.gPackets++;
+    this.gBytes += wire;
+    if (newFlow) this.gNewFlows++;
+
+    if (rec.l3 === L3.ARP) {
+      this.gProto[2 * P.Arp]++;
+      this.gProto[2 * P.Arp + 1] += wire;
+      // ARP requests name the hosts a sender looks for on its segment; gratuitous ARP names itself.
+      if (rec.arpOp === 1 && rec.arpSenderIp !== rec.arpTargetIp) {
+        this.src(rec.arpSenderIp).arpTargets.add(rec.arpTargetIp);
+      }
+      return;
+    }
+    if (rec.l3 !== L3.IPv4 && rec.l3 !== L3.IPv6) {
+      this.gProto[2 * P.Other]++;
+      this.gProto[2 * P.Other + 1] += wire;
+      return;
+    }
+
+    const proto = rec.proto;
+    const pi = proto === IpProto.TCP ? P.Tcp : proto === IpProto.UDP ? P.Udp : proto === IpProto.ICMP ? P.Icmp : proto === IpProto.ICMPv6 ? P.Icmp6 : P.Other;
+    this.gProto[2 * pi]++;
+    this.gProto[2 * pi + 1] += wire;
+
+    const sk = this.key(rec.src);
+    const dk = this.key(rec.dst);
+    const s = this.src(sk);
+    s.packets++;
+    s.bytes += wire;
+    if (newFlow) s.newFlows++;
+    s.dstHosts.add(dk);
+    const h = s.hosts.slot(dk);
+    if (h !== undefined) {
+      h.packets++;
+      h.bytes += wire;
+    }
+    const d = this.dst(dk);
+    d.packets++;
+    d.bytes += wire;
+    d.proto[2 * pi]++;
+    d.proto[2 * pi + 1] += wire;
+    d.sources.add(sk);
+
+    // Later fragments carry no transport header.
+    if (rec.isFragment && !rec.isFirstFragment) return;
+
+    switch (proto) {
+      case IpProto.TCP: {
+        const f = rec.tcpFlags;
+        if ((f & TcpFlag.SYN) !== 0) {
+          if ((f & TcpFlag.ACK) === 0) {
+            d.syns++;
+            this.probe(s, h, dk, IpProto.TCP, rec.dstPort);
+            this.hs.hash(rec.src, rec.srcPort, rec.dst, rec.dstPort, IpProto.TCP);
+            this.hs.set(Pending.Syn);
+          } else {
+            // SYN-ACK: the port answered the initiator (rec.dst).
+            this.openPort(dk, sk, rec.srcPort);
+            this.hs.hash(rec.dst, rec.dstPort, rec.src, rec.srcPort, IpProto.TCP);
+            if (this.hs.get() === Pending.Syn) this.hs.set(Pending.SynAck);
+          }
+        } else if ((f & TcpFlag.RST) !== 0) {
+          this.hs.hash(rec.dst, rec.dstPort, rec.src, rec.srcPort, IpProto.TCP);
+          if (this.hs.get() === Pending.Syn) {
+            this.hs.clear();
+            const r = this.hostOf(dk, sk);
+            if (r !== undefined) r.failed++;
+          }
+        } else if ((f & TcpFlag.ACK) !== 0) {
+          this.hs.hash(rec.src, rec.srcPort, rec.dst, rec.dstPort, IpProto.TCP);
+          if (this.hs.get() === Pending.SynAck) {
+            this.hs.clear();
+            d.handshakes++;
+          }
+        }
+        break;
+      }
+      case IpProto.UDP:
+        if (newFlow) {
+          this.probe(s, h, dk, IpProto.UDP, rec.dstPort);
+          this.hs.hash(rec.src, rec.srcPort, rec.dst, rec.dstPort, IpProto.UDP);
+          this.hs.set(Pending.Datagram);
+        } else {
+          this.hs.hash(rec.dst, rec.dstPort, rec.src, rec.srcPort, IpProto.UDP);
+          if (this.hs.get() === Pending.Datagram) {
+            this.hs.clear();
+            this.openPort(dk, sk, rec.srcPort);
+          }
+        }
+        break;
+      case IpProto.ICMP:
+        if (rec.icmpType === 8) this.probe(s, h, dk, IpProto.ICMP, -1);
+        else if (rec.icmpType === 3) this.fail(dk, sk);
+        break;
+      case IpProto.ICMPv6:
+        if (rec.icmpType === 128) this.probe(s, h, dk, IpProto.ICMPv6, -1);
+        else if (rec.icmpType === 1) this.fail(dk, sk);
+        break;
+      default:
+        if (newFlow && h !== undefined) h.probes++;
+    }
+  }
+
+  /** Moves packet time forward (a watermark): emits the open interval once `tsUs` is past it. */
+  advance(tsUs: number): void {
+    if (this.current >= 0 && Math.floor(tsUs / this.intervalUs) > this.current) {
+      this.emit();
+      this.current = -1;
+    }
+  }
+
+  /** Emits the open interval (end of input). */
+  flush(): void {
+    if (this.current >= 0) this.emit();
+    this.current = -1;
+  }
+
+  // ---- per-packet helpers (numbers only) ----
+
+  private key(w: Uint32Array): number {
+    if (w[0] === 0 && w[1] === 0 && w[2] === V4_MAPPED) return w[3];
+    const key = V4_LIMIT + Math.floor(hashWords(w[0], w[1], w[2], w[3]) / 2);
+    if (!this.v6.has(key)) this.v6.set(key, Uint32Array.from(w));
+    return key;
+  }
+
+  private src(key: number): SrcAgg {
+    let s = this.srcs.get(key);
+    if (s === undefined) {
+      s = new SrcAgg(
+        this.newSet(),
+        this.newPorts(),
+        new BottomK<HostAgg>(this.hostK, this.addrHash, this.newHost),
+        new BottomK<BottomK<true>>(this.serviceK, this.serviceHash, this.newSet),
+        this.newSet(),
+      );
+      this.srcs.set(key, s);
+    }
+    return s;
+  }
+
+  private dst(key: number): DstAgg {
+    let d = this.dsts.get(key);
+    if (d === undefined) {
+      d = new DstAgg(this.newSet());
+      this.dsts.set(key, d);
+    }
+    return d;
+  }
+
+  /** The host entry of source `srcKey` for destination `dstKey` (undefined outside the sample). */
+  private hostOf(srcKey: number, dstKey: number): HostAgg | undefined {
+    return this.src(srcKey).hosts.slot(dstKey);
+  }
+
+  /** A probe from s to host dk on (proto, port); port -1 for ICMP echo (service port 0, no port). */
+  private probe(s: SrcAgg, h: HostAgg | undefined, dk: number, proto: number, port: number): void {
+    if (port >= 0) s.dstPorts.add(port);
+    if (h !== undefined) {
+      h.probes++;
+      if (port >= 0) (h.ports ??= this.newPorts()).add(port);
+    }
+    s.services.slot(proto * 65536 + (port < 0 ? 0 : port))?.add(dk);
+  }
+
+  private openPort(initiator: number, responder: number, port: number): void {
+    const h = this.hostOf(initiator, responder);
+    if (h !== undefined) (h.open ??= this.newPorts()).add(port);
+  }
+
+  private fail(initiator: number, responder: number): void {
+    const h = this.hostOf(initiator, responder);
+    if (h !== undefined) h.failed++;
+  }
+
+  // ---- emission (text is made here, once per entity and interval) ----
+
+  private emit(): void {
+    const start = (this.current * this.intervalUs) / 1e6;
+    const base = { sensor: this.sensor, instance: this.instance, start, intervalS: this.intervalS };
+    const fmt = (key: number): string => this.format(key);
+
+    const srcKeys = [...this.srcs.keys()].sort((a, b) => a - b);
+    const dstKeys = [...this.dsts.keys()].sort((a, b) => a - b);
+    const global: GlobalStatsEntityV1 = {
+      kind: 'global',
+      packets: this.gPackets,
+      bytes: this.gBytes,
+      protocols: protocols(this.gProto),
+      newFlows: this.gNewFlows,
+      topSources: this.top(srcKeys, (k) => this.srcs.get(k)!),
+      topDestinations: this.top(dstKeys, (k) => this.dsts.get(k)!),
+    };
+    this.onStats({ ...base, entity: global });
+
+    for (const key of srcKeys) {
+      const s = this.srcs.get(key)!;
+      const hosts: SourceHostV1[] = s.hosts.keysByHash().map((hk) => {
+        const h = s.hosts.map.get(hk)!;
+        return {
+          ip: fmt(hk),
+          packets: h.packets,
+          bytes: h.bytes,
+          probes: h.probes,
+          ports: h.ports ? ports(h.ports) : emptyPorts(this.portK),
+          open: h.open ? ports(h.open) : emptyPorts(this.portK),
+          failed: h.failed,
+        };
+      });
+      const services: SourceServiceV1[] = s.services.keysByHash().map((sk) => ({
+        proto: Math.floor(sk / 65536),
+        port: sk % 65536,
+        hosts: ips(s.services.map.get(sk)!, fmt),
+      }));
+      const entity: SourceStatsEntityV1 = {
+        kind: 'source',
+        ip: fmt(key),
+        packets: s.packets,
+        bytes: s.bytes,
+        newFlows: s.newFlows,
+        dstHosts: ips(s.dstHosts, fmt),
+        dstPorts: ports(s.dstPorts),
+        hosts: { exact: s.hosts.exact, k: s.hosts.k, n: s.hosts.n, items: hosts },
+        services: { exact: s.services.exact, k: s.services.k, n: s.services.n, items: services },
+        arpTargets: ips(s.arpTargets, fmt),
+      };
+      this.onStats({ ...base, entity });
+    }
+    for (const key of dstKeys) {
+      const d = this.dsts.get(key)!;
+      const entity: DestinationStatsEntityV1 = {
+        kind: 'destination',
+        ip: fmt(key),
+        packets: d.packets,
+        bytes: d.bytes,
+        protocols: protocols(d.proto),
+        syns: d.syns,
+        handshakes: d.handshakes,
+        sources: ips(d.sources, fmt),
+      };
+      this.onStats({ ...base, entity });
+    }
+
+    this.gPackets = 0;
+    this.gBytes = 0;
+    this.gNewFlows = 0;
+    this.gProto.fill(0);
+    this.srcs = new Map();
+    this.dsts = new Map();
+    this.v6 = new Map();
+  }
+
+  private format(key: number): string {
+    if (key < V4_LIMIT) return `${key >>> 24}.${(key >>> 16) & 255}.${(key >>> 8) & 255}.${key & 255}`;
+    return ipToString(this.v6.get(key)!);
+  }
+
+  private top(keys: number[], get: (k: number) => { packets: number; bytes: number }): HostCountV1[] {
+    const rows = keys
+      .map((k) => ({ k, v: get(k) }))
+      .filter((r) => r.v.packets > 0)
+      .map((r) => ({ ip: this.format(r.k), packets: r.v.packets, bytes: r.v.bytes }));
+    return sortTop(rows).slice(0, this.topN);
+  }
+}
+
+/** Top-N order: bytes, then packets, descending; then address text. */
+export function sortTop(rows: HostCountV1[]): HostCountV1[] {
+  return rows.sort((a, b) => b.bytes - a.bytes || b.packets - a.packets || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0));
+}
+
+function protocols(c: Float64Array): ProtocolCountsV1 {
+  const pb = (i: number) => ({ packets: c[2 * i], bytes: c[2 * i + 1] });
+  return { tcp: pb(P.Tcp), udp: pb(P.Udp), icmp: pb(P.Icmp), icmpv6: pb(P.Icmp6), arp: pb(P.Arp), other: pb(P.Other) };
+}
+
+function ips(set: BottomK<true>, fmt: (k: number) => string): DistinctIpsV1 {
+  const items = set.keysByHash().map(fmt);
+  const n = set.n;
+  return { n, exact: set.exact, k: set.k, items, overflow: n - items.length };
+}
+
+function ports(set: BottomK<true>): DistinctPortsV1 {
+  const items = set.keysByHash();
+  const n = set.n;
+  return { n, exact: set.exact, k: set.k, items, overflow: n - items.length };
+}
+
+function emptyPorts(k: number): DistinctPortsV1 {
+  return { n: 0, exact: true, k, items: [], overflow: 0 };
+}
