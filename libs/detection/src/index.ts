@@ -1,1 +1,3 @@
-export {};
+// Isolation Forest (mechanism) and the flow model built on it.
+export * from './forest';
+export * from './model';

@@ -1,0 +1,17 @@
+export { Prng } from './prng';
+export {
+  type ForestData,
+  type ForestParams,
+  type ScoringLayout,
+  DEFAULT_FOREST_PARAMS,
+  SCORE_BLOCK_ROWS,
+  averagePathLength,
+  fitForest,
+  compileForest,
+  scoreKernel,
+  scoreRowsInto,
+  scoreRowsReference,
+  accumulatePathCredit,
+} from './isolation-forest';
+export { ForestJson, encodeForest, decodeForest, type ForestDecodeResult } from './forest.codec';
+export { ForestWorkerPool } from './forest.pool';

@@ -1,0 +1,25 @@
+export { ModelError, type ModelErrorCode } from './model.errors';
+export {
+  CATEGORICAL_FIELDS,
+  type CategoricalField,
+  type Column,
+  type NumericColumn,
+  type CategoricalColumn,
+  portClass,
+  sharedFeatureNames,
+} from './features';
+export {
+  Model,
+  ModelJsonV1,
+  type ModelParseResult,
+  type TrainOptions,
+  trainModel,
+  LIBRARY_VERSION,
+  MODEL_FORMAT,
+  AUTO_THRESHOLD,
+  SEVERITY_BAND_FRACTIONS,
+} from './model';
+export { Scorer, type ScoreResult, type ScorerOptions, severityOf, sameFeatureList } from './scorer';
+export { toAnomaly } from './anomaly';
+export { retrainGuard, type RetrainVerdict } from './retrain';
+export { spearman, rocAuc, quantileSorted } from './stats';

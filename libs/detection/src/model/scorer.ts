@@ -1,0 +1,158 @@
+import type { FlowV1, Severity, TopFeatureV1 } from '@netsentry/contracts';
+import { accumulatePathCredit, scoreRowsInto, SCORE_BLOCK_ROWS } from '../forest';
+import { displayValue, fillRow } from './features';
+import type { Model } from './model';
+import { ModelError } from './model.errors';
+import { cdfFromGrid } from './stats';
+
+/** What the model says about one flow. */
+export interface ScoreResult {
+  /** Isolation Forest score in (0, 1], higher is more anomalous. */
+  score: number;
+  /** score > model.threshold */
+  anomalous: boolean;
+  /** Band of the score when anomalous, else null. */
+  severity: Severity | null;
+  /** For anomalous flows: the features that isolated it, largest contribution first (else empty). */
+  topFeatures: TopFeatureV1[];
+}
+
+export interface ScorerOptions {
+  /**
+   * The running code's flow feature names (FLOW_FEATURE_NAMES of @netsentry/flows). When given,
+   * the constructor refuses (MODEL.FEATURES_MISMATCH) a model trained on a different list.
+   */
+  featureNames?: readonly string[];
+  /** Most features listed per anomaly (default 5, at most 32). */
+  maxTopFeatures?: number;
+}
+
+/** Severity band of a score under a model, or null when the score is not anomalous. */
+export function severityOf(model: Model, score: number): Severity | null {
+  if (!(score > model.threshold)) return null;
+  const b = model.severityBands;
+  if (score >= b.critical) return 'critical';
+  if (score >= b.high) return 'high';
+  if (score >= b.medium) return 'medium';
+  return 'low';
+}
+
+/** Same names, in any order. */
+export function sameFeatureList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const s = new Set(a);
+  return s.size === a.length && b.every((n) => s.has(n));
+}
+
+/**
+ * Scores flows with one model. Holds preallocated buffers: one Scorer per thread of work,
+ * not shared between concurrent callers.
+ */
+export class Scorer {
+  private readonly nCols: number;
+  private readonly maxTop: number;
+  private row: Float64Array;
+  private rowOut = new Float64Array(1);
+  private readonly acc = new Float64Array(SCORE_BLOCK_ROWS);
+  private readonly credit: Float64Array;
+  private readonly scratch: Int32Array;
+  /** Flows that lacked a model feature (filled with the training median). */
+  missingFeatureValues = 0;
+
+  constructor(
+    readonly model: Model,
+    opts: ScorerOptions = {},
+  ) {
+    if (opts.featureNames && !sameFeatureList(model.featureNames, opts.featureNames)) {
+      const extra = model.featureNames.filter((n) => !opts.featureNames!.includes(n));
+      const lacking = opts.featureNames.filter((n) => !model.featureNames.includes(n));
+      throw new ModelError(
+        'MODEL.FEATURES_MISMATCH',
+        `model ${model.id} was trained on a different feature list (only in model: ${extra.join(',') || '-'}; only in code: ${lacking.join(',') || '-'})`,
+      );
+    }
+    this.nCols = model.columns.length;
+    this.maxTop = Math.min(32, Math.max(1, opts.maxTopFeatures ?? 5));
+    this.row = new Float64Array(this.nCols);
+    this.credit = new Float64Array(this.nCols);
+    this.scratch = new Int32Array(model.forest.heightLimit + 1);
+  }
+
+  /** Scores one flow (and explains it when anomalous). */
+  score(flow: FlowV1): ScoreResult {
+    this.missingFeatureValues += fillRow(this.model.columns, flow, this.row, 0);
+    scoreRowsInto(this.model.layout, this.row, 0, 1, this.rowOut, this.acc);
+    return this.result(flow, this.row, 0, this.rowOut[0]);
+  }
+
+  /** Scores many flows in one pass over the forest (faster than score() per flow). */
+  scoreBatch(flows: readonly FlowV1[]): ScoreResult[] {
+    const n = flows.length;
+    const x = this.toMatrix(flows);
+    const scores = new Float64Array(n);
+    scoreRowsInto(this.model.layout, x, 0, n, scores, this.acc);
+    const out: ScoreResult[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.result(flows[i], x, i * this.nCols, scores[i]);
+    return out;
+  }
+
+  /** Row-major matrix of model columns for the flows (for bulk scoring or the worker pool). */
+  toMatrix(flows: readonly FlowV1[], into?: Float64Array): Float64Array {
+    const n = flows.length;
+    const x = into && into.length >= n * this.nCols ? into : new Float64Array(n * this.nCols);
+    for (let i = 0; i < n; i++) this.missingFeatureValues += fillRow(this.model.columns, flows[i], x, i);
+    return x;
+  }
+
+  /** Scores only (no explanations) for nRows rows of a matrix built by toMatrix. */
+  scoreMatrix(x: Float64Array, nRows: number, out: Float64Array = new Float64Array(nRows)): Float64Array {
+    scoreRowsInto(this.model.layout, x, 0, nRows, out, this.acc);
+    return out;
+  }
+
+  private result(flow: FlowV1, x: Float64Array, off: number, score: number): ScoreResult {
+    const severity = severityOf(this.model, score);
+    if (severity === null) return { score, anomalous: false, severity: null, topFeatures: [] };
+    return { score, anomalous: true, severity, topFeatures: this.explain(flow, x, off) };
+  }
+
+  /**
+   * Top features of one row (method in libs/detection/MODEL.md): the isolation credit of each
+   * column on this row's paths above its training mean, weighted by how far the value sits in
+   * the tails of the training distribution; normalised to contributions summing to 1.
+   */
+  explain(flow: FlowV1, x: Float64Array, off: number): TopFeatureV1[] {
+    const m = this.model;
+    const nCols = this.nCols;
+    const credit = this.credit;
+    credit.fill(0);
+    accumulatePathCredit(m.forest, x, off, credit, this.scratch);
+    const base = m.baselineCredit;
+    const q = m.quantiles;
+    const raw = new Float64Array(nCols);
+    let isoSum = 0;
+    for (let c = 0; c < nCols; c++) {
+      const iso = Math.max(0, credit[c] - base[c]);
+      const dev = Math.abs(2 * cdfFromGrid(q[c], x[off + c]) - 1);
+      raw[c] = iso * (0.25 + 0.75 * dev);
+      isoSum += raw[c];
+    }
+    if (!(isoSum > 0)) {
+      // Nothing was cut shorter than usual: fall back to the deviation alone.
+      for (let c = 0; c < nCols; c++) {
+        raw[c] = Math.abs(2 * cdfFromGrid(q[c], x[off + c]) - 1);
+        isoSum += raw[c];
+      }
+    }
+    if (!(isoSum > 0)) return [];
+    const order = Array.from({ length: nCols }, (_, i) => i)
+      .filter((c) => raw[c] > 0)
+      .sort((a, b) => raw[b] - raw[a] || a - b)
+      .slice(0, this.maxTop);
+    return order.map((c) => {
+      const col = m.columns[c];
+      const { name, value } = displayValue(col, flow);
+      return { name, value, baseline: col.median, contribution: Math.min(1, raw[c] / isoSum) };
+    });
+  }
+}
