@@ -33,6 +33,23 @@ function distinctSet<T extends z.ZodType>(item: T) {
   });
 }
 
+/**
+ * A keyed list kept like a distinct set: every entry while there are at most `k`, else the `k`
+ * entries whose key hashes lowest. Each kept entry is complete, and the selection merges exactly.
+ */
+function sampledList<T extends z.ZodType>(entry: T) {
+  return z.object({
+    /** True when every entry is listed. */
+    exact: z.boolean(),
+    /** Sample size. */
+    k: z.number().int().min(1).max(65536),
+    /** Number of distinct keys: exact when `exact`, else estimated. */
+    n: Count,
+    /** The entries, in key-hash order. */
+    items: z.array(entry).max(65536),
+  });
+}
+
 /** Distinct IP addresses. */
 export const DistinctIpsV1 = distinctSet(IpAddress);
 export type DistinctIpsV1 = z.infer<typeof DistinctIpsV1>;
@@ -139,12 +156,10 @@ export const SourceStatsEntityV1 = z.object({
   dstHosts: DistinctIpsV1,
   /** Distinct destination ports of its probes (all hosts). */
   dstPorts: DistinctPortsV1,
-  /** Per destination host; complete when `hostsExact`, else the bottom-k hosts by hash plus heavy hitters. */
-  hosts: z.array(SourceHostV1).max(65536),
-  /** True when `hosts` lists every destination host. */
-  hostsExact: z.boolean(),
-  /** Per probed service (proto, port) the distinct hosts probed; ICMP echo requests as port 0. */
-  services: z.array(SourceServiceV1).max(4096),
+  /** Per destination host: every host when `exact`, else the `k` hosts with the smallest address hash (each complete). */
+  hosts: sampledList(SourceHostV1),
+  /** Per probed service (proto, port) the distinct hosts probed, ICMP echo requests as port 0; sampled like `hosts`. */
+  services: sampledList(SourceServiceV1),
   /** Distinct target addresses of its ARP requests on the local segment (gratuitous ARP excluded). */
   arpTargets: DistinctIpsV1,
 });
