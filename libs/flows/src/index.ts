@@ -1,2 +1,11 @@
-export {};
+export { FlowTable, DEFAULT_MAX_FLOWS } from './flow-table';
+export type { FlowTableOptions, FlowTableCounters } from './flow-table';
+export { FLOW_FEATURE_NAMES, stdOf } from './features';
+export type { FlowFeatureName, FlowFeatures } from './features';
+export { flowId, flowIdOf, canonicalKey, hashKey, KEY_WORDS } from './flow-key';
+export type { FlowKeyFields } from './flow-key';
+export { serviceName, isKnownServicePort } from './services';
+export { CIC_COLUMNS, toCicRow, cicCsvLine, cicTimestamp } from './cic';
+export type { CicColumn } from './cic';
+export { formatAddress, parseAddress } from './address';
 export * from './stats';

@@ -1,0 +1,97 @@
+/**
+ * Canonical bidirectional flow key, packed into KEY_WORDS 32-bit words (no strings):
+ *
+ *   word 0..3   endpoint A address (4 words, IPv4 mapped ::ffff:a.b.c.d)
+ *   word 4..7   endpoint B address
+ *   word 8      portA << 16 | portB
+ *   word 9      proto | vlanOuter << 8 | vlanInner << 20
+ *   word 10     kind: 0 = normal, 1 = non-first IP fragments (no ports; see README "Fragments")
+ *
+ * A is the lower endpoint: addresses compared word by word, then the ports. Both directions
+ * of a conversation therefore produce the same words and the same hash.
+ */
+import { createHash } from 'node:crypto';
+import { parseAddress } from './address';
+
+export const KEY_WORDS = 11;
+export const KEY_PORTS = 8;
+export const KEY_PROTO_VLAN = 9;
+export const KEY_KIND = 10;
+
+export const enum KeyKind {
+  Normal = 0,
+  Fragments = 1,
+}
+
+/** 32-bit murmur3-style hash of the KEY_WORDS words at `off`, mixed with `seed`. */
+export function hashKey(k: Uint32Array, off: number, seed: number): number {
+  let h = seed | 0;
+  for (let i = 0; i < KEY_WORDS; i++) {
+    let x = Math.imul(k[off + i], 0xcc9e2d51);
+    x = (x << 15) | (x >>> 17);
+    h ^= Math.imul(x, 0x1b873593);
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * Deterministic flow id: the first 128 bits (32 hex digits) of SHA-256 over
+ * (sensor, canonical key words, start time in µs). The same flow read twice, or by two
+ * aggregator instances, gets the same id, so sinks can upsert / ignore duplicates.
+ */
+export function flowId(sensor: string, key: Uint32Array, startUs: number, keyOffset = 0): string {
+  const buf = Buffer.alloc(KEY_WORDS * 4 + 8);
+  for (let i = 0; i < KEY_WORDS; i++) buf.writeUInt32BE(key[keyOffset + i] >>> 0, i * 4);
+  buf.writeDoubleBE(startUs, KEY_WORDS * 4);
+  return createHash('sha256').update(sensor, 'utf8').update(Buffer.from([0])).update(buf).digest('hex').slice(0, 32);
+}
+
+/** The fields of a flow record that make up its key (a FlowV1 has them all). */
+export interface FlowKeyFields {
+  proto: number;
+  srcIp: string;
+  srcPort: number;
+  dstIp: string;
+  dstPort: number;
+  vlan: number;
+  vlanInner: number;
+  /** Non-first-fragment bucket (feature `Fragment Bucket` = 1); default false. */
+  fragments?: boolean;
+}
+
+/**
+ * Builds the canonical key words from text fields (either direction gives the same words).
+ * Returns null when an address does not parse (errors as values).
+ */
+export function canonicalKey(f: FlowKeyFields): Uint32Array | null {
+  const k = new Uint32Array(KEY_WORDS);
+  const a = new Uint32Array(4), b = new Uint32Array(4);
+  if (!parseAddress(f.srcIp, a) || !parseAddress(f.dstIp, b)) return null;
+  let srcFirst = true;
+  let decided = false;
+  for (let i = 0; i < 4 && !decided; i++) {
+    if (a[i] !== b[i]) { srcFirst = a[i] < b[i]; decided = true; }
+  }
+  if (!decided) srcFirst = f.srcPort <= f.dstPort;
+  const lo = srcFirst ? a : b, hi = srcFirst ? b : a;
+  k.set(lo, 0); k.set(hi, 4);
+  const pa = srcFirst ? f.srcPort : f.dstPort, pb = srcFirst ? f.dstPort : f.srcPort;
+  k[KEY_PORTS] = ((pa << 16) | pb) >>> 0;
+  k[KEY_PROTO_VLAN] = (f.proto | (f.vlan << 8) | (f.vlanInner << 20)) >>> 0;
+  k[KEY_KIND] = f.fragments ? KeyKind.Fragments : KeyKind.Normal;
+  return k;
+}
+
+/** Recomputes the deterministic id of an exported flow record from its own fields. */
+export function flowIdOf(sensor: string, f: FlowKeyFields & { start: number }): string | null {
+  const k = canonicalKey(f);
+  if (!k) return null;
+  return flowId(sensor, k, Math.round(f.start * 1e6));
+}
