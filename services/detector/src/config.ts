@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { Severity } from '@netsentry/contracts';
+
+/** Detector configuration, read once from the environment and validated; fails fast naming the setting. */
+export const DetectorConfig = z.object({
+  brokers: z.array(z.string().regex(/^[^:,\s]+:\d{1,5}$/, 'host:port')).min(1),
+  groupId: z.string().min(1).max(200).default('netsentry-detector'),
+  instanceId: z.string().min(1).max(200),
+  topicSuffix: z.string().regex(/^[A-Za-z0-9._-]*$/).default(''),
+  alertsPartitions: z.number().int().min(1).max(1024).default(4),
+  anomaliesPartitions: z.number().int().min(1).max(1024).default(4),
+  /** Partition counts used if the detector starts before the aggregator created its topics. */
+  flowsPartitions: z.number().int().min(1).max(1024).default(4),
+  statsPartitions: z.number().int().min(1).max(1024).default(4),
+  databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'),
+  /** Model registry group whose active model scores this detector's flows. */
+  sensorGroup: z.string().min(1).max(128).default('default'),
+  /** How often the registry is checked for a newly activated model (ms). */
+  modelPollMs: z.number().int().min(100).max(3_600_000).default(5000),
+  /** Rules configuration (YAML text), from DETECTOR_RULES_FILE; defaults when unset. */
+  rulesYaml: z.string().optional(),
+  /**
+   * Event time (s) a consumed message stays uncommitted: after a crash the detector replays this
+   * much, so rule windows and open alerts are rebuilt exactly (at the cost of re-reading).
+   */
+  replayHorizonS: z.number().positive().max(86400).default(900),
+  /** Retention: days of flows / statistics / alerts / anomalies kept, and how often to apply it. */
+  retentionFlowsDays: z.number().positive().max(3650).default(7),
+  retentionStatsDays: z.number().positive().max(3650).default(7),
+  retentionAlertsDays: z.number().positive().max(3650).default(90),
+  retentionAnomaliesDays: z.number().positive().max(3650).default(90),
+  retentionEveryMs: z.number().int().min(1000).max(86_400_000).default(3_600_000),
+  /** Notifications for alerts at or above this severity (when a channel is configured). */
+  notifyMinSeverity: Severity.default('high'),
+  logLevel: z.enum(['nothing', 'error', 'warn', 'info', 'debug']).default('error'),
+});
+export type DetectorConfig = z.infer<typeof DetectorConfig>;
+
+function num(v: string | undefined): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : (v as unknown as number);
+}
+
+export type ConfigResult = { ok: true; config: DetectorConfig } | { ok: false; message: string };
+
+export function readDetectorConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
+  let rulesYaml: string | undefined;
+  if (env.DETECTOR_RULES_FILE) {
+    try {
+      rulesYaml = readFileSync(env.DETECTOR_RULES_FILE, 'utf8');
+    } catch (e) {
+      return { ok: false, message: `detector: cannot read DETECTOR_RULES_FILE: ${(e as Error).message}` };
+    }
+  }
+  const r = DetectorConfig.safeParse({
+    brokers: (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((s) => s.trim()).filter(Boolean),
+    groupId: env.DETECTOR_GROUP_ID,
+    instanceId: env.DETECTOR_INSTANCE_ID ?? `detector-${process.pid}`,
+    topicSuffix: env.NETSENTRY_TOPIC_SUFFIX,
+    alertsPartitions: num(env.ALERTS_PARTITIONS),
+    anomaliesPartitions: num(env.ANOMALIES_PARTITIONS),
+    flowsPartitions: num(env.FLOWS_PARTITIONS),
+    statsPartitions: num(env.STATS_PARTITIONS),
+    databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/netsentry',
+    sensorGroup: env.DETECTOR_SENSOR_GROUP,
+    modelPollMs: num(env.DETECTOR_MODEL_POLL_MS),
+    rulesYaml,
+    replayHorizonS: num(env.DETECTOR_REPLAY_HORIZON_S),
+    retentionFlowsDays: num(env.RETENTION_FLOWS_DAYS),
+    retentionStatsDays: num(env.RETENTION_STATS_DAYS),
+    retentionAlertsDays: num(env.RETENTION_ALERTS_DAYS),
+    retentionAnomaliesDays: num(env.RETENTION_ANOMALIES_DAYS),
+    retentionEveryMs: num(env.RETENTION_EVERY_MS),
+    notifyMinSeverity: env.NOTIFY_MIN_SEVERITY,
+    logLevel: env.KAFKA_LOG_LEVEL,
+  });
+  if (r.success) return { ok: true, config: r.data };
+  return { ok: false, message: 'detector: invalid configuration: ' + r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+}

@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { readDetectorConfig } from './config';
+import { DetectorModule } from './detector.module';
+import { DetectorConsumer } from './detector.consumer';
+import { alertChannelFromEnv } from './alerts.channel';
+
+async function main(): Promise<void> {
+  const cfg = readDetectorConfig();
+  if (!cfg.ok) {
+    process.stderr.write(cfg.message + '\n');
+    process.exit(2);
+  }
+  const channel = alertChannelFromEnv(process.env, cfg.config.notifyMinSeverity);
+  if (!channel.ok) {
+    process.stderr.write(`detector: ${channel.message}\n`);
+    process.exit(2);
+  }
+  const app = await NestFactory.createApplicationContext(DetectorModule.forRoot(cfg.config, channel.channel), { logger: ['error', 'warn', 'log'] });
+  app.enableShutdownHooks();
+  const consumer = app.get(DetectorConsumer);
+  try {
+    await consumer.start();
+  } catch (e) {
+    process.stderr.write(`detector: cannot start: ${(e as Error).message}\n`);
+    await app.close();
+    process.exit(1);
+  }
+  process.stdout.write(JSON.stringify({ event: 'started', instance: cfg.config.instanceId }) + '\n');
+  const every = Number(process.env.DETECTOR_LOG_EVERY_MS ?? 10000);
+  setInterval(() => process.stdout.write(JSON.stringify({ event: 'counters', ...consumer.counters }) + '\n'), every).unref();
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`detector: ${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});
