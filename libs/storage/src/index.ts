@@ -1,1 +1,11 @@
-export {};
+export * from './config';
+export * from './data-source';
+export * from './entities';
+export { MIGRATIONS } from './migrations';
+export * from './flows.store';
+export * from './stats.store';
+export * from './alerts.store';
+export * from './anomalies.store';
+export * from './sensors.store';
+export * from './models.store';
+export * from './retention';

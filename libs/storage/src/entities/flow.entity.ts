@@ -1,0 +1,36 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/**
+ * One finished flow (FlowV1). Written by COPY (flows.store.ts), so the entity is for reads and
+ * schema checks. Times are epoch seconds (double precision keeps the microseconds of FlowV1 exactly).
+ */
+@Entity({ name: 'flows' })
+@Index('flows_start_idx', ['start'])
+@Index('flows_src_start_idx', ['srcIp', 'start'])
+@Index('flows_dst_start_idx', ['dstIp', 'start'])
+@Index('flows_sensor_start_idx', ['sensor', 'start'])
+@Index('flows_stored_idx', ['storedAt'])
+export class FlowEntity {
+  /** FlowV1.id: deterministic, so a redelivered flow is the same row. */
+  @PrimaryColumn({ type: 'text' }) id!: string;
+  @Column({ type: 'text' }) sensor!: string;
+  @Column({ type: 'smallint' }) proto!: number;
+  @Column({ name: 'src_ip', type: 'inet' }) srcIp!: string;
+  @Column({ name: 'src_port', type: 'integer' }) srcPort!: number;
+  @Column({ name: 'dst_ip', type: 'inet' }) dstIp!: string;
+  @Column({ name: 'dst_port', type: 'integer' }) dstPort!: number;
+  @Column({ type: 'smallint' }) vlan!: number;
+  @Column({ name: 'vlan_inner', type: 'smallint' }) vlanInner!: number;
+  @Column({ name: 'start_ts', type: 'double precision' }) start!: number;
+  @Column({ name: 'end_ts', type: 'double precision' }) end!: number;
+  @Column({ name: 'end_reason', type: 'text' }) endReason!: string;
+  @Column({ type: 'text' }) state!: string;
+  @Column({ type: 'text' }) service!: string;
+  @Column({ name: 'fwd_packets', type: 'bigint' }) fwdPackets!: string;
+  @Column({ name: 'bwd_packets', type: 'bigint' }) bwdPackets!: string;
+  @Column({ name: 'fwd_bytes', type: 'bigint' }) fwdBytes!: string;
+  @Column({ name: 'bwd_bytes', type: 'bigint' }) bwdBytes!: string;
+  @Column({ type: 'jsonb' }) features!: Record<string, number>;
+  /** Wall-clock time the row was stored (retention runs on it). */
+  @Column({ name: 'stored_at', type: 'timestamptz', default: () => 'now()' }) storedAt!: Date;
+}

@@ -1,0 +1,54 @@
+import { FlowV1 } from '@netsentry/contracts';
+import { createTestDatabase, type TestDatabase } from '@netsentry/testing';
+import type { DataSource } from 'typeorm';
+import { createDataSource, migrateDatabase } from './data-source';
+import { countFlows, findFlows, storeFlows } from './flows.store';
+import { flow } from './test-fixtures';
+
+describe('storeFlows (COPY into staging, INSERT ... ON CONFLICT DO NOTHING)', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  beforeAll(async () => {
+    db = await createTestDatabase({ migrate: migrateDatabase });
+    ds = await createDataSource({ url: db.url, poolSize: 2 }).initialize();
+  });
+  afterAll(async () => {
+    await ds?.destroy();
+    await db?.drop();
+  });
+
+  it('stores a batch once: the same batch again adds no row', async () => {
+    const batch = Array.from({ length: 5000 }, (_, i) => flow(i));
+    for (const f of batch.slice(0, 3)) expect(FlowV1.safeParse(f).success).toBe(true);
+    expect(await storeFlows(ds, batch)).toBe(5000);
+    expect(await countFlows(ds)).toBe(5000);
+    expect(await storeFlows(ds, batch)).toBe(0);
+    expect(await countFlows(ds)).toBe(5000);
+  });
+
+  it('adds only the new rows of an overlapping batch and tolerates duplicates inside a batch', async () => {
+    const overlap = [...Array.from({ length: 200 }, (_, i) => flow(4900 + i)), flow(5150), flow(5150)];
+    expect(await storeFlows(ds, overlap)).toBe(101); // 5000..5099 and 5150
+    expect(await countFlows(ds)).toBe(5101);
+  });
+
+  it('reads flows back exactly (microseconds, bigints, escaped JSON keys, IPv6)', async () => {
+    const [got] = await findFlows(ds, { host: '2001:db8::1', since: flow(5).start, until: flow(5).start + 0.5 });
+    expect(got).toEqual(flow(5));
+    expect(FlowV1.safeParse(got).success).toBe(true);
+  });
+
+  it('filters by host, sensor and time, newest first', async () => {
+    const rows = await findFlows(ds, { host: '10.0.0.7' });
+    expect(rows.map((r) => r.id)).toEqual(['flow-7']);
+    const window = await findFlows(ds, { sensor: 'sensor-a', since: flow(100).start, until: flow(110).start, limit: 50 });
+    expect(window.map((r) => r.id)).toEqual(['flow-109', 'flow-107', 'flow-105', 'flow-103', 'flow-101']);
+  });
+
+  it('rolls back the whole batch when a row is bad, leaving no partial write', async () => {
+    const bad = [flow(9000), flow(9001, { start: Number.NaN })];
+    await expect(storeFlows(ds, bad)).rejects.toThrow(/non-finite/);
+    expect(await countFlows(ds)).toBe(5101);
+    expect(await storeFlows(ds, [flow(9000)])).toBe(1); // the pooled connection is still usable
+  });
+});

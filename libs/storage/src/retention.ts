@@ -1,0 +1,55 @@
+import type { DataSource } from 'typeorm';
+
+/** How long each kind of row is kept, in days. */
+export interface RetentionPolicy {
+  /** Default 7. */
+  flowsDays?: number;
+  /** Default 7. */
+  statsDays?: number;
+  /** Default 90. */
+  alertsDays?: number;
+  /** Default 90 (anomalies are findings, like alerts). */
+  anomaliesDays?: number;
+}
+
+export const DEFAULT_RETENTION: Required<RetentionPolicy> = { flowsDays: 7, statsDays: 7, alertsDays: 90, anomaliesDays: 90 };
+
+/** Rows removed per table. */
+export interface RetentionResult {
+  flows: number;
+  stats: number;
+  alerts: number;
+  anomalies: number;
+}
+
+/** Rows deleted per statement, so retention never holds long locks on a busy table. */
+const DELETE_BATCH = 20000;
+
+async function deleteOlder(ds: DataSource, table: string, key: string, column: string, cutoff: Date): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const r: [unknown[], number] = await ds.query(
+      `DELETE FROM ${table} WHERE (${key}) IN (SELECT ${key} FROM ${table} WHERE ${column} < $1 LIMIT ${DELETE_BATCH})`,
+      [cutoff],
+    );
+    const n = r[1];
+    total += n;
+    if (n < DELETE_BATCH) return total;
+  }
+}
+
+/**
+ * Deletes rows older than the policy, measured on the wall clock of storage (`stored_at`; for
+ * alerts `updated_at`, the last time the attack was seen). Wall clock rather than packet time so
+ * that replaying an old capture does not make its results vanish at the next run.
+ */
+export async function applyRetention(ds: DataSource, policy: RetentionPolicy = {}, now: Date = new Date()): Promise<RetentionResult> {
+  const p = { ...DEFAULT_RETENTION, ...policy };
+  const cutoff = (days: number) => new Date(now.getTime() - days * 86400_000);
+  return {
+    flows: await deleteOlder(ds, 'flows', 'id', 'stored_at', cutoff(p.flowsDays)),
+    stats: await deleteOlder(ds, 'stats', 'sensor, interval_start, entity_kind, entity_key', 'stored_at', cutoff(p.statsDays)),
+    alerts: await deleteOlder(ds, 'alerts', 'id', 'updated_at', cutoff(p.alertsDays)),
+    anomalies: await deleteOlder(ds, 'anomalies', 'id', 'stored_at', cutoff(p.anomaliesDays)),
+  };
+}
