@@ -2,7 +2,6 @@
  * The ground truth of a lab capture (`<name>.truth.json` beside `<name>.pcap`), written by
  * libs/lab and read by the evaluation. Times are epoch seconds taken from the capture itself.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { AlertType, EpochSeconds, IpAddress } from '@netsentry/contracts';
 
@@ -72,19 +71,3 @@ export function parseTruth(raw: unknown): TruthResult {
   return { ok: false, code: 'TRUTH.INVALID', reason: r.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') };
 }
 
-/** Reads and validates a truth file (the only I/O in this library, kept apart from the core). */
-export function loadTruth(path: string): TruthResult {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    return { ok: false, code: 'TRUTH.READ', reason: (e as Error).message };
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    return { ok: false, code: 'TRUTH.JSON', reason: (e as Error).message };
-  }
-  return parseTruth(raw);
-}

@@ -1,0 +1,124 @@
+import { evaluate } from './evaluate';
+import { formatReport, reportJson } from './report';
+import { T0, alert, attack, flow, truthOf } from './fixtures.testing';
+import type { AnomalyV1 } from '@netsentry/contracts';
+
+const WEB = '10.66.0.10';
+const FILES = '10.66.0.11';
+const truth = truthOf([
+  attack({ id: 'scan-1', type: 'port_scan', sources: ['10.66.0.31'], targets: [WEB], start: T0 + 100, end: T0 + 110 }),
+  attack({ id: 'scan-2', type: 'port_scan', sources: ['10.66.0.31'], targets: [WEB], start: T0 + 120, end: T0 + 125 }),
+  attack({ id: 'syn', type: 'syn_flood', sources: ['10.66.0.34'], targets: [WEB], start: T0 + 200, end: T0 + 205 }),
+  attack({ id: 'ddos', type: 'ddos', sources: ['10.66.0.41', '10.66.0.42', '10.66.0.43'], targets: [WEB], start: T0 + 300, end: T0 + 303 }),
+  attack({ id: 'exfil', type: 'large_transfer', sources: ['10.66.0.35'], targets: [FILES], start: T0 + 400, end: T0 + 405 }),
+]);
+
+describe('evaluate', () => {
+  const alerts = [
+    // one alert covering both scans, starting before the first
+    alert({ id: 'a-scan', type: 'port_scan', sources: ['10.66.0.31'], targets: [WEB], start: T0 + 99, end: T0 + 124 }),
+    alert({ id: 'a-syn', type: 'syn_flood', sources: ['10.66.0.34'], targets: [WEB], start: T0 + 201.5, end: T0 + 205 }),
+    alert({ id: 'a-syn-late', type: 'syn_flood', sources: [], targets: [WEB], start: T0 + 203, end: T0 + 204 }),
+    // DDoS with two of three sources named
+    alert({ id: 'a-ddos', type: 'ddos', sources: ['10.66.0.42', '10.66.0.43'], targets: [WEB], start: T0 + 300.25, end: T0 + 303 }),
+    alert({ id: 'a-mistyped', type: 'udp_flood', sources: ['10.66.0.41'], targets: [WEB], start: T0 + 301, end: T0 + 302 }),
+    // false: benign client, and the right pair at the wrong time
+    alert({ id: 'a-false-1', type: 'port_scan', sources: ['10.66.0.21'], targets: [WEB], start: T0 + 50, end: T0 + 60 }),
+    alert({ id: 'a-false-2', type: 'syn_flood', sources: ['10.66.0.34'], targets: [WEB], start: T0 + 500, end: T0 + 501 }),
+  ];
+  const r = evaluate({ truth, alerts });
+  const byId = Object.fromEntries(r.attacks.map((a) => [a.id, a]));
+
+  it('one alert covering two attacks detects both, with the delay clamped at 0', () => {
+    expect(byId['scan-1']).toMatchObject({ detected: true, delaySeconds: 0, rawDelaySeconds: -1, alertIds: ['a-scan'] });
+    expect(byId['scan-2']).toMatchObject({ detected: true, delaySeconds: 0, alertIds: ['a-scan'] });
+    expect(byId['scan-2'].rawDelaySeconds).toBeCloseTo(-21, 9);
+  });
+
+  it('the delay is from the attack start to the earliest matching alert start', () => {
+    expect(byId['syn'].detected).toBe(true);
+    expect(byId['syn'].delaySeconds).toBeCloseTo(1.5, 9);
+    expect(byId['syn'].alertIds.sort()).toEqual(['a-syn', 'a-syn-late']);
+    expect(byId['ddos'].delaySeconds).toBeCloseTo(0.25, 9);
+  });
+
+  it('a missed attack is reported as not detected', () => {
+    expect(byId['exfil']).toMatchObject({ detected: false, delaySeconds: null, alertIds: [] });
+  });
+
+  it('false and mistyped alerts are told apart', () => {
+    expect(r.falseAlerts.map((a) => a.id).sort()).toEqual(['a-false-1', 'a-false-2']);
+    expect(r.mistypedAlerts.map((a) => a.id)).toEqual(['a-mistyped']);
+    expect(byId['ddos'].mistypedAlertIds).toEqual(['a-mistyped']);
+  });
+
+  it('summarises per type and overall', () => {
+    expect(r.byType.port_scan).toMatchObject({ attacks: 2, detected: 2, detectionRate: 1, alerts: 2, falseAlerts: 1 });
+    expect(r.byType.syn_flood).toMatchObject({ attacks: 1, detected: 1, alerts: 3, falseAlerts: 1 });
+    expect(r.byType.large_transfer).toMatchObject({ attacks: 1, detected: 0, detectionRate: 0, meanDelaySeconds: null });
+    expect(r.byType.udp_flood).toMatchObject({ attacks: 0, detectionRate: null, alerts: 1, falseAlerts: 0 });
+    expect(r.overall).toMatchObject({ attacks: 5, detected: 4, detectionRate: 0.8, alerts: 7, falseAlerts: 2 });
+    expect(r.overall.alertPrecision).toBeCloseTo(4 / 7, 12);
+    expect(r.overall.meanDelaySeconds).toBeCloseTo((0 + 0 + 1.5 + 0.25) / 4, 12);
+    expect(r.byType.port_scan!.flows).toBeNull();
+  });
+
+  it('scores flows: attack-labelled vs benign, per type and overall', () => {
+    const scoredFlows = [
+      { flow: flow({ srcIp: '10.66.0.31', dstIp: WEB, start: T0 + 101, end: T0 + 101 }), score: 0.9 },
+      { flow: flow({ srcIp: '10.66.0.31', dstIp: WEB, start: T0 + 121, end: T0 + 121 }), score: 0.4 },
+      { flow: flow({ srcIp: '10.66.0.35', dstIp: FILES, start: T0 + 400, end: T0 + 405 }), score: 0.8 },
+      { flow: flow({ srcIp: '10.66.0.21', dstIp: WEB, start: T0 + 10, end: T0 + 20 }), score: 0.5 },
+      { flow: flow({ srcIp: '10.66.0.22', dstIp: WEB, start: T0 + 101, end: T0 + 130 }), score: 0.2 },
+      { flow: flow({ srcIp: '10.66.0.31', dstIp: WEB, start: T0 + 150, end: T0 + 151 }), score: 0.1 },
+    ];
+    const s = evaluate({ truth, alerts: [], scoredFlows });
+    // overall: positives 0.9, 0.8, 0.4; negatives 0.5, 0.2, 0.1 -> 8 of 9 pairs
+    expect(s.overall.flows).toMatchObject({ positives: 3, negatives: 3 });
+    expect(s.overall.flows!.rocAuc).toBeCloseTo(8 / 9, 12);
+    expect(s.overall.flows!.averagePrecision).toBeCloseTo((1 / 3) * 1 + (1 / 3) * 1 + (1 / 3) * (3 / 4), 12);
+    expect(s.overall.flows!.bestF1!.f1).toBeCloseTo(6 / 7, 12);
+    // port scans alone: positives 0.9, 0.4 vs the same negatives -> 5 of 6
+    expect(s.byType.port_scan!.flows).toMatchObject({ positives: 2, negatives: 3 });
+    expect(s.byType.port_scan!.flows!.rocAuc).toBeCloseTo(5 / 6, 12);
+    expect(s.byType.large_transfer!.flows!.rocAuc).toBe(1);
+  });
+
+  it('counts anomalies on attack flows and on benign flows', () => {
+    const an = (srcIp: string, dstIp: string, start: number): AnomalyV1 => ({
+      id: `an-${srcIp}-${start}`,
+      flowId: 'f',
+      sensor: 'lab',
+      proto: 6,
+      srcIp,
+      srcPort: 1,
+      dstIp,
+      dstPort: 2,
+      start,
+      end: start + 1,
+      score: 0.8,
+      severity: 'medium',
+      model: { id: 'm', version: 1 },
+      topFeatures: [],
+    });
+    const s = evaluate({ truth, alerts: [], anomalies: [an('10.66.0.35', FILES, T0 + 401), an(FILES, '10.66.0.35', T0 + 402), an('10.66.0.21', WEB, T0 + 30)] });
+    expect(s.overall.anomalies).toEqual({ total: 3, matching: 2, falseAnomalies: 1, precision: 2 / 3, attacksWithAnomaly: 1 });
+    expect(s.attacks.find((a) => a.id === 'exfil')!.anomalies).toBe(2);
+  });
+
+  it('renders a table for people and JSON for machines', () => {
+    const text = formatReport(r);
+    expect(text).toMatch(/scan-1\s+port_scan\s+yes\s+0\.00/);
+    expect(text).toMatch(/exfil\s+large_transfer\s+NO/);
+    expect(text).toMatch(/overall\s+4\/5\s+80%/);
+    expect(text).toContain('false alert a-false-1');
+    const back = JSON.parse(reportJson(r));
+    expect(back.overall.detected).toBe(4);
+    expect(back.attacks).toHaveLength(5);
+  });
+
+  it('an empty alert list detects nothing and has no precision', () => {
+    const e = evaluate({ truth, alerts: [] });
+    expect(e.overall).toMatchObject({ detected: 0, alerts: 0, alertPrecision: null, anomalies: null });
+  });
+});
