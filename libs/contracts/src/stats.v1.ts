@@ -179,6 +179,10 @@ export const DestinationStatsEntityV1 = z.object({
   syns: Count,
   /** TCP handshakes to it completed (SYN, SYN-ACK, then ACK seen) in the interval. */
   handshakes: Count,
+  /** Distinct destination ports of the SYNs (a flood hammers few ports, a port scan spreads). */
+  synPorts: DistinctPortsV1,
+  /** Distinct destination ports of its UDP packets (same purpose for UDP). */
+  udpPorts: DistinctPortsV1,
   /** Distinct sources that sent to it. */
   sources: DistinctIpsV1,
 });

@@ -71,7 +71,11 @@ class DstAgg {
   syns = 0;
   handshakes = 0;
   readonly proto = new Float64Array(12);
-  constructor(readonly sources: BottomK<true>) {}
+  constructor(
+    readonly sources: BottomK<true>,
+    readonly synPorts: BottomK<true>,
+    readonly udpPorts: BottomK<true>,
+  ) {}
 }
 
 const TRUE = (): true => true;
@@ -190,6 +194,7 @@ export class StatsBuilder {
         if ((f & TcpFlag.SYN) !== 0) {
           if ((f & TcpFlag.ACK) === 0) {
             d.syns++;
+            d.synPorts.add(rec.dstPort);
             this.probe(s, h, dk, IpProto.TCP, rec.dstPort);
             this.hs.hash(rec.src, rec.srcPort, rec.dst, rec.dstPort, IpProto.TCP);
             this.hs.set(Pending.Syn);
@@ -216,6 +221,7 @@ export class StatsBuilder {
         break;
       }
       case IpProto.UDP:
+        d.udpPorts.add(rec.dstPort);
         if (newFlow) {
           this.probe(s, h, dk, IpProto.UDP, rec.dstPort);
           this.hs.hash(rec.src, rec.srcPort, rec.dst, rec.dstPort, IpProto.UDP);
@@ -282,7 +288,7 @@ export class StatsBuilder {
   private dst(key: number): DstAgg {
     let d = this.dsts.get(key);
     if (d === undefined) {
-      d = new DstAgg(this.newSet());
+      d = new DstAgg(this.newSet(), this.newPorts(), this.newPorts());
       this.dsts.set(key, d);
     }
     return d;
@@ -376,6 +382,8 @@ export class StatsBuilder {
         protocols: protocols(d.proto),
         syns: d.syns,
         handshakes: d.handshakes,
+        synPorts: ports(d.synPorts),
+        udpPorts: ports(d.udpPorts),
         sources: ips(d.sources, fmt),
       };
       this.onStats({ ...base, entity });

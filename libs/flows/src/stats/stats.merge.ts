@@ -195,6 +195,8 @@ function mergeDestination(xs: DestinationStatsEntityV1[]): DestinationStatsEntit
     protocols: mergeProtocols(xs.map((x) => x.protocols)),
     syns: sum(xs, (x) => x.syns),
     handshakes: sum(xs, (x) => x.handshakes),
+    synPorts: mergePorts(xs.map((x) => x.synPorts)),
+    udpPorts: mergePorts(xs.map((x) => x.udpPorts)),
     sources: mergeIps(xs.map((x) => x.sources)),
   };
 }

@@ -93,6 +93,8 @@ describe('StatsBuilder', () => {
     if (dst.kind !== 'destination') throw new Error('kind');
     expect(dst.syns).toBe(30);
     expect(dst.handshakes).toBe(0);
+    expect(dst.synPorts.n).toBe(30);
+    expect(dst.udpPorts.n).toBe(0);
     expect(dst.sources.items).toEqual(['10.0.0.1']);
     const g = out.find((m) => m.entity.kind === 'global')!.entity;
     if (g.kind !== 'global') throw new Error('kind');
