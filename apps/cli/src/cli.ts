@@ -10,6 +10,7 @@ import {
   parsePositiveNumber, parseSensor, parseSeverity,
 } from './config';
 import { CliError, ExitCode, usageError } from './errors';
+import { checkCaptureFile } from './inputs';
 
 /**
  * The `netsentry` command line: every command, its options and examples. `run(argv)`
@@ -87,7 +88,9 @@ export function buildProgram(io: RunIO, setCode: (c: number) => void): Command {
       .addOption(new Option('--fail-on <severity>', 'exit 1 when an alert of this severity or higher is found').choices(['low', 'medium', 'high', 'critical']))
       .option('--contamination <x>', "without --model: expected share of anomalies for the trained model ('auto' or 0..0.5)", 'auto')
       .option('--seed <n>', 'without --model: random seed of the trained model', '1')
-      .option('--train-fraction <f>', 'without --model: share of the input (bytes; of --duration live) to train on', '0.3');
+      .option('--train-fraction <f>', 'without --model: share of the input (bytes; of --duration live) to train on', '0.3')
+      .option('--idle-timeout <seconds>', 'flow idle timeout', '120')
+      .option('--active-timeout <seconds>', 'flow active timeout (long flows are exported and continue as a new record)', '1800');
     cmd.addHelpText(
       'after',
       name === 'analyze'
@@ -113,6 +116,7 @@ Examples:
       if (iface && files.length) throw usageError('give capture files or -i INTERFACE, not both');
       if (!iface && files.length === 0) throw usageError(`${name}: no capture file given (or use -i INTERFACE)`);
       if (!iface && (opts.bpf || opts.duration)) throw usageError('--bpf and --duration apply to live capture (-i) only');
+      files.forEach(checkCaptureFile); // input errors first, before rules and model are read
       const res = await runAnalyze({
         command: name,
         files,
@@ -125,6 +129,10 @@ Examples:
         contamination: parseContamination(opts.contamination as string),
         seed: parseInteger('--seed', opts.seed as string),
         trainFraction: parseFraction('--train-fraction', opts.trainFraction as string),
+        flowTable: {
+          idleTimeoutS: parsePositiveNumber('--idle-timeout', opts.idleTimeout as string),
+          activeTimeoutS: parsePositiveNumber('--active-timeout', opts.activeTimeout as string),
+        },
         out: opts.out as string | undefined,
         format: opts.format as 'table' | 'json',
         failOn: opts.failOn ? parseSeverity(opts.failOn as string) : undefined,
@@ -256,6 +264,7 @@ Examples:
   $ netsentry eval data/samples/attacks.pcap --truth data/samples/attacks.truth.json
   $ netsentry eval lab-out/capture.pcap --truth lab-out/truth.json --model model.json --format json`)
     .action(async (capture: string, opts: Record<string, string> & CommonOpts) => {
+      checkCaptureFile(capture);
       const code = await runEval({
         capture,
         truth: opts.truth,

@@ -55,10 +55,11 @@ export async function readFiles(paths: string[], onPacket: (rec: PacketRecord) =
     if (summary.error) {
       if (summary.packets === 0 && summary.error.offset <= 24) {
         progress.done();
-        throw new CliError('CLI.NOT_A_CAPTURE', `${f.path}: not a readable capture (${summary.error.code}: ${stripFile(summary.error.message, f.path)})`);
+        throw new CliError('CLI.NOT_A_CAPTURE', `${f.path}: not a readable capture: ${stripFile(summary.error.message, f.path)} [${summary.error.code}]`);
       }
       warnings.push(
-        `warning: ${f.path} is damaged at byte offset ${summary.error.offset} (${summary.error.code}: ${stripFile(summary.error.message, f.path)}); analysed the ${summary.packets} packets before it`,
+        `warning: ${f.path} is damaged at byte offset ${summary.error.offset}: ${stripFile(summary.error.message, f.path)} ` +
+          `[${summary.error.code}]; analysed the ${summary.packets} packets before it`,
       );
     }
     opts.onFraction?.(total > 0 ? done / total : 1);
@@ -67,9 +68,11 @@ export async function readFiles(paths: string[], onPacket: (rec: PacketRecord) =
   return { files, summaries, packets, bytesRead: done, warnings };
 }
 
-/** The reader's messages already name the file; avoid saying it twice. */
+/** The reader's messages may already name the file, the offset and the code; say each once. */
 function stripFile(message: string, path: string): string {
-  return message.startsWith(path) ? message.slice(path.length).replace(/^[:\s]+/, '') : message;
+  let m = message.startsWith(path) ? message.slice(path.length).replace(/^[:\s]+/, '') : message;
+  m = m.replace(/\s*\([A-Z]+\.[A-Z_]+\)\s*$/, '');
+  return m;
 }
 
 /** libpcap link type names as `cap` reports them → LINKTYPE_* numbers the decoder takes. */

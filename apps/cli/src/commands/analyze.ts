@@ -7,6 +7,7 @@ import type { Model, RulesConfig } from '@netsentry/detection';
 import { Analysis, buildSummary, sortAlerts, type ReportData, type RunSummary } from '../analysis';
 import { CliError, ExitCode } from '../errors';
 import { Pipeline, type TrainedInfo } from '../pipeline';
+import { checkCaptureFile } from '../inputs';
 import { captureLive, readFiles } from '../sources';
 import { anomalyRow, ANOMALY_COLUMNS, FlowWriter, writeAlertsCsv } from '../output/records';
 import { renderReport } from '../output/report';
@@ -25,6 +26,7 @@ export interface AnalyzeOptions {
   contamination?: number | 'auto';
   seed?: number;
   trainFraction?: number;
+  flowTable?: { idleTimeoutS?: number; activeTimeoutS?: number };
   out?: string;
   format: 'table' | 'json';
   failOn?: Severity;
@@ -48,6 +50,7 @@ export interface AnalyzeResult {
 export async function runAnalyze(o: AnalyzeOptions): Promise<AnalyzeResult> {
   const print = o.print ?? ((s: string) => process.stdout.write(s + '\n'));
   const note = o.note ?? ((s: string) => process.stderr.write(s + '\n'));
+  o.files.forEach(checkCaptureFile); // input errors before any output is created
   if (o.out) {
     try {
       mkdirSync(o.out, { recursive: true });
@@ -65,6 +68,7 @@ export async function runAnalyze(o: AnalyzeOptions): Promise<AnalyzeResult> {
     sensor: o.sensor,
     rules: o.rules,
     model: o.model,
+    flowTable: o.flowTable,
     autoTrain: { fraction: o.trainFraction, seed: o.seed, contamination: o.contamination },
     onFlow: (f) => {
       analysis.onFlow(f);

@@ -1,5 +1,6 @@
 import { extname } from 'node:path';
 import { usageError } from '../errors';
+import { checkCaptureFile } from '../inputs';
 import { meterFiles } from '../meter';
 import { FlowWriter, type FlowFeatureSet, type FlowFormat } from '../output/records';
 import { LineSink } from '../output/sink';
@@ -22,6 +23,7 @@ export async function runFlows(o: FlowsOptions): Promise<{ flows: number }> {
     format = ext === '.jsonl' || ext === '.ndjson' ? 'jsonl' : 'csv';
   }
   if (format !== 'csv' && format !== 'jsonl') throw usageError(`--format: '${String(format)}' must be csv or jsonl`);
+  o.files.forEach(checkCaptureFile); // fail before creating the output
   const sink = o.out && o.out !== '-' ? LineSink.file(o.out) : LineSink.stdout();
   const writer = new FlowWriter(sink, format, o.features);
   try {

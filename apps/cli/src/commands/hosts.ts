@@ -16,7 +16,7 @@ export interface HostsOptions {
 
 const CSV_COLUMNS = [
   'host', 'score', 'flowsOut', 'flowsIn', 'uniqueDestinations', 'uniqueDstPorts', 'uniqueSrcPorts', 'packetsSent', 'packetsReceived',
-  'bytesSent', 'bytesReceived', 'packetsPerDestination', 'failedConnectionRatio', 'uniqueSources', 'reasons',
+  'bytesSent', 'bytesReceived', 'packetsInitiated', 'packetsPerDestination', 'failedConnectionRatio', 'uniqueSources', 'reasons',
 ] as const;
 
 /** hosts: per-host behaviour profiles with a host-level anomaly score, most unusual first. */

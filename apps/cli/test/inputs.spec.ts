@@ -1,0 +1,84 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { haveSharedPcaps, itIf } from '@netsentry/testing';
+import { cli, pcap, REPO, tempDir } from './helpers';
+
+/** Bad input: one clear line naming the file and the reason, exit 2; damage part-way: a warning with the offset. */
+describe('input errors', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  beforeAll(() => (tmp = tempDir()));
+  afterAll(() => tmp.cleanup());
+
+  it.each(['analyze', 'flows', 'hosts', 'train'])('%s: a missing file → exit 2, one line naming it', async (cmd) => {
+    const missing = join(tmp.dir, 'nope.pcap');
+    const args = cmd === 'train' ? [cmd, missing, '-o', join(tmp.dir, 'm.json')] : [cmd, missing];
+    const r = await cli(args);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toEqual([`netsentry: ${missing}: cannot read: no such file`]);
+  });
+
+  it('a text file is not a capture → exit 2, the magic bytes named, no output created', async () => {
+    const out = join(tmp.dir, 'out-text');
+    const r = await cli(['analyze', join(REPO, 'README.md'), '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(/README\.md: not a capture file \(starts with 0x[0-9a-f]{8}, expected a pcap, pcapng or gzip magic number\)/);
+    expect(() => readFileSync(join(out, 'summary.json'))).toThrow();
+  });
+
+  it('an empty file and a directory → exit 2 with the reason', async () => {
+    const empty = join(tmp.dir, 'empty.pcap');
+    writeFileSync(empty, '');
+    const r1 = await cli(['flows', empty]);
+    expect(r1.code).toBe(2);
+    expect(r1.err).toContain(`${empty}: not a capture file (the file is empty)`);
+    const r2 = await cli(['hosts', tmp.dir]);
+    expect(r2.code).toBe(2);
+    expect(r2.err).toContain(`${tmp.dir}: is a directory`);
+  });
+
+  it('a pcap header with garbage after it is read up to the damage', async () => {
+    const f = join(tmp.dir, 'header-only.pcap');
+    const real = readFileSync(pcap('zeek/http-bro.org.pcap'));
+    writeFileSync(f, Buffer.concat([real.subarray(0, 24), Buffer.from('x'.repeat(40))]));
+    const out = join(tmp.dir, 'h.csv');
+    const r = await cli(['flows', f, '-o', out]);
+    expect(r.code === 0 || r.code === 2).toBe(true);
+    expect(r.err).toContain(f);
+    expect(r.err).toMatch(/byte offset 24\b/);
+  });
+
+  itIf(haveSharedPcaps, 'needs ../shared/data/pcaps')('a capture truncated part-way is analysed up to the damage, warning with the byte offset', async () => {
+    const src = readFileSync(pcap('esnet-curated/masscan_tcp_0_1000_20190821.pcap'));
+    const f = join(tmp.dir, 'truncated.pcap');
+    writeFileSync(f, src.subarray(0, 40_000));
+    // Where the last complete record ends: walk the records (little-endian pcap).
+    let off = 24;
+    let packets = 0;
+    while (off + 16 <= 40_000 && off + 16 + src.readUInt32LE(off + 8) <= 40_000) {
+      off += 16 + src.readUInt32LE(off + 8);
+      packets++;
+    }
+    const out = join(tmp.dir, 'trunc-out');
+    const r = await cli(['analyze', f, '--out', out, '--quiet', '--format', 'json']);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary.counts.packets).toBe(packets);
+    expect(summary.inputs[0].error.offset).toBe(off);
+    expect(summary.warnings[0]).toContain(`${f} is damaged at byte offset ${off}`);
+    expect(summary.warnings[0]).toContain(`analysed the ${packets} packets before it`);
+  });
+
+  itIf(haveSharedPcaps, 'needs ../shared/data/pcaps')('a record with an impossible length mid-file: warning names the offset, earlier packets counted', async () => {
+    const d = Buffer.from(readFileSync(pcap('zeek/http-bro.org.pcap')));
+    let off = 24;
+    for (let i = 0; i < 300; i++) off += 16 + d.readUInt32LE(off + 8);
+    d.writeUInt32LE(0x7fffffff, off + 8);
+    const f = join(tmp.dir, 'corrupt.pcap');
+    writeFileSync(f, d);
+    const r = await cli(['flows', f, '-o', join(tmp.dir, 'c.csv')]);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain(`warning: ${f} is damaged at byte offset ${off}`);
+    expect(r.err).toContain('analysed the 300 packets before it');
+  });
+});
