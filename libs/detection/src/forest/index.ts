@@ -15,3 +15,4 @@ export {
 } from './isolation-forest';
 export { ForestJson, encodeForest, decodeForest, type ForestDecodeResult } from './forest.codec';
 export { ForestWorkerPool } from './forest.pool';
+export { findSklearnPython, runSklearn, type SklearnRun } from './sklearn';

@@ -43,7 +43,7 @@ export interface CategoricalColumn {
 export type Column = NumericColumn | CategoricalColumn;
 
 /** Name hints for counts, sizes, durations and rates: heavy-tailed whenever non-negative. */
-const HEAVY_TAIL_HINT = /(bytes|packets|pkts|count|duration|iat|rate|per_s|_len|size|flows)/i;
+const HEAVY_TAIL_HINT = /(byte|packet|pkt|count|duration|iat|rate|\/s|length|size|active|idle|bulk|win|header)/i;
 
 /** IANA port classes of the responder port. */
 export function portClass(port: number, proto: number): string {

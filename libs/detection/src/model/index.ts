@@ -23,3 +23,5 @@ export { Scorer, type ScoreResult, type ScorerOptions, severityOf, sameFeatureLi
 export { toAnomaly } from './anomaly';
 export { retrainGuard, type RetrainVerdict } from './retrain';
 export { spearman, rocAuc, quantileSorted } from './stats';
+export { flowsFromCapture } from './capture-flows';
+export { loadLabelledFlows, BENIGN_CAPTURES, ATTACK_CAPTURES, type LabelledFlows } from './labelled-flows';

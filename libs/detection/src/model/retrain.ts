@@ -1,6 +1,6 @@
 import type { FlowV1 } from '@netsentry/contracts';
 import type { Model } from './model';
-import { Scorer } from './scorer';
+import { Scorer, type ScorerOptions } from './scorer';
 
 export interface RetrainVerdict {
   /** True when the candidate flags at most maxFlaggedFraction of the last window. */
@@ -15,9 +15,14 @@ export interface RetrainVerdict {
  * polluted or unrepresentative baseline flags too much). An empty window is rejected: there is
  * nothing to judge the candidate on.
  */
-export function retrainGuard(candidate: Model, lastWindow: readonly FlowV1[], maxFlaggedFraction: number): RetrainVerdict {
+export function retrainGuard(
+  candidate: Model,
+  lastWindow: readonly FlowV1[],
+  maxFlaggedFraction: number,
+  opts: Pick<ScorerOptions, 'featureNames'> = {},
+): RetrainVerdict {
   if (lastWindow.length === 0) return { accept: false, flaggedFraction: 0 };
-  const scorer = new Scorer(candidate);
+  const scorer = new Scorer(candidate, opts);
   const x = scorer.toMatrix(lastWindow);
   const scores = scorer.scoreMatrix(x, lastWindow.length);
   let flagged = 0;

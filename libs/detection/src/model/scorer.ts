@@ -1,4 +1,5 @@
 import type { FlowV1, Severity, TopFeatureV1 } from '@netsentry/contracts';
+import { FLOW_FEATURE_NAMES } from '@netsentry/flows';
 import { accumulatePathCredit, scoreRowsInto, SCORE_BLOCK_ROWS } from '../forest';
 import { displayValue, fillRow } from './features';
 import type { Model } from './model';
@@ -19,10 +20,11 @@ export interface ScoreResult {
 
 export interface ScorerOptions {
   /**
-   * The running code's flow feature names (FLOW_FEATURE_NAMES of @netsentry/flows). When given,
-   * the constructor refuses (MODEL.FEATURES_MISMATCH) a model trained on a different list.
+   * The running code's flow feature names; default FLOW_FEATURE_NAMES of @netsentry/flows. The
+   * constructor refuses (MODEL.FEATURES_MISMATCH) a model trained on a different list. 'any'
+   * skips the check (tools that score models on other feature sets, tests).
    */
-  featureNames?: readonly string[];
+  featureNames?: readonly string[] | 'any';
   /** Most features listed per anomaly (default 5, at most 32). */
   maxTopFeatures?: number;
 }
@@ -63,9 +65,10 @@ export class Scorer {
     readonly model: Model,
     opts: ScorerOptions = {},
   ) {
-    if (opts.featureNames && !sameFeatureList(model.featureNames, opts.featureNames)) {
-      const extra = model.featureNames.filter((n) => !opts.featureNames!.includes(n));
-      const lacking = opts.featureNames.filter((n) => !model.featureNames.includes(n));
+    const expected = opts.featureNames ?? FLOW_FEATURE_NAMES;
+    if (expected !== 'any' && !sameFeatureList(model.featureNames, expected)) {
+      const extra = model.featureNames.filter((n) => !expected.includes(n));
+      const lacking = expected.filter((n) => !model.featureNames.includes(n));
       throw new ModelError(
         'MODEL.FEATURES_MISMATCH',
         `model ${model.id} was trained on a different feature list (only in model: ${extra.join(',') || '-'}; only in code: ${lacking.join(',') || '-'})`,
