@@ -40,7 +40,7 @@ const HTTPD = resolve(__dirname, 'agents/httpd.js');
 
 /** Tools a scenario needs on PATH. */
 export function requiredTools(s: Scenario): string[] {
-  const t = new Set(['ip', 'tcpdump', 'tshark']);
+  const t = new Set(['ip', 'tcpdump']);
   for (const b of s.benign) {
     if (b.kind === 'http_download' || b.kind === 'upload') t.add('curl');
     if (b.kind === 'dns_lookup') t.add('dnsmasq').add('getent');
@@ -76,7 +76,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0)
     return { ok: false, error: { code: 'LAB.NOT_ROOT', message: 'the lab needs root: it creates network namespaces, a bridge and raw-socket traffic (run it with sudo)' } };
   const missing = missingTools(requiredTools(s));
-  if (missing.length) return { ok: false, error: { code: 'LAB.MISSING_TOOL', message: `missing tools: ${missing.join(', ')} (apt-get install iproute2 tcpdump tshark nmap hping3 curl socat dnsmasq-base)` } };
+  if (missing.length) return { ok: false, error: { code: 'LAB.MISSING_TOOL', message: `missing tools: ${missing.join(', ')} (apt-get install iproute2 tcpdump nmap hping3 curl socat dnsmasq-base)` } };
 
   mkdirSync(o.outDir, { recursive: true });
   const capturePath = resolve(o.outDir, o.name ? `${o.name}.pcap` : 'capture.pcap');

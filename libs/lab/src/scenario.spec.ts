@@ -1,0 +1,72 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { hostAddresses, parseScenario, parseScenarioYaml } from './scenario';
+
+const SCENARIOS = resolve(__dirname, '../../../lab/scenarios');
+
+const base = {
+  name: 't',
+  seed: 1,
+  duration: 60,
+  hosts: [{ name: 'web' }, { name: 'client' }, { name: 'attacker' }, { name: 'b1' }, { name: 'b2' }],
+  benign: [{ kind: 'http_download', server: 'web', clients: ['client'], count: 3 }],
+  attacks: [{ id: 'syn', kind: 'syn_flood', at: 5, from: 'attacker', to: 'web', count: 100 }],
+};
+
+function issues(raw: unknown): string {
+  const r = parseScenario(raw);
+  if (r.ok) return '';
+  expect(r.error.code).toBe('SCENARIO.INVALID');
+  return r.error.message;
+}
+
+describe('scenario schema', () => {
+  it.each(readdirSync(SCENARIOS).filter((f) => f.endsWith('.yaml')))('shipped scenario %s is valid', (f) => {
+    const r = parseScenarioYaml(readFileSync(resolve(SCENARIOS, f), 'utf8'));
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.scenario.name).toBe(f.replace(/\.yaml$/, ''));
+  });
+
+  it('fills defaults and derives addresses from host numbers', () => {
+    const r = parseScenario(base);
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.scenario.subnet).toBe('10.66.0.0/24');
+    expect(r.scenario.capture.snaplen).toBe(128);
+    expect(r.scenario.attacks[0]).toMatchObject({ port: 80, intervalUs: 1000, maxSeconds: 60 });
+    expect(hostAddresses(r.scenario).get('attacker')).toBe('10.66.0.12');
+  });
+
+  it('rejects unknown hosts and unknown fields', () => {
+    expect(issues({ ...base, attacks: [{ ...base.attacks[0], to: 'nobody' }] })).toMatch(/unknown host nobody/);
+    expect(issues({ ...base, colour: 'red' })).toMatch(/colour/);
+    expect(issues({ ...base, attacks: [{ ...base.attacks[0], count: 5, rate: 3 }] })).toMatch(/rate/);
+  });
+
+  it('requires attack sources to be dedicated hosts', () => {
+    expect(issues({ ...base, attacks: [{ ...base.attacks[0], from: 'client' }] })).toMatch(/client takes part in benign activities/);
+  });
+
+  it('requires three or more DDoS sources', () => {
+    expect(issues({ ...base, attacks: [{ id: 'd', kind: 'ddos', at: 5, from: ['attacker', 'b1'], to: 'web', count: 10 }] })).toMatch(/attacks\.0\.from/);
+    expect(issues({ ...base, attacks: [{ id: 'd', kind: 'ddos', at: 5, from: ['attacker', 'b1', 'b2'], to: 'web', count: 10 }] })).toBe('');
+  });
+
+  it('rejects one source in two overlapping attacks, duplicate ids and attacks past the end', () => {
+    const two = [base.attacks[0], { id: 'udp', kind: 'udp_flood', at: 6, from: 'attacker', to: 'web', count: 100 }];
+    expect(issues({ ...base, attacks: two })).toMatch(/already attacking in syn/);
+    expect(issues({ ...base, attacks: [base.attacks[0], { ...base.attacks[0], at: 30 }] })).toMatch(/duplicate attack id/);
+    expect(issues({ ...base, attacks: [{ ...base.attacks[0], at: 59.5 }] })).toMatch(/past the duration/);
+  });
+
+  it('bounds every count and time', () => {
+    expect(issues({ ...base, duration: 100000 })).toMatch(/duration/);
+    expect(issues({ ...base, attacks: [{ ...base.attacks[0], count: 10_000_000 }] })).toMatch(/count/);
+    expect(issues({ ...base, benign: [{ ...base.benign[0], count: 1e6 }] })).toMatch(/count/);
+  });
+
+  it('reports YAML syntax errors as SCENARIO.YAML', () => {
+    const r = parseScenarioYaml('name: [unclosed');
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.code).toBe('SCENARIO.YAML');
+  });
+});
