@@ -117,6 +117,9 @@ function varOf(n: number, sum: number, sq: number): number {
 }
 
 const mean = (sum: number, n: number): number => (n > 0 ? sum / n : 0);
+/** Per-second rate over the flow's duration; 0 for a zero-duration flow (no division by zero). */
+const rate = (x: number, durS: number): number => (durS > 0 ? x / durS : 0);
+const bulkRate = (st: FlowStore, i: number): number => (st.bDurUs[i] > 0 ? st.bBytes[i] / (st.bDurUs[i] / 1e6) : 0);
 
 /** Features of slot `s` of the store (see FLOW_FEATURE_NAMES). */
 export function computeFeatures(st: FlowStore, s: number, fragmentBucket: boolean): FlowFeatures {
@@ -124,7 +127,6 @@ export function computeFeatures(st: FlowStore, s: number, fragmentBucket: boolea
   const nf = st.pkts[f], nb = st.pkts[b], n = nf + nb;
   const durUs = st.lastUs[s] - st.startUs[s];
   const durS = durUs / 1e6;
-  const rate = (x: number): number => (durUs > 0 ? x / durS : 0);
   const payF = st.pay[f], payB = st.pay[b];
   const sumAll = payF + payB, sqAll = st.paySq[f] + st.paySq[b];
   let lenMin = 0, lenMax = 0;
@@ -134,8 +136,6 @@ export function computeFeatures(st: FlowStore, s: number, fragmentBucket: boolea
   } else if (nf > 0) { lenMin = st.payMin[f]; lenMax = st.payMax[f]; }
   else if (nb > 0) { lenMin = st.payMin[b]; lenMax = st.payMax[b]; }
   const sub = st.subflows[s] > 0 ? st.subflows[s] : 1;
-  const bulkRate = (i: number): number => (st.bDurUs[i] > 0 ? st.bBytes[i] / (st.bDurUs[i] / 1e6) : 0);
-  const tcpFlags = (a: Uint32Array): number => a[f] + a[b];
   return {
     'Protocol': st.key[s * KEY_WORDS + KEY_PROTO_VLAN] & 0xff,
     'Flow Duration': durUs,
@@ -151,8 +151,8 @@ export function computeFeatures(st: FlowStore, s: number, fragmentBucket: boolea
     'Bwd Packet Length Min': nb > 0 ? st.payMin[b] : 0,
     'Bwd Packet Length Mean': mean(payB, nb),
     'Bwd Packet Length Std': stdOf(nb, payB, st.paySq[b]),
-    'Flow Bytes/s': rate(sumAll),
-    'Flow Packets/s': rate(n),
+    'Flow Bytes/s': rate(sumAll, durS),
+    'Flow Packets/s': rate(n, durS),
     'Flow IAT Mean': mean(st.iatSum[s], n - 1),
     'Flow IAT Std': stdOf(n - 1, st.iatSum[s], st.iatSq[s]),
     'Flow IAT Max': st.iatMax[s],
@@ -173,31 +173,31 @@ export function computeFeatures(st: FlowStore, s: number, fragmentBucket: boolea
     'Bwd URG Flags': st.urg[b],
     'Fwd Header Length': st.hdr[f],
     'Bwd Header Length': st.hdr[b],
-    'Fwd Packets/s': rate(nf),
-    'Bwd Packets/s': rate(nb),
+    'Fwd Packets/s': rate(nf, durS),
+    'Bwd Packets/s': rate(nb, durS),
     'Packet Length Min': lenMin,
     'Packet Length Max': lenMax,
     'Packet Length Mean': mean(sumAll, n),
     'Packet Length Std': stdOf(n, sumAll, sqAll),
     'Packet Length Variance': varOf(n, sumAll, sqAll),
-    'FIN Flag Count': tcpFlags(st.fin),
-    'SYN Flag Count': tcpFlags(st.syn),
-    'RST Flag Count': tcpFlags(st.rst),
-    'PSH Flag Count': tcpFlags(st.psh),
-    'ACK Flag Count': tcpFlags(st.ack),
-    'URG Flag Count': tcpFlags(st.urg),
-    'CWR Flag Count': tcpFlags(st.cwr),
-    'ECE Flag Count': tcpFlags(st.ece),
+    'FIN Flag Count': st.fin[f] + st.fin[b],
+    'SYN Flag Count': st.syn[f] + st.syn[b],
+    'RST Flag Count': st.rst[f] + st.rst[b],
+    'PSH Flag Count': st.psh[f] + st.psh[b],
+    'ACK Flag Count': st.ack[f] + st.ack[b],
+    'URG Flag Count': st.urg[f] + st.urg[b],
+    'CWR Flag Count': st.cwr[f] + st.cwr[b],
+    'ECE Flag Count': st.ece[f] + st.ece[b],
     'Down/Up Ratio': nf > 0 ? nb / nf : 0,
     'Average Packet Size': mean(sumAll, n),
     'Fwd Segment Size Avg': mean(payF, nf),
     'Bwd Segment Size Avg': mean(payB, nb),
     'Fwd Bytes/Bulk Avg': mean(st.bBytes[f], st.bStates[f]),
     'Fwd Packet/Bulk Avg': mean(st.bPkts[f], st.bStates[f]),
-    'Fwd Bulk Rate Avg': bulkRate(f),
+    'Fwd Bulk Rate Avg': bulkRate(st, f),
     'Bwd Bytes/Bulk Avg': mean(st.bBytes[b], st.bStates[b]),
     'Bwd Packet/Bulk Avg': mean(st.bPkts[b], st.bStates[b]),
-    'Bwd Bulk Rate Avg': bulkRate(b),
+    'Bwd Bulk Rate Avg': bulkRate(st, b),
     'Subflow Fwd Packets': nf / sub,
     'Subflow Fwd Bytes': payF / sub,
     'Subflow Bwd Packets': nb / sub,
@@ -216,8 +216,8 @@ export function computeFeatures(st: FlowStore, s: number, fragmentBucket: boolea
     'Idle Min': st.idlMin[s],
     'Fwd Bytes': st.wire[f],
     'Bwd Bytes': st.wire[b],
-    'Flow Wire Bytes/s': rate(st.wire[f] + st.wire[b]),
-    'SYN-ACK Flag Count': tcpFlags(st.synAck),
+    'Flow Wire Bytes/s': rate(st.wire[f] + st.wire[b], durS),
+    'SYN-ACK Flag Count': st.synAck[f] + st.synAck[b],
     'Fwd Init TTL': st.ttl[f],
     'Bwd Init TTL': st.ttl[b],
     'Fwd Payloadless Packets': st.noPay[f],

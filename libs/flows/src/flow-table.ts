@@ -18,7 +18,7 @@
 import type { FlowV1 } from '@netsentry/contracts';
 import type { PacketRecord } from '@netsentry/packets';
 import { FlowStore, Tcp } from './flow-store';
-import { KEY_KIND, KEY_PORTS, KEY_PROTO_VLAN, KEY_WORDS, KeyKind, flowId, hashKey } from './flow-key';
+import { KEY_KIND, KEY_PORTS, KEY_PROTO_VLAN, KEY_WORDS, KeyKind, flowIdHashed, hashKey, hashString } from './flow-key';
 import { computeFeatures } from './features';
 import { formatAddress } from './address';
 import { isKnownServicePort, serviceName } from './services';
@@ -88,6 +88,7 @@ export class FlowTable {
   private index = new Int32Array(0);
   private mask = 0;
   private readonly seed: number;
+  private readonly sensorHash: number;
   private readonly scratch = new Uint32Array(KEY_WORDS);
   /** Free slots (stack). */
   private free = new Int32Array(0);
@@ -101,6 +102,7 @@ export class FlowTable {
 
   constructor(opts: FlowTableOptions, private readonly onFlow: (flow: FlowV1) => void) {
     this.sensor = opts.sensor;
+    this.sensorHash = hashString(opts.sensor);
     this.idleUs = Math.round((opts.idleTimeoutS ?? 120) * 1e6);
     this.activeUs = Math.round((opts.activeTimeoutS ?? 1800) * 1e6);
     this.graceUs = Math.round((opts.tcpCloseGraceS ?? 5) * 1e6);
@@ -567,7 +569,7 @@ export class FlowTable {
     else if (isKnownServicePort(proto, dstPort) || !isKnownServicePort(proto, srcPort)) service = serviceName(proto, dstPort);
     else service = serviceName(proto, srcPort);
     const flow: FlowV1 = {
-      id: flowId(this.sensor, k, st.startUs[s], o),
+      id: flowIdHashed(this.sensorHash, k, st.startUs[s], o),
       sensor: this.sensor,
       proto,
       srcIp: formatAddress(k, aIsInit ? o : o + 4),
