@@ -18,7 +18,7 @@ module.exports = {
     testPathIgnorePatterns: ['/node_modules/', '/.next/'],
     transform: { '^.+\\.(t|j)sx?$': swc },
     moduleNameMapper: {
-      '^@netsentry/(contracts|packets|flows|detection|storage|testing|evaluation|lab|messaging)$': '<rootDir>/libs/$1/src/index.ts',
+      '^@netsentry/(contracts|packets|flows|detection|storage|testing|evaluation|lab|messaging|notifications)$': '<rootDir>/libs/$1/src/index.ts',
     },
   })),
 };
