@@ -1,5 +1,6 @@
 import type { Producer } from 'kafkajs';
 import { DeadLetterV1 } from '@netsentry/contracts';
+import { sendChunked } from './send';
 
 const MAX_VALUE = 64 * 1024;
 
@@ -54,11 +55,7 @@ export class DeadLetters {
     const batch = this.pending;
     this.pending = [];
     try {
-      await this.producer.send({
-        topic: this.topic,
-        acks: -1,
-        messages: batch.map((d) => ({ key: `${d.topic}/${d.partition}`, value: JSON.stringify(d) })),
-      });
+      await sendChunked(this.producer, [{ topic: this.topic, messages: batch.map((d) => ({ key: `${d.topic}/${d.partition}`, value: JSON.stringify(d) })) }]);
     } catch {
       this.deadletterErrors += batch.length;
     }

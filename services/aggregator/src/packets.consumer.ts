@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Consumer, EachBatchPayload, Kafka, Producer, TopicMessages } from 'kafkajs';
 import type { FlowV1, StatsV1 } from '@netsentry/contracts';
-import { createKafka, DeadLetters, ensureTopics, readEnvelope, topicMap, type TopicMap } from '@netsentry/messaging';
+import { createKafka, DeadLetters, ensureTopics, readEnvelope, sendChunked, topicMap, type TopicMap } from '@netsentry/messaging';
 import { decodePacketBatch, PacketRecord } from '@netsentry/packets';
 import { SensorPipeline } from './sensor.pipeline';
 import { flowMessages } from './flows.producer';
@@ -156,7 +156,7 @@ export class PacketsConsumer implements OnApplicationShutdown {
     const data: TopicMessages[] = [];
     if (flows.length) data.push({ topic: t.flows, messages: flowMessages(flows) });
     if (stats.length) data.push({ topic: t.stats, messages: statsMessages(stats) });
-    if (data.length) await producer.sendBatch({ acks: -1, topicMessages: data });
+    if (data.length) await sendChunked(producer, data);
     this.counters.flows += flows.length;
     this.counters.stats += stats.length;
 
@@ -169,7 +169,7 @@ export class PacketsConsumer implements OnApplicationShutdown {
       wms.push({ topic: t.stats, messages: watermarkMessages(wm, this.downstreamParts.stats) });
       p.sentWmUs = p.wmUs;
     }
-    if (wms.length) await producer.sendBatch({ acks: -1, topicMessages: wms });
+    if (wms.length) await sendChunked(producer, wms);
     await this.dead!.flush();
     this.counters.deadLetters = this.dead!.total;
 

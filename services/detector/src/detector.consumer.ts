@@ -15,7 +15,7 @@ import {
   type StatsV1,
 } from '@netsentry/contracts';
 import { loadRulesConfig, toAnomaly, type RulesConfig } from '@netsentry/detection';
-import { createKafka, DeadLetters, ensureTopics, kindOf, KIND_WATERMARK, topicMap, WatermarkV1, type TopicMap } from '@netsentry/messaging';
+import { createKafka, DeadLetters, ensureTopics, kindOf, sendChunked, KIND_WATERMARK, topicMap, WatermarkV1, type TopicMap } from '@netsentry/messaging';
 import { openDataSource, recordHeartbeat, storeAnomalies, storeFlows, storeStats, upsertAlerts } from '@netsentry/storage';
 import { ModelWatcher } from './model.watcher';
 import { SensorRules } from './sensor.rules';
@@ -284,7 +284,7 @@ export class DetectorConsumer implements OnApplicationShutdown {
         messages: anomalies.filter((a) => AnomalySchema.safeParse(a).success).map((a) => ({ key: a.id, value: JSON.stringify(a) })),
       });
     }
-    if (out.length) await this.producer!.sendBatch({ acks: -1, topicMessages: out });
+    if (out.length) await sendChunked(this.producer!, out);
     for (const a of alerts) this.notifier.offer(a, fresh.has(a.id) ? 'new' : 'update');
   }
 

@@ -61,7 +61,16 @@ export class PacketsProducer {
     const q = this.queues[p];
     let backoff = 100;
     while (q.length > 0) {
-      const take = q.slice(0, 16);
+      // One record batch per request and partition: stay under the broker's max.message.bytes.
+      let n = 0;
+      let bytes0 = 0;
+      while (n < q.length && n < 16) {
+        const sz = q[n].value ? q[n].value!.byteLength : 0;
+        if (n > 0 && bytes0 + sz > 768 * 1024) break;
+        bytes0 += sz;
+        n++;
+      }
+      const take = q.slice(0, n);
       try {
         await this.producer.send({
           topic: this.topic,
