@@ -80,6 +80,8 @@ export function destStats(start: number, ip: string, packets: number, instance =
       protocols: { tcp: { packets, bytes: packets * 60 }, udp: empty, icmp: empty, icmpv6: empty, arp: empty, other: empty },
       syns: packets,
       handshakes: 0,
+      synPorts: { n: 1, exact: true, k: 256, items: [80], overflow: 0 },
+      udpPorts: { n: 0, exact: true, k: 256, items: [], overflow: 0 },
       sources: { n: 2, exact: true, k: 256, items: ['10.0.0.5', '10.0.0.6'], overflow: 0 },
     },
   };
