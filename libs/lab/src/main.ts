@@ -3,9 +3,13 @@
  *   npm run lab -- run <scenario.yaml> --out <dir> [--name <stem>]
  *   npm run lab -- validate <scenario.yaml>...
  *   npm run lab -- check <capture.pcap> <truth.json>
+ *   npm run lab -- evaluate <truth.json> --alerts <file> [--anomalies <file>] [--flows <file>] [--json]
  */
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { loadTruth } from '@netsentry/evaluation';
+import { z } from 'zod';
+import { AlertV1, AnomalyV1, FlowV1, parseValue } from '@netsentry/contracts';
+import { evaluate, formatReport, loadTruth, reportJson } from '@netsentry/evaluation';
 import { runScenario } from './runner';
 import { loadScenario } from './scenario';
 import { checkTruthAgainstCapture } from './windows';
@@ -63,5 +67,57 @@ program
     process.stdout.write(c.problems.length ? 'truth does NOT hold\n' : 'truth holds\n');
     if (c.problems.length) process.exitCode = 1;
   });
+
+/** Reads a JSON array or NDJSON file of records, each checked against the schema. */
+function readRecords<S extends z.ZodType>(path: string, schema: S): { ok: true; values: Array<z.infer<S>> } | { ok: false; reason: string } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    return { ok: false, reason: (e as Error).message };
+  }
+  let raws: unknown[];
+  try {
+    const trimmed = text.trimStart();
+    raws = trimmed.startsWith('[') ? (JSON.parse(trimmed) as unknown[]) : trimmed.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as unknown);
+  } catch (e) {
+    return { ok: false, reason: `${path}: ${(e as Error).message}` };
+  }
+  const values: Array<z.infer<S>> = [];
+  for (const [i, raw] of raws.entries()) {
+    const r = parseValue(schema, raw);
+    if (!r.ok) return { ok: false, reason: `${path}: record ${i}: ${r.reason}` };
+    values.push(r.value);
+  }
+  return { ok: true, values };
+}
+
+const ScoredFlow = z.object({ flow: FlowV1, score: z.number().finite() });
+
+program
+  .command('evaluate')
+  .description('score alerts, anomalies and flow scores against a truth file')
+  .argument('<truth>', 'truth file')
+  .option('--alerts <file>', 'AlertV1 records (JSON array or NDJSON)')
+  .option('--anomalies <file>', 'AnomalyV1 records (JSON array or NDJSON)')
+  .option('--flows <file>', '{ flow: FlowV1, score } records for every flow (JSON array or NDJSON)')
+  .option('--json', 'print the report as JSON instead of a table')
+  .action((truthPath: string, opts: { alerts?: string; anomalies?: string; flows?: string; json?: boolean }) => {
+    const t = loadTruth(truthPath);
+    if (!t.ok) return fail(`${t.code}: ${t.reason}`);
+    const alerts = opts.alerts ? readRecords(opts.alerts, AlertV1) : { ok: true as const, values: [] };
+    if (!alerts.ok) return fail(`INPUT.INVALID: ${alerts.reason}`);
+    const anomalies = opts.anomalies ? readRecords(opts.anomalies, AnomalyV1) : undefined;
+    if (anomalies && !anomalies.ok) return fail(`INPUT.INVALID: ${anomalies.reason}`);
+    const flows = opts.flows ? readRecords(opts.flows, ScoredFlow) : undefined;
+    if (flows && !flows.ok) return fail(`INPUT.INVALID: ${flows.reason}`);
+    const report = evaluate({ truth: t.truth, alerts: alerts.values, anomalies: anomalies?.ok ? anomalies.values : undefined, scoredFlows: flows?.ok ? flows.values : undefined });
+    process.stdout.write(opts.json ? reportJson(report) : formatReport(report));
+  });
+
+function fail(message: string): void {
+  process.stderr.write(`lab: ${message}\n`);
+  process.exitCode = 1;
+}
 
 void program.parseAsync(process.argv);
