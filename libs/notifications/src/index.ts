@@ -1,1 +1,16 @@
-export {};
+export {
+  loadNotificationConfig,
+  NotificationConfig,
+  EmailConfig,
+  WebhookConfig,
+  RetryConfig,
+  SmtpSecurity,
+  DEFAULT_RETRY,
+  type ConfigResult,
+} from './config';
+export { NotificationV1, AlertMessageV1, DigestMessageV1, DIGEST_MAX_ALERTS, renderEmail } from './message';
+export { withRetry, backoffDelay, realSleep, type AttemptResult, type RetryPolicy, type DeliveryResult, type Sleep } from './retry';
+export { RateLimiter, targetKey, type DueDigest } from './rate-limiter';
+export { WebhookChannel, signBody, verifySignature, SIGNATURE_HEADER } from './webhook.channel';
+export { EmailChannel } from './email.channel';
+export { AlertNotifier, type Channel, type NotifierStats, type NotifierDeps } from './notifier';

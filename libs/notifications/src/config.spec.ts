@@ -1,0 +1,64 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadNotificationConfig } from './config';
+
+describe('loadNotificationConfig', () => {
+  it('defaults: high and above, 5-minute interval, nothing configured', () => {
+    const r = loadNotificationConfig({});
+    expect(r).toEqual({
+      ok: true,
+      config: {
+        minSeverity: 'high',
+        intervalSeconds: 300,
+        retry: { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 30000, timeoutMs: 10000 },
+        email: undefined,
+        webhook: undefined,
+      },
+    });
+  });
+
+  it('reads SMTP with STARTTLS, auth, CA file, and webhooks', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netsentry-notify-'));
+    try {
+      writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n');
+      const r = loadNotificationConfig({
+        NETSENTRY_NOTIFY_MIN_SEVERITY: 'medium',
+        NETSENTRY_SMTP_HOST: 'mail.example.org',
+        NETSENTRY_SMTP_USER: 'netsentry',
+        NETSENTRY_SMTP_PASS: 'secret',
+        NETSENTRY_SMTP_FROM: 'netsentry@example.org',
+        NETSENTRY_SMTP_TO: 'soc@example.org, oncall@example.org',
+        NETSENTRY_SMTP_CA_FILE: join(dir, 'ca.pem'),
+        NETSENTRY_WEBHOOK_URLS: 'https://hooks.example.org/a,http://127.0.0.1:9/b',
+        NETSENTRY_WEBHOOK_SECRET: '0123456789abcdef0123',
+      });
+      if (!r.ok) throw new Error(r.errors.join('; '));
+      expect(r.config.email).toMatchObject({ host: 'mail.example.org', port: 587, security: 'starttls', auth: { user: 'netsentry', pass: 'secret' }, to: ['soc@example.org', 'oncall@example.org'], verifyTls: true });
+      expect(r.config.email?.ca).toContain('BEGIN CERTIFICATE');
+      expect(r.config.webhook?.urls).toHaveLength(2);
+      expect(loadNotificationConfig({ NETSENTRY_SMTP_HOST: 'h', NETSENTRY_SMTP_SECURITY: 'tls', NETSENTRY_SMTP_FROM: 'a@b', NETSENTRY_SMTP_TO: 'c@d' })).toMatchObject({ ok: true, config: { email: { port: 465 } } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fails fast with every problem listed', () => {
+    const r = loadNotificationConfig({
+      NETSENTRY_NOTIFY_MIN_SEVERITY: 'urgent',
+      NETSENTRY_NOTIFY_MAX_ATTEMPTS: '99',
+      NETSENTRY_SMTP_HOST: 'mail.example.org',
+      NETSENTRY_SMTP_USER: 'only-user',
+      NETSENTRY_SMTP_SECURITY: 'ssl3',
+      NETSENTRY_WEBHOOK_URLS: 'ftp://x.example.org/',
+      NETSENTRY_WEBHOOK_SECRET: 'short',
+    });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.code).toBe('NOTIFY.BAD_CONFIG');
+    const text = r.errors.join('\n');
+    for (const part of ['NETSENTRY_SMTP_USER and NETSENTRY_SMTP_PASS', 'minSeverity', 'retry.maxAttempts', 'email.security', 'email.from', 'email.to', 'webhook.urls', 'webhook.secret']) {
+      expect(text).toContain(part);
+    }
+  });
+});

@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { Severity } from '@netsentry/contracts';
+
+/**
+ * All environment reading of the notifications library, validated once. Variables:
+ *
+ *   NETSENTRY_NOTIFY_MIN_SEVERITY   lowest severity delivered: low|medium|high|critical (default high)
+ *   NETSENTRY_NOTIFY_INTERVAL_S     rate-limit interval per (destination, rule type, target) (default 300)
+ *   NETSENTRY_NOTIFY_MAX_ATTEMPTS   attempts per message, first included (default 4, at most 10)
+ *   NETSENTRY_NOTIFY_BACKOFF_MS     first retry delay, doubled each retry (default 500)
+ *   NETSENTRY_NOTIFY_MAX_BACKOFF_MS cap on one retry delay (default 30000)
+ *   NETSENTRY_NOTIFY_TIMEOUT_MS     timeout of one attempt (default 10000)
+ *
+ *   NETSENTRY_SMTP_HOST             SMTP server; email is off when unset
+ *   NETSENTRY_SMTP_PORT             default 587 (465 for tls)
+ *   NETSENTRY_SMTP_SECURITY         starttls (required, default) | tls (implicit, port 465) | none
+ *   NETSENTRY_SMTP_USER / _PASS     credentials (both or neither)
+ *   NETSENTRY_SMTP_FROM             sender address (required with a host)
+ *   NETSENTRY_SMTP_TO               recipients, comma-separated (required with a host)
+ *   NETSENTRY_SMTP_CA_FILE          PEM file of CA certificates to trust (e.g. a private CA)
+ *   NETSENTRY_SMTP_TLS_VERIFY       true (default) | false: verify the server certificate
+ *
+ *   NETSENTRY_WEBHOOK_URLS          http(s) URLs, comma-separated; webhooks are off when unset
+ *   NETSENTRY_WEBHOOK_SECRET        HMAC-SHA256 key for X-NetSentry-Signature (required with URLs, ≥ 16 chars)
+ */
+
+export const SmtpSecurity = z.enum(['starttls', 'tls', 'none']);
+export type SmtpSecurity = z.infer<typeof SmtpSecurity>;
+
+export const EmailConfig = z.object({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  security: SmtpSecurity,
+  auth: z.object({ user: z.string().min(1), pass: z.string().min(1) }).optional(),
+  from: z.string().min(3),
+  to: z.array(z.string().min(3)).min(1),
+  /** PEM text of extra trusted CAs. */
+  ca: z.string().optional(),
+  verifyTls: z.boolean(),
+});
+export type EmailConfig = z.infer<typeof EmailConfig>;
+
+export const WebhookConfig = z.object({
+  urls: z.array(z.url({ protocol: /^https?$/ })).min(1),
+  secret: z.string().min(16),
+});
+export type WebhookConfig = z.infer<typeof WebhookConfig>;
+
+export const RetryConfig = z.object({
+  maxAttempts: z.number().int().min(1).max(10),
+  baseDelayMs: z.number().int().min(0).max(60_000),
+  maxDelayMs: z.number().int().min(0).max(300_000),
+  timeoutMs: z.number().int().min(100).max(120_000),
+});
+export type RetryConfig = z.infer<typeof RetryConfig>;
+
+export const NotificationConfig = z.object({
+  minSeverity: Severity,
+  intervalSeconds: z.number().min(0).max(86_400),
+  retry: RetryConfig,
+  email: EmailConfig.optional(),
+  webhook: WebhookConfig.optional(),
+});
+export type NotificationConfig = z.infer<typeof NotificationConfig>;
+
+export const DEFAULT_RETRY: RetryConfig = { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 30_000, timeoutMs: 10_000 };
+
+export type ConfigResult = { ok: true; config: NotificationConfig } | { ok: false; code: 'NOTIFY.BAD_CONFIG'; errors: string[] };
+
+type Env = Record<string, string | undefined>;
+
+const list = (v: string | undefined): string[] | undefined =>
+  v === undefined || v.trim() === '' ? undefined : v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+const num = (v: string | undefined, d: number): number => (v === undefined || v.trim() === '' ? d : Number(v));
+
+/**
+ * Reads and validates the notification settings from the environment (once, at start). Fails
+ * with every problem listed, so a deployment can be fixed in one go.
+ */
+export function loadNotificationConfig(env: Env = process.env): ConfigResult {
+  const errors: string[] = [];
+  const host = env.NETSENTRY_SMTP_HOST?.trim();
+  let email: unknown;
+  if (host) {
+    const security = (env.NETSENTRY_SMTP_SECURITY ?? 'starttls').trim();
+    const user = env.NETSENTRY_SMTP_USER;
+    const pass = env.NETSENTRY_SMTP_PASS;
+    if ((user && !pass) || (!user && pass)) errors.push('NETSENTRY_SMTP_USER and NETSENTRY_SMTP_PASS go together');
+    let ca: string | undefined;
+    if (env.NETSENTRY_SMTP_CA_FILE) {
+      try {
+        ca = readFileSync(env.NETSENTRY_SMTP_CA_FILE, 'utf8');
+      } catch (e) {
+        errors.push(`NETSENTRY_SMTP_CA_FILE: ${(e as Error).message}`);
+      }
+    }
+    const verify = (env.NETSENTRY_SMTP_TLS_VERIFY ?? 'true').trim().toLowerCase();
+    if (verify !== 'true' && verify !== 'false') errors.push('NETSENTRY_SMTP_TLS_VERIFY must be true or false');
+    email = {
+      host,
+      port: num(env.NETSENTRY_SMTP_PORT, security === 'tls' ? 465 : 587),
+      security,
+      auth: user && pass ? { user, pass } : undefined,
+      from: env.NETSENTRY_SMTP_FROM,
+      to: list(env.NETSENTRY_SMTP_TO),
+      ca,
+      verifyTls: verify !== 'false',
+    };
+  }
+  const urls = list(env.NETSENTRY_WEBHOOK_URLS);
+  const webhook = urls ? { urls, secret: env.NETSENTRY_WEBHOOK_SECRET } : undefined;
+  const raw = {
+    minSeverity: (env.NETSENTRY_NOTIFY_MIN_SEVERITY ?? 'high').trim(),
+    intervalSeconds: num(env.NETSENTRY_NOTIFY_INTERVAL_S, 300),
+    retry: {
+      maxAttempts: num(env.NETSENTRY_NOTIFY_MAX_ATTEMPTS, DEFAULT_RETRY.maxAttempts),
+      baseDelayMs: num(env.NETSENTRY_NOTIFY_BACKOFF_MS, DEFAULT_RETRY.baseDelayMs),
+      maxDelayMs: num(env.NETSENTRY_NOTIFY_MAX_BACKOFF_MS, DEFAULT_RETRY.maxDelayMs),
+      timeoutMs: num(env.NETSENTRY_NOTIFY_TIMEOUT_MS, DEFAULT_RETRY.timeoutMs),
+    },
+    email,
+    webhook,
+  };
+  const p = NotificationConfig.safeParse(raw);
+  if (!p.success) for (const i of p.error.issues) errors.push(`${i.path.join('.') || '(root)'}: ${i.message}`);
+  if (errors.length > 0 || !p.success) return { ok: false, code: 'NOTIFY.BAD_CONFIG', errors };
+  return { ok: true, config: p.data };
+}

@@ -1,0 +1,172 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { haveCommand, itIf } from '@netsentry/testing';
+import { AlertNotifier } from './notifier';
+import type { EmailConfig } from './config';
+import { alert, config } from './notifications.fixtures';
+
+const haveOpenssl = haveCommand('openssl');
+const itTls = itIf(haveOpenssl, 'openssl is not installed (needed to make a self-signed certificate)');
+
+interface Mail {
+  from: string;
+  to: string[];
+  data: string;
+  user?: string;
+  secure: boolean;
+}
+
+/** A real SMTP server on 127.0.0.1 that records what it receives. */
+async function smtp(opts: Partial<SMTPServerOptions>): Promise<{ server: SMTPServer; port: number; mails: Mail[] }> {
+  const mails: Mail[] = [];
+  const server = new SMTPServer({
+    disabledCommands: [],
+    logger: false,
+    onAuth(auth, _session, cb) {
+      if (auth.username === 'netsentry' && auth.password === 'right-password') cb(null, { user: auth.username });
+      else cb(new Error('Invalid username or password'));
+    },
+    onData(stream, session, cb) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        mails.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          data: Buffer.concat(chunks).toString('utf8'),
+          user: session.user as string | undefined,
+          secure: session.secure,
+        });
+        cb();
+      });
+    },
+    ...opts,
+  });
+  server.on('error', () => undefined);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.server.address() as AddressInfo).port, mails };
+}
+
+/** Body text of a quoted-printable message (nodemailer's encoding for long or '=' lines). */
+const qp = (data: string): string => data.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+
+const stop = (s: SMTPServer): Promise<void> => new Promise((resolve) => s.close(() => resolve()));
+
+describe('email over SMTP', () => {
+  let dir = '';
+  let key = '';
+  let cert = '';
+  beforeAll(() => {
+    if (!haveOpenssl) return;
+    dir = mkdtempSync(join(tmpdir(), 'netsentry-smtp-'));
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+    ], { stdio: 'ignore' });
+    key = readFileSync(join(dir, 'key.pem'), 'utf8');
+    cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+  });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const email = (port: number, over: Partial<EmailConfig> = {}): EmailConfig => ({
+    host: '127.0.0.1',
+    port,
+    security: 'starttls',
+    auth: { user: 'netsentry', pass: 'right-password' },
+    from: 'netsentry@lab.test',
+    to: ['soc@lab.test'],
+    ca: cert,
+    verifyTls: true,
+    ...over,
+  });
+
+  itTls('delivers an alert with STARTTLS (self-signed CA trusted) and AUTH', async () => {
+    const s = await smtp({ key, cert, authOptional: false });
+    const n = new AlertNotifier(config({ email: email(s.port) }));
+    try {
+      await n.notify(alert({ severity: 'critical', summary: 'SYN flood: 5000 SYNs/s to 10.0.0.9 from 300 sources.' , type: 'syn_flood' }));
+      expect(n.stats).toMatchObject({ sent: 1, failed: 0 });
+      expect(s.mails).toHaveLength(1);
+      const m = s.mails[0];
+      expect(m.secure).toBe(true); // upgraded with STARTTLS before the message
+      expect(m.user).toBe('netsentry');
+      expect(m.from).toBe('netsentry@lab.test');
+      expect(m.to).toEqual(['soc@lab.test']);
+      expect(m.data).toMatch(/Subject: \[NetSentry\] CRITICAL syn_flood: 10\.0\.0\.5 -> 10\.0\.0\.9/);
+      expect(m.data).toContain('SYN flood: 5000 SYNs/s');
+      expect(qp(m.data)).toContain('distinct_dst_ports = 250 (>= 20 over 60 s)');
+    } finally {
+      await n.close();
+      await stop(s.server);
+    }
+  });
+
+  itTls('delivers over implicit TLS (port-465 style)', async () => {
+    const s = await smtp({ key, cert, secure: true, authOptional: false });
+    const n = new AlertNotifier(config({ email: email(s.port, { security: 'tls' }) }));
+    try {
+      await n.notify(alert());
+      expect(s.mails).toHaveLength(1);
+      expect(s.mails[0].secure).toBe(true);
+    } finally {
+      await n.close();
+      await stop(s.server);
+    }
+  });
+
+  itTls('refuses a server whose certificate it cannot verify, counts the failure, never throws', async () => {
+    const s = await smtp({ key, cert, authOptional: false });
+    const n = new AlertNotifier(config({ retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 10, timeoutMs: 2000 }, email: email(s.port, { ca: undefined }) }));
+    try {
+      await expect(n.notify(alert())).resolves.toBeUndefined();
+      expect(s.mails).toHaveLength(0);
+      expect(n.stats.failed).toBe(1);
+    } finally {
+      await n.close();
+      await stop(s.server);
+    }
+  });
+
+  itTls('does not retry bad credentials (permanent), counts the failure', async () => {
+    const s = await smtp({ key, cert, authOptional: false });
+    let authTries = 0;
+    const n = new AlertNotifier(config({ email: email(s.port, { auth: { user: 'netsentry', pass: 'wrong' } }) }));
+    try {
+      await n.notify(alert());
+      authTries = n.stats.retries;
+      expect(s.mails).toHaveLength(0);
+      expect(n.stats).toMatchObject({ sent: 0, failed: 1 });
+      expect(authTries).toBe(0);
+    } finally {
+      await n.close();
+      await stop(s.server);
+    }
+  });
+
+  it('rate-limits email like webhooks: one message, then a digest', async () => {
+    const s = await smtp({ authOptional: true, disabledCommands: ['STARTTLS'] });
+    let t = 0;
+    const n = new AlertNotifier(config({ intervalSeconds: 10, email: email(s.port, { security: 'none', auth: undefined, ca: undefined }) }), { now: () => t });
+    try {
+      await n.notify(alert({ id: 'one' }));
+      await n.notify(alert({ id: 'two' }));
+      await n.notify(alert({ id: 'three' }));
+      expect(s.mails).toHaveLength(1);
+      t = 10_000;
+      await n.tick();
+      expect(s.mails).toHaveLength(2);
+      expect(s.mails[1].data).toMatch(/Subject: \[NetSentry\] digest: 2 more port_scan alert\(s\) for 10\.0\.0\.9/);
+      expect(qp(s.mails[1].data)).toContain('alert id three');
+    } finally {
+      await n.close();
+      await stop(s.server);
+    }
+  });
+});
