@@ -212,8 +212,11 @@ export class StatsBuilder {
             if (r !== undefined) r.failed++;
           }
         } else if ((f & TcpFlag.ACK) !== 0) {
+          // The initiator's ACK completes the handshake; the SYN-ACK may be missing from a
+          // one-direction capture (asymmetric routing), and a spoofed SYN never gets an ACK.
           this.hs.hash(rec.src, rec.srcPort, rec.dst, rec.dstPort, IpProto.TCP);
-          if (this.hs.get() === Pending.SynAck) {
+          const pending = this.hs.get();
+          if (pending === Pending.SynAck || pending === Pending.Syn) {
             this.hs.clear();
             d.handshakes++;
           }
@@ -223,7 +226,9 @@ export class StatsBuilder {
       case IpProto.UDP:
         d.udpPorts.add(rec.dstPort);
         if (newFlow) {
-          this.probe(s, h, dk, IpProto.UDP, rec.dstPort);
+          // A flow opened from a service port to a high port is an answer whose request was
+          // not seen (one-direction capture, reflection): not a probe.
+          if (!isServiceReply(rec.srcPort, rec.dstPort)) this.probe(s, h, dk, IpProto.UDP, rec.dstPort);
           this.hs.hash(rec.src, rec.srcPort, rec.dst, rec.dstPort, IpProto.UDP);
           this.hs.set(Pending.Datagram);
         } else {
@@ -410,6 +415,14 @@ export class StatsBuilder {
       .map((r) => ({ ip: this.format(r.k), packets: r.v.packets, bytes: r.v.bytes }));
     return sortTop(rows).slice(0, this.topN);
   }
+}
+
+/** UDP source ports of services that answer (and are abused for amplification) above 1023. */
+const HIGH_SERVICE_PORTS = new Set([1900, 3702, 5353, 5683, 10001, 11211, 27015, 32414, 33848, 37810]);
+
+/** True when a UDP packet from `srcPort` to `dstPort` looks like a service's answer to a client. */
+export function isServiceReply(srcPort: number, dstPort: number): boolean {
+  return dstPort >= 1024 && srcPort !== 0 && (srcPort < 1024 || HIGH_SERVICE_PORTS.has(srcPort));
 }
 
 /** Top-N order: bytes, then packets, descending; then address text. */

@@ -1,0 +1,131 @@
+import type { HostSweepConfig } from './config';
+import { CidrSet } from './cidr';
+import { plural, round, ruleId, type RuleDefinition } from './rule';
+import type { EvidenceV1 } from '@netsentry/contracts';
+import { IdleMap, WindowDistinct, WindowSum } from './window';
+
+const PROTO_NAME: Record<number, string> = { 1: 'ICMP echo', 58: 'ICMPv6 echo', 6: 'TCP', 17: 'UDP' };
+
+/**
+ * host_sweep: one source probes many hosts on the same service.
+ *
+ * Catches: ping sweeps (ICMP/ICMPv6 echo), TCP SYN and UDP "ping" sweeps of one port, and ARP
+ * sweeps on the local segment (nmap host discovery, arp-scan): at least `minHosts` distinct
+ * hosts within `windowS` by one method. TCP/UDP sweeps must be mostly unanswered
+ * (`maxAnsweredRatio`), so a client talking to many servers on 443 does not fire.
+ * Misses: sweeps slower than `minHosts` per `windowS`; sweeps that change port for every host;
+ * sweeps from many source addresses; ARP sweeps seen from another segment (ARP does not cross
+ * routers). May fire on a router or DHCP server that ARPs for many neighbours, and on monitoring
+ * hosts that ping many hosts: put them in `allowSources`.
+ * Identity: the scanner; one alert per scanner whatever the methods (targets are the union).
+ */
+export const hostSweepRule: RuleDefinition<HostSweepConfig> = {
+  type: 'host_sweep',
+  version: 1,
+  create(cfg, _env, sensor) {
+    const rule = ruleId(hostSweepRule);
+    const allowS = new CidrSet(cfg.allowSources);
+    const allowT = new CidrSet(cfg.allowTargets);
+    const w = cfg.windowS;
+    class MethodWin {
+      readonly hosts = new WindowDistinct<string>(w);
+      readonly active = new WindowSum(w);
+      constructor(readonly label: string, readonly metric: string, readonly proto: number, readonly port: number) {}
+    }
+    class SourceWin {
+      readonly methods = new Map<string, MethodWin>();
+      /** Hosts that answered, per port. */
+      readonly answered = new Map<number, WindowDistinct<string>>();
+      constructor(readonly ip: string) {}
+      method(key: string, make: () => MethodWin): MethodWin {
+        let m = this.methods.get(key);
+        if (m === undefined) { m = make(); this.methods.set(key, m); }
+        return m;
+      }
+    }
+    const state = new IdleMap<string, SourceWin>();
+
+    return {
+      onInterval(iv, report) {
+        const now = iv.end;
+        const touched: SourceWin[] = [];
+        for (const s of iv.sources) {
+          if (allowS.has(s.ip)) continue;
+          const arp = cfg.arp && s.arpTargets.n > 0;
+          // Answers alone (the probes were in an earlier interval) matter only to a source already tracked.
+          if (s.services.items.length === 0 && !arp && state.get(s.ip) === undefined) continue;
+          const sw = state.touch(s.ip, iv.start, () => new SourceWin(s.ip));
+          let fresh = false;
+          for (const svc of s.services.items) {
+            const icmp = svc.proto === 1 || svc.proto === 58;
+            if (icmp && !cfg.icmpEcho) continue;
+            const name = icmp ? PROTO_NAME[svc.proto] : `${PROTO_NAME[svc.proto] ?? `proto ${svc.proto}`} port ${svc.port}`;
+            const metric = icmp ? `distinct_hosts_${svc.proto === 1 ? 'icmp' : 'icmpv6'}_echo` : `distinct_hosts_${svc.proto === 6 ? 'tcp' : svc.proto === 17 ? 'udp' : svc.proto}_${svc.port}`;
+            const m = sw.method(`${svc.proto}/${svc.port}`, () => new MethodWin(name, metric, svc.proto, icmp ? -1 : svc.port));
+            for (const h of svc.hosts.items) if (!allowT.has(h)) m.hosts.add(iv.start, h);
+            if (!svc.hosts.exact) m.hosts.addEstimate(iv.start, svc.hosts.n);
+            m.active.add(iv.start, 1);
+            fresh = true;
+          }
+          if (arp) {
+            const m = sw.method('arp', () => new MethodWin('ARP requests', 'distinct_hosts_arp', 0, -1));
+            for (const h of s.arpTargets.items) if (!allowT.has(h)) m.hosts.add(iv.start, h);
+            if (!s.arpTargets.exact) m.hosts.addEstimate(iv.start, s.arpTargets.n);
+            m.active.add(iv.start, 1);
+            fresh = true;
+          }
+          for (const h of s.hosts.items) {
+            for (const p of h.open.items) {
+              let a = sw.answered.get(p);
+              if (a === undefined) { a = new WindowDistinct<string>(w); sw.answered.set(p, a); }
+              a.add(iv.start, h.ip);
+            }
+          }
+          if (fresh) touched.push(sw);
+        }
+
+        for (const sw of touched) {
+          const hits: { m: MethodWin; n: number; evidence: EvidenceV1[] }[] = [];
+          for (const m of sw.methods.values()) {
+            const n = m.hosts.count(now);
+            if (n < cfg.minHosts) continue;
+            const evidence: EvidenceV1[] = [{ metric: m.metric, value: n, threshold: cfg.minHosts, op: '>=', windowSeconds: w }];
+            if (m.port >= 0) {
+              const a = sw.answered.get(m.port);
+              let answered = 0;
+              if (a !== undefined) for (const h of m.hosts.items(now)) if (a.has(now, h)) answered++;
+              const ratio = answered / n;
+              if (ratio > cfg.maxAnsweredRatio) continue;
+              evidence.push({ metric: `${m.metric}_answered_ratio`, value: round(ratio), threshold: cfg.maxAnsweredRatio, op: '<=', windowSeconds: w });
+            }
+            hits.push({ m, n, evidence });
+          }
+          if (hits.length === 0) continue;
+          hits.sort((a, b) => b.n - a.n || (a.m.metric < b.m.metric ? -1 : 1));
+          const targets = new Set<string>();
+          for (const h of hits) for (const t of h.m.hosts.items(now)) targets.add(t);
+          const top = hits[0].n;
+          let start = Infinity;
+          for (const h of hits) start = Math.min(start, h.m.active.first(now));
+          report({
+            type: 'host_sweep',
+            rule,
+            sensor,
+            severity: top >= cfg.highAtHosts ? 'high' : cfg.severity,
+            key: { sources: [sw.ip], targets: [] },
+            sources: [sw.ip],
+            targets: [...targets].sort(),
+            targetCount: Math.max(targets.size, top),
+            start,
+            end: now,
+            summary:
+              `${sw.ip} swept ${plural(Math.max(targets.size, top), 'host')} within ${w} s: ` +
+              hits.map((h) => `${h.m.label} to ${plural(h.n, 'host')}`).join(', ') + '.',
+            evidence: hits.flatMap((h) => h.evidence),
+          });
+        }
+        state.expire(now - w - iv.intervalS);
+      },
+    };
+  },
+};

@@ -1,0 +1,62 @@
+import type { IcmpFloodConfig } from './config';
+import { CidrSet } from './cidr';
+import { DestinationRate } from './flood';
+import { plural, round, ruleId, type RuleDefinition } from './rule';
+import { IdleMap } from './window';
+
+/**
+ * icmp_flood: an ICMP + ICMPv6 packet rate to one destination over `minPps` and
+ * `baselineFactor` times its moving baseline, averaged over `windowS`.
+ *
+ * Catches: ping floods (ping -f, hping3 --icmp --flood), ICMPv6 floods behind extension
+ * headers (THC denial6), smurf-style floods to a multicast or broadcast group.
+ * Misses: floods below `minPps`; slow ramps that raise the baseline; ICMP spread over many
+ * destinations at a low rate each. A host that is legitimately pinged hard (monitoring) fires
+ * until allow-listed.
+ * Identity: the target.
+ */
+export const icmpFloodRule: RuleDefinition<IcmpFloodConfig> = {
+  type: 'icmp_flood',
+  version: 1,
+  create(cfg, _env, sensor) {
+    const rule = ruleId(icmpFloodRule);
+    const allowT = new CidrSet(cfg.allowTargets);
+    const w = cfg.windowS;
+    const state = new IdleMap<string, DestinationRate>();
+    return {
+      onInterval(iv, report) {
+        const now = iv.end;
+        for (const d of iv.destinations) {
+          const count = d.protocols.icmp.packets + d.protocols.icmpv6.packets;
+          if (count === 0 && state.get(d.ip) === undefined) continue;
+          if (allowT.has(d.ip)) continue;
+          const r = state.touch(d.ip, iv.start, () => new DestinationRate(d.ip, w, cfg.baselineAlpha));
+          r.observe(iv.start, iv.intervalS, count, d, null);
+          const pps = r.pps(now);
+          r.firing = count > 0 && pps >= cfg.minPps && pps >= cfg.baselineFactor * r.before;
+          if (!r.firing) continue;
+          const nSources = r.sources.count(now);
+          report({
+            type: 'icmp_flood',
+            rule,
+            sensor,
+            severity: cfg.severity,
+            key: { sources: [], targets: [d.ip] },
+            sources: r.sources.items(now).slice(-1000).reverse(),
+            targets: [d.ip],
+            sourceCount: nSources,
+            start: r.packets.first(now),
+            end: now,
+            summary:
+              `${d.ip} received ${round(pps, 0)} ICMP packets/s over ${w} s ` +
+              `(baseline ${round(r.before, 1)}/s) from ${plural(nSources, 'source')}.`,
+            evidence: [
+              { metric: 'icmp_packets_per_second', value: round(pps, 1), threshold: cfg.minPps, op: '>=', windowSeconds: w, baseline: round(r.before, 3) },
+            ],
+          });
+        }
+        state.expire(now - Math.max(w, 1 / cfg.baselineAlpha) * 4);
+      },
+    };
+  },
+};

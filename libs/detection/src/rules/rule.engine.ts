@@ -1,0 +1,165 @@
+import type {
+  AlertV1,
+  DestinationStatsEntityV1,
+  FlowV1,
+  GlobalStatsEntityV1,
+  SourceStatsEntityV1,
+  StatsV1,
+} from '@netsentry/contracts';
+import { statsKey } from '@netsentry/contracts';
+import { mergeStats } from '@netsentry/flows';
+import { AlertAggregator, type AlertChange, type Finding } from '../alerts';
+import { CidrSet } from './cidr';
+import type { RulesConfig } from './config';
+import { ddosRule } from './ddos.rule';
+import { hostSweepRule } from './host-sweep.rule';
+import { icmpFloodRule } from './icmp-flood.rule';
+import { largeTransferRule } from './large-transfer.rule';
+import { portScanRule } from './port-scan.rule';
+import type { IntervalStats, RuleDefinition, RuleEnv, RuleInstance } from './rule';
+import { synFloodRule } from './syn-flood.rule';
+import { trafficSpikeRule } from './traffic-spike.rule';
+import { udpFloodRule } from './udp-flood.rule';
+
+/** Every rule, by its config key. */
+export const RULES = {
+  port_scan: portScanRule,
+  host_sweep: hostSweepRule,
+  syn_flood: synFloodRule,
+  udp_flood: udpFloodRule,
+  icmp_flood: icmpFloodRule,
+  ddos: ddosRule,
+  traffic_spike: trafficSpikeRule,
+  large_transfer: largeTransferRule,
+} as const;
+
+/** What the engine has seen; exposed for the service's metrics and for tests. */
+export interface RuleEngineCounters {
+  /** Partials accepted. */
+  partials: number;
+  /** Partials for an interval already evaluated (dropped: later than the lateness allowance). */
+  late: number;
+  /** Partials that replaced an earlier one from the same instance (redelivery). */
+  replaced: number;
+  /** Intervals evaluated. */
+  intervals: number;
+  /** Findings reported by rules (before aggregation into alerts). */
+  findings: number;
+  /** Flow records seen (no rule needs them yet). */
+  flows: number;
+}
+
+interface SensorState {
+  /** Pending partials: interval start → entity key → instance → partial. */
+  pending: Map<number, Map<string, Map<string, StatsV1>>>;
+  /** Intervals up to (excluding) this start are evaluated. */
+  doneBefore: number;
+  /** End of the newest interval a partial was seen for. */
+  newestEnd: number;
+  intervalS: number;
+  rules: RuleInstance[];
+}
+
+/**
+ * Runs the rules on merged per-interval statistics. Partials of one (sensor, interval, entity)
+ * may come from several aggregator instances in any order; an interval is evaluated once it
+ * is older than the newest seen by `latenessS` (or the watermark passed to `advance` is past
+ * it), so the result does not depend on how the traffic was split between instances.
+ * Everything is in packet time.
+ */
+export class RuleEngine {
+  readonly counters: RuleEngineCounters = { partials: 0, late: 0, replaced: 0, intervals: 0, findings: 0, flows: 0 };
+  private readonly sensors = new Map<string, SensorState>();
+  private readonly aggregator: AlertAggregator;
+  private readonly env: RuleEnv;
+  private readonly report = (f: Finding): void => {
+    this.counters.findings++;
+    this.aggregator.report(f);
+  };
+
+  constructor(private readonly config: RulesConfig, onAlert: (alert: AlertV1, change: AlertChange) => void) {
+    this.aggregator = new AlertAggregator(config.alerts, onAlert);
+    this.env = { homeNet: new CidrSet(config.homeNet) };
+  }
+
+  /** Accepts one partial (validate it with StatsV1 at the edge first). */
+  onStats(s: StatsV1): void {
+    const st = this.sensor(s.sensor, s.intervalS);
+    if (s.start < st.doneBefore) {
+      this.counters.late++;
+      return;
+    }
+    this.counters.partials++;
+    let byKey = st.pending.get(s.start);
+    if (byKey === undefined) { byKey = new Map(); st.pending.set(s.start, byKey); }
+    const key = statsKey(s);
+    let byInstance = byKey.get(key);
+    if (byInstance === undefined) { byInstance = new Map(); byKey.set(key, byInstance); }
+    if (byInstance.has(s.instance)) this.counters.replaced++;
+    byInstance.set(s.instance, s);
+    const end = s.start + s.intervalS;
+    if (end > st.newestEnd) {
+      st.newestEnd = end;
+      this.finalizeUpTo(s.sensor, st, end - this.config.latenessS);
+    }
+  }
+
+  /** Flow records: no rule needs them (every rule works on statistics); counted only. */
+  onFlow(_f: FlowV1): void {
+    this.counters.flows++;
+  }
+
+  /** Watermark: no partial older than `tsSec` will come; evaluate every interval that ended by then. */
+  advance(tsSec: number): void {
+    for (const [sensor, st] of this.sensors) this.finalizeUpTo(sensor, st, tsSec);
+    this.aggregator.tick(tsSec);
+  }
+
+  /** End of input: evaluate everything pending and close every alert. */
+  flush(): void {
+    for (const [sensor, st] of this.sensors) this.finalizeUpTo(sensor, st, Infinity);
+    this.aggregator.flush();
+  }
+
+  private sensor(name: string, intervalS: number): SensorState {
+    let st = this.sensors.get(name);
+    if (st === undefined) {
+      const rules: RuleInstance[] = [];
+      for (const [key, def] of Object.entries(RULES) as [keyof typeof RULES, RuleDefinition<unknown>][]) {
+        const cfg = this.config.rules[key];
+        if (cfg.enabled) rules.push(def.create(cfg, this.env, name));
+      }
+      st = { pending: new Map(), doneBefore: -Infinity, newestEnd: -Infinity, intervalS, rules };
+      this.sensors.set(name, st);
+    }
+    return st;
+  }
+
+  /** Evaluates, in time order, every pending interval that ends at or before `until`. */
+  private finalizeUpTo(sensor: string, st: SensorState, until: number): void {
+    const ready = [...st.pending.keys()].filter((start) => start + st.intervalS <= until).sort((a, b) => a - b);
+    for (const start of ready) {
+      const byKey = st.pending.get(start)!;
+      st.pending.delete(start);
+      st.doneBefore = Math.max(st.doneBefore, start + st.intervalS);
+      this.evaluate(sensor, st, start, byKey);
+    }
+    if (until !== Infinity && until > st.doneBefore && st.pending.size === 0) st.doneBefore = Math.max(st.doneBefore, Math.floor(until / st.intervalS) * st.intervalS);
+  }
+
+  private evaluate(sensor: string, st: SensorState, start: number, byKey: Map<string, Map<string, StatsV1>>): void {
+    this.counters.intervals++;
+    const iv: IntervalStats = { sensor, start, end: start + st.intervalS, intervalS: st.intervalS, global: null, sources: [], destinations: [] };
+    // Entities in key order, so rules see the same sequence whatever the arrival order.
+    for (const key of [...byKey.keys()].sort()) {
+      const parts = [...byKey.get(key)!.values()];
+      const merged = parts.length === 1 ? parts[0] : mergeStats(parts);
+      const e = merged.entity;
+      if (e.kind === 'global') iv.global = e as GlobalStatsEntityV1;
+      else if (e.kind === 'source') iv.sources.push(e as SourceStatsEntityV1);
+      else iv.destinations.push(e as DestinationStatsEntityV1);
+    }
+    for (const r of st.rules) r.onInterval(iv, this.report);
+    this.aggregator.tick(iv.end);
+  }
+}
