@@ -1,0 +1,116 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { SHARED_PCAPS, haveSharedPcaps, itIf } from '@netsentry/testing';
+import { readCaptureFile } from './reader';
+import { recordFields } from '../testing/record';
+import { ether, ipv4, pcapFile, pcapngSection, udp } from '../testing/capture.builder';
+import type { PacketRecord } from '../packet';
+
+let dir: string;
+beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'netsentry-reader-')); });
+afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
+
+async function collect(path: string, opts: Parameters<typeof readCaptureFile>[2] = {}): Promise<{ recs: string[]; summary: Awaited<ReturnType<typeof readCaptureFile>> }> {
+  const recs: string[] = [];
+  const summary = await readCaptureFile(path, (r: PacketRecord) => recs.push(recordFields(r).join(',')), opts);
+  return { recs, summary };
+}
+
+const sharedReason = 'shared captures not found at ../shared/data/pcaps';
+
+describe('readCaptureFile', () => {
+  itIf(haveSharedPcaps, sharedReason)('reads gzip-compressed pcap and pcapng transparently, identical to the plain file', async () => {
+    for (const f of ['zeek/irc-dcc-send.pcapng', 'stopddos/pkt.TCP.synflood.spoofed.pcap']) {
+      const plain = join(SHARED_PCAPS, f);
+      const gz = join(dir, 'cap.gz');
+      writeFileSync(gz, gzipSync(readFileSync(plain)));
+      const a = await collect(plain);
+      const b = await collect(gz);
+      expect(b.summary.error).toBeUndefined();
+      expect(b.summary.format).toBe(`${a.summary.format}.gz`);
+      expect(b.recs.length).toBe(a.recs.length);
+      expect(b.recs).toEqual(a.recs);
+      expect({ ...b.summary, file: '', format: '' }).toEqual({ ...a.summary, file: '', format: '' });
+    }
+  });
+
+  itIf(haveSharedPcaps, sharedReason)('chunk size does not change the result; progress reaches the file size', async () => {
+    const path = join(SHARED_PCAPS, 'suricata-verify/sll2-http.pcap');
+    const progress: number[] = [];
+    const totals = new Set<number>();
+    const small = await collect(path, { chunkSize: 64 * 1024, onProgress: (n, total) => { progress.push(n); totals.add(total); } });
+    expect([...totals]).toEqual([readFileSync(path).length]);
+    const big = await collect(path);
+    expect(small.recs).toEqual(big.recs);
+    expect(progress.length).toBeGreaterThan(10);
+    expect(progress).toEqual([...progress].sort((x, y) => x - y));
+    expect(progress[progress.length - 1]).toBe(readFileSync(path).length);
+  });
+
+  itIf(haveSharedPcaps, sharedReason)('onFrame sees every framed packet with its raw bytes', async () => {
+    const path = join(SHARED_PCAPS, 'sgr-favilli/hs-arpScan.pcap');
+    let frames = 0;
+    let bytes = 0;
+    const s = await readCaptureFile(path, () => undefined, { onFrame: (f) => { frames++; bytes += f.capLen; expect(f.buf.length).toBeGreaterThanOrEqual(f.off + f.capLen); } });
+    expect(frames).toBe(509);
+    expect(s.packets).toBe(509);
+    expect(bytes).toBeGreaterThan(0);
+  });
+
+  it('an AbortSignal stops the read with CAPTURE.ABORTED', async () => {
+    const recs = Array.from({ length: 30_000 }, (_, i) => ({ tsUs: 1e15 + i, data: ether(0x0800, ipv4({ src: '1.1.1.1', dst: '2.2.2.2', proto: 17, payload: udp(1, 2, Buffer.alloc(20)) })) }));
+    const path = join(dir, 'many.pcap');
+    writeFileSync(path, pcapFile(recs));
+    const ac = new AbortController();
+    let n = 0;
+    const s = await readCaptureFile(path, () => { if (++n === 10) ac.abort(); }, { chunkSize: 64 * 1024, signal: ac.signal });
+    expect(s.error?.code).toBe('CAPTURE.ABORTED');
+    expect(s.packets).toBeLessThan(30_000);
+    expect(s.packets).toBeGreaterThan(0);
+  });
+
+  it('summarises formats, link types, times, decode errors and unsupported link types', async () => {
+    const good = ether(0x0800, ipv4({ src: '1.1.1.1', dst: '2.2.2.2', proto: 17, payload: udp(1, 2) }));
+    const bad = ether(0x0800, ipv4({ src: '1.1.1.1', dst: '2.2.2.2', proto: 17, payload: udp(1, 2) }).subarray(0, 10));
+    const path = join(dir, 'mixed.pcapng');
+    writeFileSync(path, pcapngSection([{ linkType: 1 }, { linkType: 147 }], [
+      { kind: 'epb', ifId: 0, ts: 3_000_000n, data: good },
+      { kind: 'epb', ifId: 0, ts: 1_000_000n, data: bad },
+      { kind: 'epb', ifId: 1, ts: 2_000_000n, data: good },
+    ]));
+    const { recs, summary } = await collect(path);
+    expect(recs.length).toBe(1);
+    expect(summary).toEqual({
+      file: path, format: 'pcapng', linkTypes: [1, 147], packets: 3, decoded: 1, bytes: 2 * good.length + bad.length,
+      firstTsUs: 1_000_000, lastTsUs: 3_000_000, decodeErrors: { truncated_ip: 1 }, unsupported: 1,
+    });
+  });
+
+  it('a non-capture file, an empty file and a directory are errors in the summary; a missing file rejects naming it', async () => {
+    const text = join(dir, 'notes.txt');
+    writeFileSync(text, 'not a capture at all');
+    const empty = join(dir, 'empty.pcap');
+    writeFileSync(empty, '');
+    const t = await readCaptureFile(text, () => undefined);
+    expect(t.error?.code).toBe('PCAP.BAD_MAGIC');
+    expect(t.format).toBe('unknown');
+    expect(t.error?.message).toContain(text);
+    expect((await readCaptureFile(empty, () => undefined)).error?.code).toBe('CAPTURE.EMPTY');
+    const d = await readCaptureFile(dir, () => undefined);
+    expect(d.error?.code).toBe('CAPTURE.READ_ERROR');
+    expect(d.error?.message).toContain(dir);
+    await expect(readCaptureFile(join(dir, 'missing.pcap'), () => undefined)).rejects.toThrow(/missing\.pcap: cannot open/);
+  });
+
+  it('a damaged file is read up to the damage', async () => {
+    const pkt = ether(0x0800, ipv4({ src: '1.1.1.1', dst: '2.2.2.2', proto: 17, payload: udp(1, 2) }));
+    const file = pcapFile([0, 1, 2].map((i) => ({ tsUs: i, data: pkt })));
+    const path = join(dir, 'cut.pcap');
+    writeFileSync(path, file.subarray(0, file.length - 3));
+    const { recs, summary } = await collect(path);
+    expect(recs.length).toBe(2);
+    expect(summary.error).toEqual({ code: 'PCAP.TRUNCATED_RECORD', offset: 24 + 2 * (16 + pkt.length), message: expect.stringContaining(`${path}: file ends inside a packet record at byte offset ${24 + 2 * (16 + pkt.length)}`) });
+  });
+});
