@@ -2,7 +2,7 @@
 import type { FlowV1 } from '@netsentry/contracts';
 import { readCaptureFile, type CaptureSummary } from '@netsentry/packets';
 import { FlowTable, type FlowTableOptions } from '../flow-table';
-import { convKey, type ConvCounts, type ExactView, tsharkConversations, tsharkExactBytes } from './tshark-conv';
+import { convKey, type ConvCounts, tsharkView } from './tshark-conv';
 
 export interface CaptureFlows {
   flows: FlowV1[];
@@ -60,8 +60,7 @@ const show = (x?: ConvCounts): string =>
  */
 export function compareWithTshark(file: string, flows: readonly FlowV1[]): Agreement {
   const ours = flowConversations(flows);
-  const conv = tsharkConversations(file);
-  const exact: ExactView = tsharkExactBytes(file);
+  const { conv, exact } = tsharkView(file);
   const mismatches: string[] = [];
   const keys = new Set([...ours.keys(), ...conv.keys(), ...exact.convs.keys()]);
   for (const k of keys) {

@@ -2,7 +2,7 @@
  * Test helper (not part of the public API): what tshark says about a capture's TCP/UDP
  * conversations, for the flow table's agreement test.
  *
- * Two tshark views are used, because `-z conv` prints bytes rounded to kB/MB:
+ * Two tshark views, from one tshark run, because `-z conv` prints bytes rounded to kB/MB:
  *  - `-q -z conv,tcp -z conv,udp`: frames per direction (exact) and bytes (to the printed unit);
  *  - `-T fields frame.len ip/ipv6 src/dst ports`: exact frame bytes per direction.
  * IP reassembly is switched off (`ip.defragment:FALSE`, `ipv6.defragment:FALSE`) so that, like the
@@ -53,11 +53,22 @@ function splitEndpoint(s: string): [string, number] {
   return [s.slice(0, i), Number(s.slice(i + 1))];
 }
 
-/** Parses `tshark -q -z conv,tcp -z conv,udp` output, summed per conversation key. */
-export function tsharkConversations(file: string): Map<string, ConvCounts> {
-  const out = execFileSync('tshark', ['-n', '-r', file, ...TSHARK_PREFS, '-q', '-z', 'conv,tcp', '-z', 'conv,udp'], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 256 * 1024 * 1024,
+/** Both tshark views of a capture, from one tshark run (fields per packet, then the conv tables). */
+export function tsharkView(file: string): { conv: Map<string, ConvCounts>; exact: ExactView } {
+  const out = execFileSync('tshark', ['-n', '-r', file, ...TSHARK_PREFS, '-z', 'conv,tcp', '-z', 'conv,udp',
+    '-T', 'fields', '-E', 'separator=/t',
+    '-e', 'frame.len', '-e', 'frame.protocols', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'ip.dst', '-e', 'ipv6.dst',
+    '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'udp.srcport', '-e', 'udp.dstport', '-e', '_ws.malformed'], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 512 * 1024 * 1024,
   });
+  const split = out.indexOf('\n====');
+  const fields = split >= 0 ? out.slice(0, split) : out;
+  const tables = split >= 0 ? out.slice(split) : '';
+  return { conv: parseConversations(tables), exact: parseFields(fields) };
+}
+
+/** Parses `tshark -z conv,tcp -z conv,udp` tables, summed per conversation key. */
+export function parseConversations(out: string): Map<string, ConvCounts> {
   const map = new Map<string, ConvCounts>();
   let proto = '';
   const row = /^(\S+)\s+<->\s+(\S+)\s+(\d+)\s+(\d+)\s+(bytes|kB|MB|GB)\s+(\d+)\s+(\d+)\s+(bytes|kB|MB|GB)\s/;
@@ -89,24 +100,22 @@ export function tsharkConversations(file: string): Map<string, ConvCounts> {
 }
 
 /**
- * Exact frame bytes and frames per conversation direction from tshark's per-packet fields.
+ * Exact frame bytes and frames per conversation direction from tshark's per-packet fields
+ * (frame.len, frame.protocols, ip/ipv6 src/dst, tcp/udp ports, _ws.malformed).
  * Only packets whose outermost transport header is TCP/UDP count (an ICMP error quoting a
  * TCP header belongs to no TCP conversation; tshark's conv table agrees).
  */
-export function tsharkExactBytes(file: string): ExactView {
-  const out = execFileSync('tshark', ['-n', '-r', file, ...TSHARK_PREFS, '-T', 'fields', '-E', 'separator=/t',
-    '-e', 'frame.len', '-e', 'frame.protocols', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'ip.dst', '-e', 'ipv6.dst',
-    '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'udp.srcport', '-e', 'udp.dstport', '-e', '_ws.malformed', '-Y', 'tcp or udp'], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 256 * 1024 * 1024,
-  });
+export function parseFields(out: string): ExactView {
   const map = new Map<string, ConvCounts>();
   const tunnelled = new Set<string>();
   for (const line of out.split('\n')) {
     if (!line) continue;
     const [len, protos, ip4s, ip6s, ip4d, ip6d, ts, td, us, ud, malformed] = line.split('\t');
     // Skip ICMP errors (the transport header is the quoted one) and tunnels' inner layers.
+    if (protos === undefined) continue;
     const layers = protos.split(':');
     const ipIdx = layers.findIndex((l) => l === 'ip' || l === 'ipv6');
+    if (ipIdx < 0) continue;
     const next = layers[ipIdx + 1];
     if (next === 'icmp' || next === 'icmpv6') continue;
     if (next === 'gre' || next === 'ip' || next === 'ipv6') {
