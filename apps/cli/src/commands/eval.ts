@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FlowV1 } from '@netsentry/contracts';
 import type { Model, RulesConfig } from '@netsentry/detection';
-import { evaluate, formatEvaluationTable, loadTruth } from '@netsentry/evaluation';
+import { evaluate, formatReport, loadTruth, reportJson } from '@netsentry/evaluation';
 import { CliError, ExitCode } from '../errors';
 import { runAnalyze } from './analyze';
 
@@ -44,7 +44,7 @@ export async function runEval(o: EvalOptions): Promise<number> {
   });
   const report = evaluate({ truth: t.truth, alerts: res.alerts, anomalies: res.summary.anomalies, scoredFlows: scored });
   if (o.out) writeFileSync(join(o.out, 'eval.json'), JSON.stringify(report, null, 2) + '\n');
-  if (o.format === 'json') print(JSON.stringify(report, null, 2));
-  else print(formatEvaluationTable(report));
+  if (o.format === 'json') print(reportJson(report));
+  else print(formatReport(report));
   return ExitCode.Ok;
 }

@@ -115,7 +115,7 @@ export function alertsTimeline(data: ReportData): string {
   const H = Math.max(1, alerts.length) * rowH + 34;
   const t0 = range ? range.start : 0;
   const t1 = range ? Math.max(range.end, t0 + 1e-3) : 1;
-  const x = (t: number): number => L + ((W - L - R) * (t - t0)) / (t1 - t0);
+  const x = (t: number): number => L + ((W - L - R) * Math.min(1, Math.max(0, (t - t0) / (t1 - t0))));
   let s = svgOpen('alerts-timeline', alerts.length, W, H, 'alerts timeline');
   s += `<line x1="${L}" x2="${W - R}" y1="${H - 24}" y2="${H - 24}" stroke="#999"/>`;
   s += `<text x="${L}" y="${H - 8}" class="ax">${esc(fmtTime(t0).slice(11, 19))}</text><text x="${W - R}" y="${H - 8}" text-anchor="end" class="ax">${esc(fmtTime(t1).slice(11, 19))}</text>`;
