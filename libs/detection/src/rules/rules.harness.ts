@@ -17,6 +17,8 @@ export interface CaptureRun {
   /** Number of statistics partials produced. */
   partials: number;
   packets: number;
+  /** First packet time of the input, epoch seconds. */
+  firstTs: number;
 }
 
 export interface CaptureRunOptions {
@@ -66,9 +68,11 @@ export async function runCapture(files: string | string[], opts: CaptureRunOptio
   const builders = Array.from({ length: parts }, (_, i) => new StatsBuilder({ sensor, instance: `agg-${i}`, intervalS: opts.intervalS }, onStats));
   const tables = Array.from({ length: parts }, () => new FlowTable({ sensor }, () => undefined));
   let packets = 0;
+  let firstTs = Infinity;
   for (const file of Array.isArray(files) ? files : [files]) {
     await readCaptureFile(file, (rec) => {
       packets++;
+      if (rec.tsUs / 1e6 < firstTs) firstTs = rec.tsUs / 1e6;
       const i = parts === 1 ? 0 : flowHash(rec) % parts;
       // Every instance follows the sensor's clock (its watermark), as the aggregator does.
       for (let j = 0; j < parts; j++) if (j !== i) builders[j].advance(rec.tsUs);
@@ -80,7 +84,14 @@ export async function runCapture(files: string | string[], opts: CaptureRunOptio
   for (const b of builders) b.flush();
   drain();
   engine.flush();
-  return { alerts: [...byId.values()], events, partials, packets };
+  return { alerts: [...byId.values()], events, partials, packets, firstTs };
+}
+
+/** Alerts as sorted `type src -> dst` lines (flood alerts list the target only). */
+export function alertLines(alerts: AlertV1[]): string[] {
+  return alerts
+    .map((a) => (a.type === 'syn_flood' || a.type === 'udp_flood' || a.type === 'icmp_flood' || a.type === 'ddos' ? `${a.type} -> ${a.targets.join(',')}` : `${a.type} ${a.sources.join(',')} -> ${a.targets.length > 3 ? `${a.targetCount ?? a.targets.length} hosts` : a.targets.join(',')}`))
+    .sort();
 }
 
 /** Short text of an alert for assertions and logs. */
