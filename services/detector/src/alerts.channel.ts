@@ -1,15 +1,14 @@
-import type { Severity } from '@netsentry/contracts';
+import { AlertNotifier, loadNotificationConfig } from '@netsentry/notifications';
 import type { AlertChannel } from './alerts.notifier';
 
 /**
- * The delivery channel from the environment: none unless SMTP or webhook settings are given.
- * The channel itself (email, webhooks, rate limits, retries) is libs/notifications.
+ * The delivery channel from the environment (libs/notifications: email over SMTP and signed
+ * webhooks, severity filter, rate limit with digests, retries). None when neither SMTP nor a
+ * webhook is configured; a bad setting stops the detector at start with every problem listed.
  */
-export function alertChannelFromEnv(
-  env: NodeJS.ProcessEnv,
-  minSeverity: Severity,
-): { ok: true; channel: AlertChannel | null } | { ok: false; message: string } {
-  void env;
-  void minSeverity;
-  return { ok: true, channel: null };
+export function alertChannelFromEnv(env: NodeJS.ProcessEnv): { ok: true; channel: AlertChannel | null } | { ok: false; message: string } {
+  const r = loadNotificationConfig(env);
+  if (!r.ok) return { ok: false, message: `notification settings: ${r.errors.join('; ')}` };
+  if (!r.config.email && !r.config.webhook) return { ok: true, channel: null };
+  return { ok: true, channel: new AlertNotifier(r.config) };
 }

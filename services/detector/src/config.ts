@@ -31,8 +31,8 @@ export const DetectorConfig = z.object({
   retentionAlertsDays: z.number().positive().max(3650).default(90),
   retentionAnomaliesDays: z.number().positive().max(3650).default(90),
   retentionEveryMs: z.number().int().min(1000).max(86_400_000).default(3_600_000),
-  /** Notifications for alerts at or above this severity (when a channel is configured). */
-  notifyMinSeverity: Severity.default('high'),
+  /** Alerts below this severity are not even offered to the channel (libs/notifications applies its own minimum too). */
+  notifyMinSeverity: Severity.default('low'),
   logLevel: z.enum(['nothing', 'error', 'warn', 'info', 'debug']).default('error'),
 });
 export type DetectorConfig = z.infer<typeof DetectorConfig>;

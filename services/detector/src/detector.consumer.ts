@@ -225,6 +225,13 @@ export class DetectorConsumer implements OnApplicationShutdown {
     await this.store(flows, stats, beats);
     await this.dead!.flush();
     this.counters.deadLetters = this.dead!.total;
+    for (const r of touched) {
+      if (r.ended && !r.reported) {
+        r.reported = true;
+        // Everything of this sensor's input is stored: tests and operators wait for this line.
+        process.stdout.write(JSON.stringify({ event: 'sensor_end', sensor: r.sensor, ...this.counters }) + '\n');
+      }
+    }
 
     // Commit up to the first message some sensor's rule state still depends on.
     let commit = lastOffset + 1;

@@ -11,7 +11,7 @@ async function main(): Promise<void> {
     process.stderr.write(cfg.message + '\n');
     process.exit(2);
   }
-  const channel = alertChannelFromEnv(process.env, cfg.config.notifyMinSeverity);
+  const channel = alertChannelFromEnv(process.env);
   if (!channel.ok) {
     process.stderr.write(`detector: ${channel.message}\n`);
     process.exit(2);

@@ -16,6 +16,8 @@ export class SensorRules {
   private readonly seen = new Map<string, number>();
   advancedUs = -1;
   ended = false;
+  /** The end of input was announced (log line) once. */
+  reported = false;
 
   constructor(
     readonly sensor: string,
