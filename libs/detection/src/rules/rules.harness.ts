@@ -16,6 +16,8 @@ export interface CaptureRun {
   events: { change: 'new' | 'update'; alert: AlertV1 }[];
   /** Number of statistics partials produced. */
   partials: number;
+  /** Partials produced per aggregator instance. */
+  partialsByInstance: Record<string, number>;
   packets: number;
   /** First packet time of the input, epoch seconds. */
   firstTs: number;
@@ -60,8 +62,10 @@ export async function runCapture(files: string | string[], opts: CaptureRunOptio
     batch = [];
     for (const s of b) engine.onStats(s);
   };
+  const partialsByInstance: Record<string, number> = {};
   const onStats = (s: StatsV1): void => {
     partials++;
+    partialsByInstance[s.instance] = (partialsByInstance[s.instance] ?? 0) + 1;
     opts.onStats?.(s);
     batch.push(s);
   };
@@ -84,7 +88,7 @@ export async function runCapture(files: string | string[], opts: CaptureRunOptio
   for (const b of builders) b.flush();
   drain();
   engine.flush();
-  return { alerts: [...byId.values()], events, partials, packets, firstTs };
+  return { alerts: [...byId.values()], events, partials, partialsByInstance, packets, firstTs };
 }
 
 /** Alerts as sorted `type src -> dst` lines (flood alerts list the target only). */

@@ -67,11 +67,17 @@ export class BottomK<V> {
 
   /** Kept keys in ascending hash order (the order messages carry). */
   keysByHash(): number[] {
-    const keys = [...this.map.keys()];
-    const h = new Map<number, number>();
-    for (const key of keys) h.set(key, this.hashOf(key));
-    keys.sort((a, b) => h.get(a)! - h.get(b)! || a - b);
-    return keys;
+    const n = this.map.size;
+    if (n <= 1) return n === 0 ? [] : [this.map.keys().next().value as number];
+    const keys = new Float64Array(n);
+    const hashes = new Float64Array(n);
+    const order = new Uint32Array(n);
+    let i = 0;
+    for (const key of this.map.keys()) { keys[i] = key; hashes[i] = this.hashOf(key); order[i] = i; i++; }
+    order.sort((a, b) => hashes[a] - hashes[b] || keys[a] - keys[b]);
+    const out = new Array<number>(n);
+    for (let j = 0; j < n; j++) out[j] = keys[order[j]];
+    return out;
   }
 
   private spill(): void {
