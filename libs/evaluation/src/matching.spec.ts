@@ -61,6 +61,11 @@ describe('alert ↔ attack matching', () => {
     });
   });
 
+  it('treats IPv4-mapped IPv6 text as the IPv4 address', () => {
+    expect(alertMatches(alert({ type: 'port_scan', sources: ['::ffff:10.66.0.31'], targets: ['::FFFF:10.66.0.10'], start: T0 + 101, end: T0 + 104 }), scan)).toBe(true);
+    expect(flowAttack({ srcIp: '::ffff:10.66.0.31', dstIp: WEB, start: T0 + 105, end: T0 + 105 }, [scan])?.id).toBe('scan');
+  });
+
   it('labels flows by endpoints (either direction) and time', () => {
     const attacks = [scan, ddos];
     expect(flowAttack({ srcIp: '10.66.0.31', dstIp: WEB, start: T0 + 105, end: T0 + 105 }, attacks)?.id).toBe('scan');

@@ -35,24 +35,32 @@ export const DEFAULT_MATCH: Required<MatchOptions> = { slackSeconds: 1, ddosMinS
 
 const PER_SOURCE: ReadonlySet<AlertType> = new Set<AlertType>(['port_scan', 'host_sweep', 'large_transfer']);
 
+/** `::ffff:10.0.0.1` and `10.0.0.1` are the same host; IPv6 text is compared lower-case. */
+export function normalizeIp(ip: string): string {
+  const l = ip.toLowerCase();
+  return l.startsWith('::ffff:') && l.includes('.') ? l.slice(7) : l;
+}
+
 const overlaps = (aStart: number, aEnd: number, bStart: number, bEnd: number) => aStart <= bEnd && bStart <= aEnd;
 
 function intersects(xs: readonly string[], ys: ReadonlySet<string>): number {
   let n = 0;
-  for (const x of new Set(xs)) if (ys.has(x)) n++;
+  for (const x of new Set(xs.map(normalizeIp))) if (ys.has(x)) n++;
   return n;
 }
+
+const ipSet = (xs: readonly string[]) => new Set(xs.map(normalizeIp));
 
 /** Whether the alert's addresses fit the attack (rule 3), ignoring type and time. */
 export function endpointsMatch(alert: Pick<AlertV1, 'type' | 'sources' | 'targets' | 'sourceCount'>, attack: TruthAttackV1, o: MatchOptions = {}): boolean {
   const share = o.ddosMinSourceShare ?? DEFAULT_MATCH.ddosMinSourceShare;
-  const src = new Set(attack.sources);
-  const dst = new Set(attack.targets);
+  const src = ipSet(attack.sources);
+  const dst = ipSet(attack.targets);
   const srcHit = intersects(alert.sources, src);
   const dstHit = intersects(alert.targets, dst);
   if (attack.type === 'ddos' && alert.type === 'ddos') {
     if (dstHit === 0) return false;
-    const named = new Set(alert.sources).size;
+    const named = ipSet(alert.sources).size;
     if (named === 0 || srcHit / named < share) return false;
     const need = Math.ceil(share * attack.sources.length);
     if (srcHit >= need) return true;
@@ -73,8 +81,8 @@ export function alertMatches(alert: AlertV1, attack: TruthAttackV1, o: MatchOpti
 export function alertMistyped(alert: AlertV1, attack: TruthAttackV1, o: MatchOptions = {}): boolean {
   const slack = o.slackSeconds ?? DEFAULT_MATCH.slackSeconds;
   if (alert.type === attack.type || !overlaps(alert.start, alert.end, attack.start - slack, attack.end + slack)) return false;
-  const src = new Set(attack.sources);
-  const dst = new Set(attack.targets);
+  const src = ipSet(attack.sources);
+  const dst = ipSet(attack.targets);
   const srcHit = intersects(alert.sources, src) > 0;
   const dstHit = intersects(alert.targets, dst) > 0;
   return (srcHit || alert.sources.length === 0) && (dstHit || alert.targets.length === 0) && (srcHit || dstHit);
@@ -86,10 +94,12 @@ export function alertMistyped(alert: AlertV1, attack: TruthAttackV1, o: MatchOpt
  */
 export function flowAttack(flow: Pick<FlowV1, 'srcIp' | 'dstIp' | 'start' | 'end'>, attacks: readonly TruthAttackV1[], o: MatchOptions = {}): TruthAttackV1 | null {
   const slack = o.slackSeconds ?? DEFAULT_MATCH.slackSeconds;
+  const s = normalizeIp(flow.srcIp);
+  const d = normalizeIp(flow.dstIp);
   for (const a of attacks) {
     if (!overlaps(flow.start, flow.end, a.start - slack, a.end + slack)) continue;
-    const fwd = a.sources.includes(flow.srcIp) && a.targets.includes(flow.dstIp);
-    if (fwd || (a.sources.includes(flow.dstIp) && a.targets.includes(flow.srcIp))) return a;
+    const fwd = a.sources.includes(s) && a.targets.includes(d);
+    if (fwd || (a.sources.includes(d) && a.targets.includes(s))) return a;
   }
   return null;
 }
