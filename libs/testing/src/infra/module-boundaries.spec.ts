@@ -27,11 +27,13 @@ const REJECT: [string, string, string, RegExp][] = [
   ['contracts importing a lib', 'libs/contracts/src/x.ts', `import { x } from '@netsentry/packets';\nexport const a = x;`, /can only depend on libs tagged/],
   ['a service importing another service', 'services/detector/src/x.ts', `import { x } from '../../sensor/src/main';\nexport const a = x;`, /enforce-module-boundaries/],
   ['production code importing test helpers', 'libs/flows/src/x.ts', `import { kafkaBrokers } from '@netsentry/testing';\nexport const a = kafkaBrokers;`, /test helpers only in specs/],
+  ['a black-box test importing a data lib its project may not use', 'libs/flows/test/x.spec.ts', `import { storeFlows } from '@netsentry/storage';\nit('x', () => expect(storeFlows).toBeTruthy());`, /can only depend on libs tagged/],
   ['a committed it.skip', 'libs/flows/src/x.spec.ts', `it.skip('x', () => undefined);`, /itIf/],
 ];
 const ACCEPT: [string, string, string][] = [
   ['a service importing libs', 'services/detector/src/x.ts', `import { storeFlows } from '@netsentry/storage';\nimport { Topics } from '@netsentry/contracts';\nexport const a = [storeFlows, Topics];`],
   ['a spec importing test helpers', 'libs/flows/src/x.spec.ts', `import { kafkaBrokers } from '@netsentry/testing';\nit('x', () => expect(kafkaBrokers()).toBeTruthy());`],
+  ['a black-box test importing its own project by its public name', 'libs/flows/test/x.spec.ts', `import * as flows from '@netsentry/flows';\nit('x', () => expect(flows).toBeTruthy());`],
   ['the storage lib importing TypeORM', 'libs/storage/src/x.ts', `import { DataSource } from 'typeorm';\nexport const a = DataSource;`],
 ];
 
