@@ -14,6 +14,8 @@ export class SensorRules {
   /** Commit trackers per `topic/partition` for this sensor's messages. */
   readonly commits = new Map<string, CommitTracker>();
   private readonly seen = new Map<string, number>();
+  /** Partials waiting for the watermark, by interval start (s). */
+  private readonly held = new Map<number, StatsV1[]>();
   advancedUs = -1;
   ended = false;
   /** The end of input was announced (log line) once. */
@@ -48,8 +50,34 @@ export class SensorRules {
       const cut = this.advancedUs / 1e6 - 3600;
       for (const [k, t] of this.seen) if (t < cut) this.seen.delete(k);
     }
-    this.engine.onStats(s);
+    let list = this.held.get(s.start);
+    if (!list) {
+      list = [];
+      this.held.set(s.start, list);
+    }
+    list.push(s);
     return true;
+  }
+
+  /**
+   * Hands the held partials of every interval that ended by `untilS` to the engine, interval by
+   * interval in time order, advancing the engine's clock to each interval's end. The engine then
+   * sees complete intervals in the order one process would produce them (the CLI does exactly
+   * this), whatever order the Kafka partitions delivered them in: its own lateness rule (newest
+   * partial seen minus latenessS) can never drop a partial that is merely on a slower partition.
+   */
+  private release(untilS: number): void {
+    const ready = [...this.held.keys()].filter((start) => {
+      const l = this.held.get(start)!;
+      return start + l[0].intervalS <= untilS;
+    });
+    ready.sort((a, b) => a - b);
+    for (const start of ready) {
+      const list = this.held.get(start)!;
+      this.held.delete(start);
+      for (const p of list) this.engine.onStats(p);
+      this.engine.advance(start + list[0].intervalS);
+    }
   }
 
   onFlow(f: FlowV1): void {
@@ -61,9 +89,12 @@ export class SensorRules {
     const c = this.clock.clock();
     if (c > this.advancedUs) {
       this.advancedUs = c;
+      this.release(c / 1e6);
       this.engine.advance(c / 1e6);
     }
     if (this.clock.eos && !this.ended) {
+      this.release(Number.POSITIVE_INFINITY);
+      if (c > 0) this.engine.advance(c / 1e6);
       this.engine.flush();
       this.ended = true;
     }
