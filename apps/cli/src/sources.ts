@@ -31,14 +31,22 @@ export async function readFiles(paths: string[], onPacket: (rec: PacketRecord) =
   const progress = new Progress(opts.label, { quiet: opts.quiet });
   let packets = 0;
   let done = 0;
+  // Position in the current file, estimated per packet (record header + captured bytes), so the
+  // train-on-first-part point is found within a few thousand packets, not only per 4 MiB chunk.
+  let approx = 0;
+  let size = 0;
   const count = (rec: PacketRecord): void => {
     packets++;
+    approx += rec.capLen + 16;
     onPacket(rec);
+    if ((packets & 4095) === 0 && opts.onFraction && total > 0) opts.onFraction((done + Math.min(approx, size)) / total);
   };
   const summaries: CaptureSummary[] = [];
   const warnings: string[] = [];
   for (const f of files) {
     let summary: CaptureSummary;
+    approx = 24;
+    size = f.size;
     try {
       summary = await readCaptureFile(f.path, count, {
         onProgress: (read: number) => {
@@ -89,6 +97,8 @@ export interface LiveOptions {
   bufferSize?: number;
   /** Wall-clock tick (every 500 ms) with the current time in µs: flows expire on an idle link. */
   onTick?: (nowUs: number) => void;
+  /** Called once the interface is open and capturing (before, packets are not seen yet). */
+  onOpen?: () => void;
   /** Raw frame access (capture -w): the buffer is reused, copy what you keep. */
   onFrame?: (buf: Buffer, capLen: number, wireLen: number, tsUs: number, linkType: number) => void;
 }
@@ -135,6 +145,7 @@ export async function captureLive(onPacket: ((rec: PacketRecord) => void) | null
     throw new CliError('CLI.CAPTURE_UNAVAILABLE', `${opts.iface}: unsupported link type ${linkName}`);
   }
   c.setMinBytes?.(0);
+  opts.onOpen?.();
   // Epoch µs from a monotonic clock: wall-clock steps never make packet time go backwards.
   const baseUs = Date.now() * 1000 - Number(process.hrtime.bigint() / 1000n);
   const nowUs = (): number => baseUs + Number(process.hrtime.bigint() / 1000n);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { AlertV1, AnomalyV1, severityRank } from '@netsentry/contracts';
 import { haveSharedPcaps, itIf } from '@netsentry/testing';
 import { cli, pcap, SAMPLES, tempDir } from './helpers';
-import { parseCsv } from './flows.spec';
+import { parseCsv } from './helpers';
 
 const has = itIf(haveSharedPcaps, 'needs ../shared/data/pcaps');
 

@@ -37,3 +37,25 @@ export function tempDir(prefix = 'netsentry-cli-'): { dir: string; cleanup(): vo
 }
 
 export const SAMPLES = join(REPO, 'data/samples');
+
+/** Minimal RFC 4180 reader for checking our CSV (quoted fields with commas and quotes). */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let f = '';
+  let q = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (q) {
+      if (c === '"' && text[i + 1] === '"') (f += '"'), i++;
+      else if (c === '"') q = false;
+      else f += c;
+    } else if (c === '"') q = true;
+    else if (c === ',') row.push(f), (f = '');
+    else if (c === '\n') row.push(f), rows.push(row), (row = []), (f = '');
+    else f += c;
+  }
+  if (f || row.length) row.push(f), rows.push(row);
+  return rows;
+}
+

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AlertV1, FlowV1, Severity } from '@netsentry/contracts';
+import type { AlertV1, AnomalyV1, FlowV1, Severity } from '@netsentry/contracts';
 import { severityRank } from '@netsentry/contracts';
 import type { CaptureSummary } from '@netsentry/packets';
 import type { Model, RulesConfig } from '@netsentry/detection';
@@ -34,6 +34,8 @@ export interface AnalyzeOptions {
   /** Printed lines go here (stdout); notes and warnings to `err` (stderr). */
   print?: (s: string) => void;
   note?: (s: string) => void;
+  /** Every anomaly (eval; summary.json keeps the top 1000). */
+  onAnomaly?: (a: AnomalyV1) => void;
   /** Every scored flow (eval). */
   onScored?: (flow: FlowV1, score: number) => void;
   /** Skip printing the summary (eval prints its own table). */
@@ -76,6 +78,7 @@ export async function runAnalyze(o: AnalyzeOptions): Promise<AnalyzeResult> {
     },
     onAnomaly: (a) => {
       analysis.onAnomaly(a);
+      o.onAnomaly?.(a);
       anomaliesOut?.line(anomalyRow(a));
     },
     onAlert: (a, change) => {
@@ -97,13 +100,15 @@ export async function runAnalyze(o: AnalyzeOptions): Promise<AnalyzeResult> {
   let inputs: CaptureSummary[];
   const warnings: string[] = [];
   if (live) {
-    if (!o.quiet) note(`netsentry: capturing on ${o.iface}${o.bpf ? ` (filter: ${o.bpf})` : ''}${o.durationS ? ` for ${o.durationS} s` : ''}; Ctrl-C to stop`);
     const startedUs = Date.now() * 1000;
     const dur = o.durationS ?? 0;
     const res = await captureLive((rec) => pipeline.push(rec), {
       iface: o.iface!,
       bpf: o.bpf,
       durationS: o.durationS,
+      onOpen: () => {
+        if (!o.quiet) note(`netsentry: capturing on ${o.iface}${o.bpf ? ` (filter: ${o.bpf})` : ''}${o.durationS ? ` for ${o.durationS} s` : ''}; Ctrl-C to stop`);
+      },
       onTick: (nowUs) => {
         // Wall clock as well as packet time: an idle interface still ends its flows on time.
         pipeline.watermark(nowUs);

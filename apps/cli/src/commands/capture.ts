@@ -24,17 +24,19 @@ export async function runCapture(o: CaptureOptions): Promise<{ packets: number }
   let writer: PcapWriter | null = null;
   const frame = new RawFrame();
   const rec = new PacketRecord();
-  if (!o.quiet)
-    note(
-      `netsentry: capturing on ${o.iface}${o.bpf ? ` (filter: ${o.bpf})` : ''}${o.write ? ` to ${o.write}` : ''}` +
-        `${o.count ? `, ${o.count} packets` : ''}${o.durationS ? `, ${o.durationS} s` : ''}; Ctrl-C to stop`,
-    );
   const res = await captureLive(null, {
     iface: o.iface,
     bpf: o.bpf,
     count: o.count,
     durationS: o.durationS,
     snaplen: o.snaplen,
+    onOpen: () => {
+      if (!o.quiet)
+        note(
+          `netsentry: capturing on ${o.iface}${o.bpf ? ` (filter: ${o.bpf})` : ''}${o.write ? ` to ${o.write}` : ''}` +
+            `${o.count ? `, ${o.count} packets` : ''}${o.durationS ? `, ${o.durationS} s` : ''}; Ctrl-C to stop`,
+        );
+    },
     onFrame: (buf, capLen, wireLen, tsUs, linkType) => {
       if (o.write) {
         if (!writer) {

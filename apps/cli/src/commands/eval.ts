@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FlowV1 } from '@netsentry/contracts';
+import type { AnomalyV1, FlowV1 } from '@netsentry/contracts';
 import type { Model, RulesConfig } from '@netsentry/detection';
 import { evaluate, formatReport, loadTruth, reportJson } from '@netsentry/evaluation';
 import { CliError, ExitCode } from '../errors';
@@ -27,6 +27,7 @@ export async function runEval(o: EvalOptions): Promise<number> {
   const t = loadTruth(o.truth);
   if (!t.ok) throw new CliError('CLI.BAD_TRUTH', `${o.truth}: not a usable truth file (${t.code}: ${t.reason})`);
   const scored: Array<{ flow: FlowV1; score: number }> = [];
+  const anomalies: AnomalyV1[] = [];
   const res = await runAnalyze({
     command: 'eval',
     files: [o.capture],
@@ -41,8 +42,9 @@ export async function runEval(o: EvalOptions): Promise<number> {
     note: o.note,
     silent: true,
     onScored: (flow, score) => scored.push({ flow, score }),
+    onAnomaly: (a) => anomalies.push(a),
   });
-  const report = evaluate({ truth: t.truth, alerts: res.alerts, anomalies: res.summary.anomalies, scoredFlows: scored });
+  const report = evaluate({ truth: t.truth, alerts: res.alerts, anomalies, scoredFlows: scored });
   if (o.out) writeFileSync(join(o.out, 'eval.json'), JSON.stringify(report, null, 2) + '\n');
   if (o.format === 'json') print(reportJson(report));
   else print(formatReport(report));
