@@ -72,7 +72,7 @@ export const portScanRule: RuleDefinition<PortScanConfig> = {
             end: now,
             summary:
               `${hw.src} probed ${plural(n, 'distinct port')} on ${hw.dst} within ${w} s; ` +
-              `${answered} answered, ${failed} refused, the rest unanswered.`,
+              `${answered} answered, ${plural(failed, 'probe')} refused.`,
             evidence: [
               { metric: 'distinct_dst_ports', value: n, threshold: cfg.minPorts, op: '>=', windowSeconds: w },
               { metric: 'answered_ratio', value: round(ratio), threshold: cfg.maxAnsweredRatio, op: '<=', windowSeconds: w },
