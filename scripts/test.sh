@@ -87,6 +87,10 @@ fi
 
 # --- 3. Kafka -----------------------------------------------------------------------------
 say "Kafka"
+# Jars first, even when a broker is already running: the restart test starts its own broker.
+if ! bash infra/kafka/start.sh --fetch; then
+  MISSING+=("Kafka jars: infra/kafka/start.sh --fetch failed (needs java 17+ and mvn with network access to Maven Central)")
+fi
 if [[ -n "${KAFKA_BROKERS:-}" ]]; then
   if node infra/kafka/probe.js "$KAFKA_BROKERS"; then
     echo "using KAFKA_BROKERS=$KAFKA_BROKERS"

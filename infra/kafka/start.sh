@@ -5,6 +5,7 @@
 #   infra/kafka/start.sh            # broker on 127.0.0.1:9092, data in .cache/kafka/data-9092
 #   KAFKA_PORT=19093 KAFKA_DATA_DIR=/tmp/k infra/kafka/start.sh
 #   KAFKA_BROKERS=host:9092 infra/kafka/start.sh   # user's own cluster: start nothing
+#   infra/kafka/start.sh --fetch    # only fetch the jars into .cache/kafka/libs (CI set-up)
 #
 # Idempotent: a broker already answering on the port is reused. Prints the bootstrap address
 # on the last line of stdout (`KAFKA_BROKERS=127.0.0.1:9092`) and where the log is.
@@ -17,7 +18,10 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 CACHE="${KAFKA_CACHE_DIR:-$ROOT/.cache/kafka}"
 LIBS="$CACHE/libs"
 
-if [[ -n "${KAFKA_BROKERS:-}" ]]; then
+FETCH_ONLY=0
+[[ "${1:-}" == "--fetch" ]] && FETCH_ONLY=1
+
+if [[ -n "${KAFKA_BROKERS:-}" && "$FETCH_ONLY" == 0 ]]; then
   echo "kafka: KAFKA_BROKERS is set ($KAFKA_BROKERS); not starting a broker" >&2
   echo "KAFKA_BROKERS=$KAFKA_BROKERS"
   exit 0
@@ -40,7 +44,7 @@ kafka_answers() {
   node "$HERE/probe.js" "127.0.0.1:$1" >/dev/null 2>&1
 }
 
-if kafka_answers "$PORT"; then
+if [[ "$FETCH_ONLY" == 0 ]] && kafka_answers "$PORT"; then
   echo "kafka: reusing the broker already running on 127.0.0.1:$PORT" >&2
   echo "KAFKA_BROKERS=127.0.0.1:$PORT"
   exit 0
@@ -58,6 +62,10 @@ if [[ ! -f "$LIBS/.complete" ]]; then
   touch "$LIBS/.complete"
 fi
 CP="$LIBS/*"
+if [[ "$FETCH_ONLY" == 1 ]]; then
+  echo "kafka: broker jars ready in $LIBS ($(ls "$LIBS" | wc -l) files)" >&2
+  exit 0
+fi
 
 # A stale pid file from a broker that died: the process is gone, so clear it.
 if [[ -f "$PIDFILE" ]]; then
