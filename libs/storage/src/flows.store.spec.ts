@@ -46,9 +46,17 @@ describe('storeFlows (COPY into staging, INSERT ... ON CONFLICT DO NOTHING)', ()
   });
 
   it('rolls back the whole batch when a row is bad, leaving no partial write', async () => {
-    const bad = [flow(9000), flow(9001, { start: Number.NaN })];
-    await expect(storeFlows(ds, bad)).rejects.toThrow(/non-finite/);
-    expect(await countFlows(ds)).toBe(5101);
-    expect(await storeFlows(ds, [flow(9000)])).toBe(1); // the pooled connection is still usable
+    // One connection, so the write after the failure provably reuses the connection that failed.
+    const one = await createDataSource({ url: db.url, poolSize: 1 }).initialize();
+    try {
+      // The bad row comes after a full COPY chunk, so the failure hits a COPY already streaming.
+      const bad = [...Array.from({ length: 2500 }, (_, i) => flow(10000 + i)), flow(9001, { start: Number.NaN })];
+      await expect(storeFlows(one, bad)).rejects.toThrow(/non-finite/);
+      expect(await countFlows(one)).toBe(5101);
+      expect(await storeFlows(one, [flow(9000)])).toBe(1);
+      expect(await storeFlows(one, Array.from({ length: 2500 }, (_, i) => flow(10000 + i)))).toBe(2500);
+    } finally {
+      await one.destroy();
+    }
   });
 });
