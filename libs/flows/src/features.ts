@@ -7,6 +7,9 @@
 import type { FlowStore } from './flow-store';
 import { KEY_PROTO_VLAN, KEY_WORDS } from './flow-key';
 
+// Captured once: global lookups are slow inside jest's vm context (see flow-key.ts).
+const sqrt = Math.sqrt, min = Math.min, max = Math.max;
+
 /** The numeric features in FlowV1.features, in this stable order. */
 export const FLOW_FEATURE_NAMES = [
   'Protocol',
@@ -107,7 +110,7 @@ export type FlowFeatures = Record<FlowFeatureName, number>;
 export function stdOf(n: number, sum: number, sq: number): number {
   if (n < 2) return 0;
   const v = (sq - (sum * sum) / n) / (n - 1);
-  return v > 0 ? Math.sqrt(v) : 0;
+  return v > 0 ? sqrt(v) : 0;
 }
 
 function varOf(n: number, sum: number, sq: number): number {
@@ -131,8 +134,8 @@ export function computeFeatures(st: FlowStore, s: number, fragmentBucket: boolea
   const sumAll = payF + payB, sqAll = st.paySq[f] + st.paySq[b];
   let lenMin = 0, lenMax = 0;
   if (nf > 0 && nb > 0) {
-    lenMin = Math.min(st.payMin[f], st.payMin[b]);
-    lenMax = Math.max(st.payMax[f], st.payMax[b]);
+    lenMin = min(st.payMin[f], st.payMin[b]);
+    lenMax = max(st.payMax[f], st.payMax[b]);
   } else if (nf > 0) { lenMin = st.payMin[f]; lenMax = st.payMax[f]; }
   else if (nb > 0) { lenMin = st.payMin[b]; lenMax = st.payMax[b]; }
   const sub = st.subflows[s] > 0 ? st.subflows[s] : 1;
