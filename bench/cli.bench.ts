@@ -1,0 +1,135 @@
+/**
+ * CLI end-to-end benchmark: `netsentry analyze FILE --out DIR` on the ≥1M-packet capture of
+ * real namespace traffic from bench/fixtures.ts (decode, flows, statistics, rules, Isolation
+ * Forest training on the first part and scoring, and writing summary.json, flows.csv,
+ * alerts.csv, anomalies.csv and report.html), run in-process after a warm-up so the figure is
+ * the pipeline's, not the TypeScript loader's. Beside it, in the same run: the pipeline's
+ * stages alone (decode; + flow table; + statistics) and `tshark -q -z conv,tcp`, plus the
+ * CLI as a subprocess (`node apps/cli/bin/netsentry.js analyze`, loader start-up included).
+ *
+ * The machine is shared: each row gives wall time and CPU time (user+system of the process),
+ * and packets/s on both. BENCH_CLI_REPEATS (default 3) repeats the in-process run; the best
+ * is reported. Prints a markdown table; figures are recorded in docs/bench/cli.md.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { FlowTable, StatsBuilder } from '@netsentry/flows';
+import { readCaptureFile } from '@netsentry/packets';
+import { runAnalyze } from '../apps/cli/src/commands/analyze';
+import { loadRules } from '../apps/cli/src/config';
+import { ensureBigCapture } from './fixtures';
+
+const REPEATS = Number(process.env.BENCH_CLI_REPEATS ?? 3);
+
+interface Row {
+  what: string;
+  packets: number;
+  wallS: number;
+  cpuS: number;
+  rssMB?: number;
+  note?: string;
+}
+
+async function timed(what: string, fn: () => Promise<number>, note?: string): Promise<Row> {
+  const c0 = process.cpuUsage();
+  const w0 = process.hrtime.bigint();
+  const packets = await fn();
+  const wallS = Number(process.hrtime.bigint() - w0) / 1e9;
+  const c = process.cpuUsage(c0);
+  return { what, packets, wallS, cpuS: (c.user + c.system) / 1e6, rssMB: process.memoryUsage().rss / 2 ** 20, note };
+}
+
+/** A child process timed by /usr/bin/time (wall, user+sys CPU, max RSS). */
+function external(what: string, cmd: string[], packets: number, note?: string): Row | null {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', ...cmd], { encoding: 'utf8', maxBuffer: 1 << 28, timeout: 1_800_000 });
+  const m = /(\d+\.\d+) (\d+\.\d+) (\d+\.\d+) (\d+)\s*$/.exec(r.stderr ?? '');
+  if (r.status !== 0 || !m) {
+    console.error(`${what}: failed (${r.status}): ${(r.stderr ?? '').slice(-500)}`);
+    return null;
+  }
+  return { what, packets, wallS: Number(m[1]), cpuS: Number(m[2]) + Number(m[3]), rssMB: Number(m[4]) / 1024, note };
+}
+
+function fmtRate(packets: number, s: number): string {
+  return s > 0 ? `${((packets / s) / 1e6).toFixed(2)} M` : '-';
+}
+
+async function main(): Promise<void> {
+  const file = await ensureBigCapture({ log: (s) => console.error(s) });
+  const size = statSync(file).size;
+  const rules = loadRules();
+  const out = mkdtempSync(join(tmpdir(), 'netsentry-bench-cli-'));
+  const rows: Row[] = [];
+  try {
+    let total = 0;
+    // Warm-up: load and JIT everything once (and fill the page cache).
+    await readCaptureFile(file, () => total++);
+    rows.push(await timed('decode only (readCaptureFile)', async () => {
+      let n = 0;
+      await readCaptureFile(file, () => n++);
+      return n;
+    }));
+    rows.push(await timed('decode + FlowTable', async () => {
+      const t = new FlowTable({ sensor: 'bench' }, () => undefined);
+      let n = 0;
+      await readCaptureFile(file, (rec) => {
+        n++;
+        t.add(rec);
+      });
+      t.flush();
+      return n;
+    }));
+    rows.push(await timed('decode + FlowTable + StatsBuilder', async () => {
+      const t = new FlowTable({ sensor: 'bench' }, () => undefined);
+      const s = new StatsBuilder({ sensor: 'bench' }, () => undefined);
+      let n = 0;
+      await readCaptureFile(file, (rec) => {
+        n++;
+        s.add(rec, t.add(rec));
+      });
+      t.flush();
+      s.flush();
+      return n;
+    }));
+    let best: Row | null = null;
+    let summaryNote = '';
+    for (let i = 0; i < REPEATS; i++) {
+      const r = await timed('**netsentry analyze --out DIR** (in-process, end to end)', async () => {
+        const res = await runAnalyze({
+          command: 'analyze', files: [file], sensor: 'bench', rules, format: 'json', out, quiet: true, silent: true, note: () => undefined,
+        });
+        summaryNote = `${res.summary.counts.flows} flows, ${res.summary.counts.alerts} alerts, ${res.summary.counts.anomalies} anomalies`;
+        return res.summary.counts.packets;
+      });
+      if (!best || r.cpuS < best.cpuS) best = r;
+    }
+    best!.note = summaryNote + `; best of ${REPEATS}`;
+    rows.push(best!);
+    const cli = external(
+      'netsentry analyze (subprocess, TS loader start-up included)',
+      [process.execPath, resolve(__dirname, '../apps/cli/bin/netsentry.js'), 'analyze', file, '--out', out, '--quiet', '--format', 'json'],
+      total,
+    );
+    if (cli) rows.push(cli);
+    const tshark = external('tshark -q -z conv,tcp', ['tshark', '-q', '-n', '-r', file, '-z', 'conv,tcp'], total);
+    if (tshark) rows.push(tshark);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+  const [l1, l5] = loadavg();
+  console.log(`Capture: \`${file}\` — ${rows[0].packets.toLocaleString('en-US')} packets, ${(size / 1e6).toFixed(0)} MB; load average ${l1.toFixed(1)} / ${l5.toFixed(1)} (shared machine)`);
+  console.log('');
+  console.log('| run | packets | wall s | packets/s (wall) | CPU s | packets/s (CPU) | peak RSS MB | notes |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---|');
+  for (const r of rows)
+    console.log(
+      `| ${r.what} | ${r.packets.toLocaleString('en-US')} | ${r.wallS.toFixed(2)} | ${fmtRate(r.packets, r.wallS)} | ${r.cpuS.toFixed(2)} | ${fmtRate(r.packets, r.cpuS)} | ${r.rssMB ? r.rssMB.toFixed(0) : '-'} | ${r.note ?? ''} |`,
+    );
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
