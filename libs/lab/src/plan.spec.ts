@@ -44,25 +44,28 @@ describe('planner', () => {
     expect(argv('scan-fast')[0].slice(0, 2)).toEqual(['nmap', '-sS']);
     expect(argv('scan-slow')[0]).toEqual(expect.arrayContaining(['--scan-delay', '250ms']));
     expect(argv('sweep')[0].slice(0, 2)).toEqual(['nmap', '-sn']);
-    expect(argv('syn-flood')[0]).toEqual(expect.arrayContaining(['hping3', '-S', '-c', '3000']));
-    expect(argv('udp-flood')[0]).toEqual(expect.arrayContaining(['hping3', '--udp', '-c', '3000']));
-    expect(argv('icmp-flood')[0]).toEqual(expect.arrayContaining(['hping3', '--icmp', '-c', '3000']));
-    expect(argv('ddos')).toHaveLength(4);
-    expect(argv('exfil')[0]).toEqual(expect.arrayContaining(['curl', '-T', '/tmp/w/exfil-exfil.bin']));
-    expect(argv('spike')).toHaveLength(5);
-    expect(p.files).toEqual([{ name: 'exfil-exfil.bin', bytes: 6000000 }]);
+    expect(argv('syn-flood')[0]).toEqual(expect.arrayContaining(['hping3', '-S', '-c', '2000']));
+    expect(argv('udp-flood')[0]).toEqual(expect.arrayContaining(['hping3', '--udp', '-c', '2000']));
+    expect(argv('icmp-flood')[0]).toEqual(expect.arrayContaining(['hping3', '--icmp', '-c', '2000']));
+    expect(argv('ddos')).toHaveLength(24);
+    expect(argv('exfil')[0]).toEqual(expect.arrayContaining(['curl', '-T', '/tmp/w/exfil-exfil.bin', '--limit-rate', '4000000']));
+    expect(argv('spike')).toHaveLength(8);
+    expect(argv('spike')[0][2]).toMatch(/^curl -s -Z --parallel-max 16 .*r=\[1-200\]/);
+    expect(p.files).toEqual([{ name: 'exfil-exfil.bin', bytes: 55000000 }]);
   });
 
   it('labels attacks with the contracts vocabulary and derives the services', () => {
     const p = planScenario(load('attacks'), ctx);
-    expect(p.attacks.map((a) => a.type)).toEqual(['port_scan', 'port_scan', 'host_sweep', 'syn_flood', 'udp_flood', 'icmp_flood', 'ddos', 'large_transfer', 'traffic_spike']);
-    expect(p.services.map((s) => `${s.host} ${s.name}`).sort()).toEqual(['files echo:7000', 'files httpd:4444', 'web dnsmasq', 'web httpd:80']);
+    expect(p.attacks.map((a) => a.type)).toEqual(['port_scan', 'port_scan', 'host_sweep', 'traffic_spike', 'syn_flood', 'udp_flood', 'icmp_flood', 'ddos', 'large_transfer']);
+    expect(p.services.map((s) => `${s.host} ${s.name}`).sort()).toEqual(['db echo:5432', 'files httpd:4444', 'web dnsmasq', 'web httpd:80']);
     const sweep = p.attacks.find((a) => a.id === 'sweep')!;
     expect(sweep.targets).toHaveLength(59); // 1..60 without the sweeper itself
     const sweeper = p.hosts.find((h) => h.name === 'sweeper')!;
     // absent addresses are pinned so that the probes reach the wire; live hosts are not
     expect(sweeper.deadNeighbours).toContain('10.66.0.1');
     expect(sweeper.deadNeighbours).not.toContain('10.66.0.10');
-    expect(p.hosts.filter((h) => h.role === 'attacker').map((h) => h.name)).toContain('bot4');
+    expect(p.hosts.filter((h) => h.role === 'attacker').map((h) => h.name)).toContain('bot24');
+    expect(p.hosts.find((h) => h.name === 'insider')!.mtu).toBe(9000);
+    expect(p.hosts.find((h) => h.name === 'web')!.mtu).toBe(1500);
   });
 });

@@ -15,6 +15,7 @@ export interface PlannedHost {
   mac: string;
   /** Index used in namespace and interface names. */
   index: number;
+  mtu: number;
   /** `attacker` when the host is the source of an attack, else `benign`. */
   role: 'attacker' | 'benign';
   /** Address of the DNS server this host's resolver uses, if any. */
@@ -89,6 +90,7 @@ export function planScenario(s: Scenario, ctx: PlanContext): Plan {
     ip: ip.get(h.name)!,
     mac: `02:00:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}`,
     index: i + 1,
+    mtu: h.mtu,
     role: attackers.has(h.name) ? 'attacker' : 'benign',
     deadNeighbours: [],
   }));
@@ -236,8 +238,9 @@ export function planScenario(s: Scenario, ctx: PlanContext): Plan {
       case 'traffic_spike': {
         targets = [byName.get(a.to)!.ip];
         wantHttp(a.to, 80);
+        // One curl per client, `parallel` transfers at a time, a new connection for each.
         for (const f of a.from) {
-          const script = `seq ${a.requestsPerClient} | xargs -P ${a.parallel} -I{} curl -s -o /dev/null --max-time 20 'http://${targets[0]}/bytes/${a.sizeBytes}?r={}'`;
+          const script = `curl -s -Z --parallel-max ${a.parallel} --max-time 20 -H 'Connection: close' 'http://${targets[0]}/bytes/${a.sizeBytes}?c=${f}&r=[1-${a.requestsPerClient}]' > /dev/null`;
           steps.push({ at, host: f, timeoutSec: maxSeconds, attackId: id, label: `spike ${a.requestsPerClient} GETs -> ${a.to}`, argv: ['sh', '-c', script] });
         }
         break;

@@ -64,6 +64,28 @@ describe('scenario schema', () => {
     expect(issues({ ...base, benign: [{ ...base.benign[0], count: 1e6 }] })).toMatch(/count/);
   });
 
+  it('expands host groups into numbered hosts and group names in host lists', () => {
+    const r = parseScenario({
+      ...base,
+      hosts: [...base.hosts, { name: 'bot', count: 3, hostNumber: 100, mtu: 9000 }],
+      attacks: [{ id: 'd', kind: 'ddos', at: 5, from: ['bot', 'attacker'], to: 'web', count: 10 }],
+    });
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.scenario.hosts.slice(-3)).toEqual([
+      { name: 'bot1', hostNumber: 100, mtu: 9000 },
+      { name: 'bot2', hostNumber: 101, mtu: 9000 },
+      { name: 'bot3', hostNumber: 102, mtu: 9000 },
+    ]);
+    const d = r.scenario.attacks[0];
+    expect(d.kind === 'ddos' && d.from).toEqual(['bot1', 'bot2', 'bot3', 'attacker']);
+    expect(hostAddresses(r.scenario).get('bot3')).toBe('10.66.0.102');
+  });
+
+  it('rejects a host group without a first host number or past .254', () => {
+    expect(issues({ ...base, hosts: [...base.hosts, { name: 'bot', count: 3 }] })).toMatch(/hosts\.5/);
+    expect(issues({ ...base, hosts: [...base.hosts, { name: 'bot', count: 10, hostNumber: 250 }] })).toMatch(/hosts\.5/);
+  });
+
   it('reports YAML syntax errors as SCENARIO.YAML', () => {
     const r = parseScenarioYaml('name: [unclosed');
     expect(r.ok).toBe(false);

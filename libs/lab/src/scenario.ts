@@ -24,8 +24,50 @@ const Window = {
 export const HostSpec = z.strictObject({
   name: HostName,
   /** Host number inside the subnet (e.g. 10 for 10.66.0.10); default: 10 + position in the list. */
-  hostNumber: z.number().int().min(1).max(250).optional(),
+  hostNumber: z.number().int().min(1).max(254).optional(),
+  /** Interface MTU (default 1500). Two hosts with 9000 talk in jumbo frames (a server segment). */
+  mtu: z.number().int().min(576).max(9000).default(1500),
 });
+
+/**
+ * A host entry with `count: N` is a group: it stands for hosts `<name>1` .. `<name>N` with
+ * consecutive host numbers from `hostNumber` (required), and the group's name in any host list
+ * (`clients`, `targets`, a DDoS's or spike's `from`) stands for all of them.
+ */
+const HostGroupSpec = z.strictObject({
+  name: HostName,
+  count: z.number().int().min(1).max(64),
+  hostNumber: z.number().int().min(1).max(254),
+  mtu: z.number().int().min(576).max(9000).optional(),
+});
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** Expands host groups (see HostGroupSpec) in a raw scenario value; anything malformed is left to the schema. */
+export function expandHostGroups(raw: unknown): unknown {
+  if (!isRecord(raw) || !Array.isArray(raw.hosts)) return raw;
+  const groups = new Map<string, string[]>();
+  const hosts: unknown[] = [];
+  for (const h of raw.hosts) {
+    if (isRecord(h) && 'count' in h) {
+      const g = HostGroupSpec.safeParse(h);
+      if (!g.success || g.data.hostNumber + g.data.count - 1 > 254) {
+        hosts.push(h); // the host schema reports the problem
+        continue;
+      }
+      const members = Array.from({ length: g.data.count }, (_, i) => `${g.data.name}${i + 1}`);
+      groups.set(g.data.name, members);
+      members.forEach((name, i) => hosts.push({ name, hostNumber: g.data.hostNumber + i, ...(g.data.mtu ? { mtu: g.data.mtu } : {}) }));
+    } else hosts.push(h);
+  }
+  if (groups.size === 0) return raw;
+  const expand = (list: unknown) => (Array.isArray(list) ? list.flatMap((x) => (typeof x === 'string' && groups.has(x) ? groups.get(x)! : [x])) : list);
+  const mapItems = (items: unknown, keys: string[]) =>
+    Array.isArray(items) ? items.map((it) => (isRecord(it) ? { ...it, ...Object.fromEntries(keys.filter((k) => k in it).map((k) => [k, expand(it[k])])) } : it)) : items;
+  return { ...raw, hosts, benign: mapItems(raw.benign, ['clients', 'targets']), attacks: mapItems(raw.attacks, ['from']) };
+}
 export type HostSpec = z.infer<typeof HostSpec>;
 
 export const HttpDownload = z.strictObject({
@@ -141,7 +183,7 @@ export const DdosAttack = z.strictObject({
   kind: z.literal('ddos'),
   ...AttackBase,
   /** Three or more attacker hosts, all flooding `to` at once. */
-  from: z.array(HostName).min(3).max(32),
+  from: z.array(HostName).min(3).max(64),
   to: HostName,
   method: z.enum(['syn', 'udp', 'icmp']).default('syn'),
   port: Port.default(80),
@@ -165,7 +207,7 @@ export const TrafficSpikeAttack = z.strictObject({
   kind: z.literal('traffic_spike'),
   ...AttackBase,
   /** Many clients at once. */
-  from: z.array(HostName).min(1).max(32),
+  from: z.array(HostName).min(1).max(64),
   /** An HTTP server host. */
   to: HostName,
   /** Requests per client, `parallel` at a time. */
@@ -214,7 +256,7 @@ const ScenarioObject = z.strictObject({
         snaplen: z.number().int().min(64).max(65535).default(128),
       })
       .default({ snaplen: 128 }),
-    hosts: z.array(HostSpec).min(2).max(60),
+    hosts: z.array(HostSpec).min(2).max(100),
     benign: z.array(BenignActivity).max(50).default([]),
     attacks: z.array(Attack).max(50).default([]),
   });
@@ -314,7 +356,7 @@ export type ScenarioResult = { ok: true; scenario: Scenario } | { ok: false; err
 
 /** Validates an already-parsed scenario value. */
 export function parseScenario(raw: unknown): ScenarioResult {
-  const r = ScenarioSchema.safeParse(raw);
+  const r = ScenarioSchema.safeParse(expandHostGroups(raw));
   if (r.success) return { ok: true, scenario: r.data };
   const issues = r.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message }));
   return {

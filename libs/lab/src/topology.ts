@@ -50,10 +50,11 @@ export function createTopology(prefix: string, subnetBits: number, hosts: Planne
       quiet(ns);
       const port = `p${h.index}`;
       ip(['-n', t.bridgeNs, 'link', 'add', port, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
-      ip(['-n', t.bridgeNs, 'link', 'set', port, 'master', BRIDGE, 'up']);
+      // Bridge ports take jumbo frames; each host's own MTU decides what it sends.
+      ip(['-n', t.bridgeNs, 'link', 'set', port, 'mtu', '9000', 'master', BRIDGE, 'up']);
       ip(['-n', ns, 'link', 'set', 'lo', 'up']);
       // One frame per segment on the wire, as a physical NIC would show (no GSO super-frames).
-      ip(['-n', ns, 'link', 'set', 'eth0', 'address', h.mac, 'gso_max_segs', '1', 'gso_max_size', '1500']);
+      ip(['-n', ns, 'link', 'set', 'eth0', 'address', h.mac, 'mtu', String(h.mtu), 'gso_max_segs', '1']);
       ip(['-n', ns, 'addr', 'add', `${h.ip}/${subnetBits}`, 'dev', 'eth0']);
       ip(['-n', ns, 'link', 'set', 'eth0', 'up']);
       for (const a of h.deadNeighbours) ip(['-n', ns, 'neigh', 'replace', a, 'lladdr', DEAD_MAC, 'nud', 'permanent', 'dev', 'eth0']);
