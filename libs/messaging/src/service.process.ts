@@ -21,8 +21,16 @@ export interface ServiceProcess {
  * Starts `node -r @swc-node/register services/<name>/src/main.ts args...` with `env` added to
  * this process's environment.
  */
-export function startService(name: 'sensor' | 'aggregator' | 'detector', args: string[], env: Record<string, string>): ServiceProcess {
-  const proc = spawn(process.execPath, ['-r', '@swc-node/register', `services/${name}/src/main.ts`, ...args], {
+export function startService(
+  name: 'sensor' | 'aggregator' | 'detector',
+  args: string[],
+  env: Record<string, string>,
+  opts: { prefix?: string[] } = {},
+): ServiceProcess {
+  // `prefix` runs it through another command that execs it (e.g. `ip netns exec NS`), so the PID stays node's.
+  const argv = [process.execPath, '-r', '@swc-node/register', `services/${name}/src/main.ts`, ...args];
+  const full = [...(opts.prefix ?? []), ...argv];
+  const proc = spawn(full[0], full.slice(1), {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env, FORCE_COLOR: '0', NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

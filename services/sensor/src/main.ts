@@ -19,6 +19,7 @@ async function main(): Promise<void> {
     await app.close();
     process.exit(1);
   }
+  process.stdout.write(JSON.stringify({ event: 'started', sensor: cfg.config.sensorId, source: cfg.config.replay ?? cfg.config.iface }) + '\n');
   if (cfg.config.replay) {
     const r = await sensor.runReplay();
     if (r.error) process.stderr.write(`sensor: warning: ${r.error.message}\n`);
