@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+'use strict';
+// Builds a self-contained dist/ of the CLI for `npm install -g` (see docs/cli.md):
+// tsc compiles apps/cli and the @netsentry libraries it imports (followed through the path
+// aliases) into dist/, then the `@netsentry/<lib>` requires are rewritten to relative paths,
+// so the installed package needs only its npm dependencies (zod, commander, yaml; cap for live capture).
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const app = path.resolve(__dirname, '..');
+const dist = path.join(app, 'dist');
+fs.rmSync(dist, { recursive: true, force: true });
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(app, 'tsconfig.build.json')], { stdio: 'inherit' });
+
+let rewritten = 0;
+function walk(dir) {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) walk(p);
+    else if (e.name.endsWith('.js')) {
+      const src = fs.readFileSync(p, 'utf8');
+      const out = src.replace(/require\("@netsentry\/([a-z-]+)"\)/g, (_, lib) => {
+        const target = path.join(dist, 'libs', lib, 'src', 'index.js');
+        if (!fs.existsSync(target)) throw new Error(`${p}: @netsentry/${lib} was not compiled into dist`);
+        let rel = path.relative(path.dirname(p), target).split(path.sep).join('/');
+        if (!rel.startsWith('.')) rel = './' + rel;
+        rewritten++;
+        return `require(${JSON.stringify(rel)})`;
+      });
+      if (out !== src) fs.writeFileSync(p, out);
+    }
+  }
+}
+walk(dist);
+// package.json files the libraries read at run time (e.g. their version).
+for (const lib of fs.readdirSync(path.join(dist, 'libs'))) {
+  const pj = path.join(app, '..', '..', 'libs', lib, 'package.json');
+  if (fs.existsSync(pj)) fs.copyFileSync(pj, path.join(dist, 'libs', lib, 'package.json'));
+}
+console.log(`built ${path.relative(process.cwd(), dist)} (${rewritten} @netsentry requires rewritten)`);
