@@ -126,7 +126,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     }
     await sleep(300);
     for (const [i, sv] of plan.services.entries()) {
-      if (procs.count === 0 || (await isDone(services[i]))) return { ok: false, error: { code: 'LAB.SERVICE', message: `${sv.name} on ${sv.host} exited: ${services[i].output.slice(-5).join(' | ')}` } };
+      if (await isDone(services[i])) return { ok: false, error: { code: 'LAB.SERVICE', message: `${sv.name} on ${sv.host} exited: ${services[i].output.slice(-5).join(' | ')}` } };
     }
     const tcpdump = procs.start(topo.bridgeNs, ['tcpdump', '-i', 'br0', '-n', '-s', String(s.capture.snaplen), '-U', '-Z', 'root', '-w', capturePath], { label: 'tcpdump', timeoutSec: 0, capture: true });
     if (!(await waitFor(() => tcpdump.output.some((l) => l.includes('listening on')), 5000, tcpdump)))
@@ -136,7 +136,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     const t0 = Date.now();
     log(`traffic starts (${plan.steps.length} steps over ${s.duration} s)`);
     const results: Array<{ step: PlannedStep; exit: Exit }> = [];
-    const running: Promise<void>[] = [];
+    const stepProcs: Proc[] = [];
     const timers: NodeJS.Timeout[] = [];
     let aborted = false;
     for (const step of plan.steps) {
@@ -145,8 +145,9 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
           if (aborted) return;
           const limit = Math.max(1, Math.min(step.timeoutSec, s.duration - step.at));
           const p = procs.start(nsOf(step.host), step.argv, { label: `${step.host}: ${step.label}`, timeoutSec: limit, logFile });
+          stepProcs.push(p);
           if (step.attackId) log(`+${((Date.now() - t0) / 1000).toFixed(1)} s attack ${step.attackId}: ${step.label}`);
-          running.push(p.exited.then((exit) => void results.push({ step, exit })));
+          void p.exited.then((exit) => void results.push({ step, exit }));
         }, Math.max(0, t0 + step.at * 1000 - Date.now())),
       );
     }
@@ -158,13 +159,13 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     }
     aborted = true;
     for (const t of timers) clearTimeout(t);
-    // Let the last packets cross, then stop what is left: steps, services, and tcpdump last.
-    await Promise.race([Promise.all(running), sleep(2000)]);
-    const stepProcs = [...running];
+    // Let the last packets cross, then stop what is left: steps, then services, tcpdump last.
+    const allExited = () => Promise.all(stepProcs.map((p) => p.exited));
+    await Promise.race([allExited(), sleep(2000)]);
+    await Promise.all(stepProcs.map((p) => procs.stop(p)));
     await Promise.all(services.map((p) => procs.stop(p)));
-    await procs.stopAll();
-    await Promise.all(stepProcs);
-    void tcpdump;
+    await sleep(500);
+    await procs.stop(tcpdump, 'SIGINT');
     destroyTopology(topo);
     topo = undefined;
 
