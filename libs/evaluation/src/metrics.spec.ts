@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { averagePrecision, bestF1, rocAuc, type Scored } from './metrics';
 
 const items = (scores: number[], labels: number[]): Scored[] => scores.map((score, i) => ({ score, positive: labels[i] === 1 }));
@@ -49,5 +50,59 @@ describe('ranking metrics', () => {
     const rev = [...xs].reverse();
     expect(rocAuc(rev)).toBe(rocAuc(xs));
     expect(averagePrecision(rev)).toBe(averagePrecision(xs));
+  });
+
+  describe('properties (seeded fast-check)', () => {
+    const arb = fc.array(fc.record({ score: fc.integer({ min: 0, max: 20 }).map((x) => x / 20), positive: fc.boolean() }), { minLength: 2, maxLength: 60 });
+    const both = (xs: Scored[]) => xs.some((x) => x.positive) && xs.some((x) => !x.positive);
+
+    it('AUC of the negated scores is 1 - AUC, and it stays in [0, 1]', () => {
+      fc.assert(
+        fc.property(arb.filter(both), (xs) => {
+          const a = rocAuc(xs)!;
+          const b = rocAuc(xs.map((x) => ({ ...x, score: -x.score })))!;
+          return a >= 0 && a <= 1 && Math.abs(a + b - 1) < 1e-12;
+        }),
+        { seed: 42, numRuns: 300 },
+      );
+    });
+
+    it('AUC equals the share of positive/negative pairs ranked right (ties half)', () => {
+      fc.assert(
+        fc.property(arb.filter(both), (xs) => {
+          let won = 0;
+          let pairs = 0;
+          for (const p of xs.filter((x) => x.positive))
+            for (const n of xs.filter((x) => !x.positive)) {
+              pairs++;
+              won += p.score > n.score ? 1 : p.score === n.score ? 0.5 : 0;
+            }
+          return Math.abs(rocAuc(xs)! - won / pairs) < 1e-12;
+        }),
+        { seed: 7, numRuns: 300 },
+      );
+    });
+
+    it('metrics do not change under a strictly increasing transform of the scores', () => {
+      fc.assert(
+        fc.property(arb.filter(both), (xs) => {
+          const ys = xs.map((x) => ({ ...x, score: Math.exp(3 * x.score) + 1 }));
+          return rocAuc(xs) === rocAuc(ys) && averagePrecision(xs) === averagePrecision(ys) && bestF1(xs)!.f1 === bestF1(ys)!.f1;
+        }),
+        { seed: 9, numRuns: 200 },
+      );
+    });
+
+    it('best F1 is at least the F1 of calling everything an attack, and AP never exceeds 1', () => {
+      fc.assert(
+        fc.property(arb.filter(both), (xs) => {
+          const P = xs.filter((x) => x.positive).length;
+          const prec = P / xs.length;
+          const f1All = (2 * prec) / (prec + 1);
+          return bestF1(xs)!.f1 >= f1All - 1e-12 && averagePrecision(xs)! <= 1 + 1e-12;
+        }),
+        { seed: 11, numRuns: 200 },
+      );
+    });
   });
 });
