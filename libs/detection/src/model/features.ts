@@ -67,49 +67,107 @@ export function categoryOf(flow: FlowV1, field: CategoricalField): string {
 }
 
 /**
- * The model's feature list: the names present in every training flow, in the order of the
- * first flow's record (producers emit them in their canonical order).
+ * Raw feature values of the flows as a COLUMN-major matrix over `names` (the first flow's
+ * record keys: value of flow r, name c at c * n + r), with per-name counts of flows where the
+ * value is absent or not finite. One pass; the record is walked with for-in in its own order
+ * (fast when every flow has the same shape). Column-major keeps the per-column statistics on
+ * contiguous memory; row-by-row writes touch one cache line per column, which stay hot.
  */
-export function sharedFeatureNames(flows: readonly FlowV1[]): string[] {
-  if (flows.length === 0) return [];
-  const names = Object.keys(flows[0].features);
-  return names.filter((n) => flows.every((f) => typeof f.features[n] === 'number' && Number.isFinite(f.features[n])));
+export function extractRaw(flows: readonly FlowV1[], names: readonly string[]): { raw: Float64Array; bad: Uint32Array } {
+  const n = flows.length;
+  const d = names.length;
+  const raw = new Float64Array(n * d);
+  const bad = new Uint32Array(d);
+  for (let r = 0; r < n; r++) {
+    const feats = flows[r].features;
+    let c = 0;
+    for (const k in feats) {
+      if (c >= d || names[c] !== k) break;
+      const v = feats[k];
+      if (typeof v === 'number' && Number.isFinite(v)) raw[c * n + r] = v;
+      else bad[c]++;
+      c++;
+    }
+    for (; c < d; c++) {
+      const v = feats[names[c]];
+      if (typeof v === 'number' && Number.isFinite(v)) raw[c * n + r] = v;
+      else bad[c]++;
+    }
+  }
+  return { raw, bad };
 }
 
-export function fitColumns(flows: readonly FlowV1[], featureNames: readonly string[]): Column[] {
+/**
+ * Fits the pipeline on training flows and returns the model's columns plus the training matrix
+ * (already transformed). The model's feature list is the names present (and finite) in every
+ * training flow, in the order of the first flow's record (producers emit a canonical order).
+ */
+export function fitPipeline(flows: readonly FlowV1[]): { featureNames: string[]; columns: Column[]; x: Float64Array } {
   const n = flows.length;
-  const cols: Column[] = [];
-  const raw = new Float64Array(n);
-  for (const name of featureNames) {
+  const allNames = n > 0 ? Object.keys(flows[0].features) : [];
+  const { raw, bad } = extractRaw(flows, allNames);
+  const d = allNames.length;
+  const keep: number[] = [];
+  for (let c = 0; c < d; c++) if (bad[c] === 0) keep.push(c);
+  const featureNames = keep.map((c) => allNames[c]);
+  const columns: Column[] = [];
+  const v = new Float64Array(n);
+  // Quantiles (scaler, baselines) from an evenly strided sample of at most QUANTILE_SAMPLE rows:
+  // sorting ~90 columns of every row would dominate training time for no useful precision.
+  const step = Math.max(1, Math.ceil(n / QUANTILE_SAMPLE));
+  const sample = new Float64Array(Math.ceil(n / step));
+  for (const c of keep) {
+    const name = allNames[c];
     let min = Infinity;
-    for (let i = 0; i < n; i++) {
-      raw[i] = flows[i].features[name];
-      if (raw[i] < min) min = raw[i];
+    let max = -Infinity;
+    const base = c * n;
+    for (let i = 0, j = 0; i < n; i++) {
+      const val = raw[base + i];
+      if (val < min) min = val;
+      if (val > max) max = val;
+      if (i % step === 0) sample[j++] = val;
     }
-    const sorted = sortedCopy(raw);
+    const sorted = sortedCopy(sample);
+    sorted[0] = min; // the extremes are exact whatever the sample
+    sorted[sorted.length - 1] = max;
     const median = quantileSorted(sorted, 0.5);
-    const max = sorted[n - 1];
     const log = min >= 0 && max > 1 && (HEAVY_TAIL_HINT.test(name) || max > 10 * (median + 1));
-    const t = log ? sorted.map((v) => Math.log1p(v)) : sorted; // monotone: stays sorted
+    const t = log ? sorted.map((x) => Math.log1p(x)) : sorted; // monotone: stays sorted
     const center = quantileSorted(t, 0.5);
     let scale = quantileSorted(t, 0.75) - quantileSorted(t, 0.25);
-    if (!(scale > 0)) scale = t[n - 1] - t[0];
+    if (!(scale > 0)) scale = t[t.length - 1] - t[0];
     if (!(scale > 0)) scale = 1;
-    cols.push({ kind: 'numeric', name, log, center, scale, median });
+    columns.push({ kind: 'numeric', name, log, center, scale, median });
   }
-  for (const field of CATEGORICAL_FIELDS) {
+  const cats: string[][] = CATEGORICAL_FIELDS.map(() => new Array<string>(n));
+  for (const [j, field] of CATEGORICAL_FIELDS.entries()) {
     const counts = new Map<string, number>();
-    for (const f of flows) {
-      const c = categoryOf(f, field);
-      counts.set(c, (counts.get(c) ?? 0) + 1);
+    for (let i = 0; i < n; i++) {
+      const cat = categoryOf(flows[i], field);
+      cats[j][i] = cat;
+      counts.set(cat, (counts.get(cat) ?? 0) + 1);
     }
     const freq: Record<string, number> = {};
-    for (const [k, v] of [...counts.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) freq[k] = v / n;
-    const enc = new Float64Array(n);
-    for (let i = 0; i < n; i++) enc[i] = freq[categoryOf(flows[i], field)];
-    cols.push({ kind: 'categorical', name: field, freq, median: quantileSorted(sortedCopy(enc), 0.5) });
+    for (const [k, cnt] of [...counts.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) freq[k] = cnt / n;
+    for (let i = 0; i < n; i++) v[i] = freq[cats[j][i]];
+    columns.push({ kind: 'categorical', name: field, freq, median: quantileSorted(sortedCopy(strided(v, step)), 0.5) });
   }
-  return cols;
+  // the training matrix, from the raw values already extracted
+  const nCols = columns.length;
+  const x = new Float64Array(n * nCols);
+  for (let i = 0; i < n; i++) {
+    const o = i * nCols;
+    for (let k = 0; k < keep.length; k++) {
+      const col = columns[k] as NumericColumn;
+      let val = raw[keep[k] * n + i];
+      if (col.log) val = Math.log1p(val > 0 ? val : 0);
+      x[o + k] = (val - col.center) / col.scale;
+    }
+    for (let j = 0; j < CATEGORICAL_FIELDS.length; j++) {
+      x[o + keep.length + j] = (columns[keep.length + j] as CategoricalColumn).freq[cats[j][i]];
+    }
+  }
+  return { featureNames, columns, x };
 }
 
 /**
@@ -120,11 +178,29 @@ export function fitColumns(flows: readonly FlowV1[], featureNames: readonly stri
 export function fillRow(cols: readonly Column[], flow: FlowV1, out: Float64Array, r: number): number {
   const nCols = cols.length;
   const off = r * nCols;
+  const feats = flow.features;
   let missing = 0;
-  for (let c = 0; c < nCols; c++) {
+  // Fast path: producers emit the features in one canonical order, the model's order. Walking
+  // the record with for-in (V8's enum cache) and comparing names by identity avoids a hashed
+  // lookup per feature; any other order falls back to lookups by name.
+  let c = 0;
+  for (const k in feats) {
+    const col = cols[c];
+    if (col === undefined || col.kind !== 'numeric' || col.name !== k) break;
+    let v = feats[k];
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      missing++;
+      out[off + c] = 0;
+    } else {
+      if (col.log) v = Math.log1p(v > 0 ? v : 0);
+      out[off + c] = (v - col.center) / col.scale;
+    }
+    c++;
+  }
+  for (; c < nCols; c++) {
     const col = cols[c];
     if (col.kind === 'numeric') {
-      let v = flow.features[col.name];
+      let v = feats[col.name];
       if (typeof v !== 'number' || !Number.isFinite(v)) {
         missing++;
         out[off + c] = 0; // the scaled median
@@ -149,13 +225,45 @@ export function displayValue(col: Column, flow: FlowV1): { name: string; value: 
   return { name: `${col.name}=${cat}`, value: col.freq[cat] ?? 0 };
 }
 
-/** Quantile grid (every 5 %) of each column of a row-major matrix. */
+/** Rows sampled (evenly strided) for quantiles at training time. */
+export const QUANTILE_SAMPLE = 16384;
+
+function strided(v: Float64Array, step: number): Float64Array {
+  if (step <= 1) return v;
+  const out = new Float64Array(Math.ceil(v.length / step));
+  for (let i = 0, j = 0; i < v.length; i += step) out[j++] = v[i];
+  return out;
+}
+
+/**
+ * Quantile grid (every 5 %) of each column of a row-major matrix, from an evenly strided sample
+ * of at most QUANTILE_SAMPLE rows; the 0 % and 100 % points are the exact minimum and maximum.
+ */
 export function columnQuantiles(x: Float64Array, nRows: number, nCols: number): number[][] {
+  const step = Math.max(1, Math.ceil(nRows / QUANTILE_SAMPLE));
+  const m = Math.ceil(nRows / step);
+  // row-major passes only (sequential memory): extremes over every row, then the sampled rows
+  const min = new Float64Array(nCols).fill(Infinity);
+  const max = new Float64Array(nCols).fill(-Infinity);
+  for (let r = 0; r < nRows; r++) {
+    const o = r * nCols;
+    for (let c = 0; c < nCols; c++) {
+      const val = x[o + c];
+      if (val < min[c]) min[c] = val;
+      if (val > max[c]) max[c] = val;
+    }
+  }
+  const sample = new Float64Array(m * nCols); // column-major
+  for (let r = 0, j = 0; r < nRows; r += step, j++) {
+    const o = r * nCols;
+    for (let c = 0; c < nCols; c++) sample[c * m + j] = x[o + c];
+  }
   const grids: number[][] = [];
-  const v = new Float64Array(nRows);
   for (let c = 0; c < nCols; c++) {
-    for (let r = 0; r < nRows; r++) v[r] = x[r * nCols + c];
-    grids.push(quantileGrid(sortedCopy(v)));
+    const grid = quantileGrid(sortedCopy(sample.subarray(c * m, (c + 1) * m)));
+    grid[0] = min[c];
+    grid[grid.length - 1] = max[c];
+    grids.push(grid);
   }
   return grids;
 }

@@ -6,7 +6,7 @@ export {
   type NumericColumn,
   type CategoricalColumn,
   portClass,
-  sharedFeatureNames,
+  fitPipeline,
 } from './features';
 export {
   Model,

@@ -13,7 +13,7 @@ import {
   type ForestData,
   type ScoringLayout,
 } from '../forest';
-import { CATEGORICAL_FIELDS, columnQuantiles, fillRow, fitColumns, sharedFeatureNames, type Column } from './features';
+import { CATEGORICAL_FIELDS, columnQuantiles, fitPipeline, type Column } from './features';
 import { ModelError } from './model.errors';
 import { quantileSorted, sortedCopy, QUANTILE_POINTS } from './stats';
 import pkg from '../../package.json';
@@ -215,12 +215,9 @@ export function trainModel(flows: readonly FlowV1[], opts: TrainOptions = {}): M
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new ModelError('MODEL.BAD_OPTIONS', 'seed must be an integer in [0, 2^32)');
   if (flows.length < 2) throw new ModelError('MODEL.NO_TRAINING_DATA', `need at least 2 training flows, got ${flows.length}`);
 
-  const featureNames = sharedFeatureNames(flows);
-  const columns = fitColumns(flows, featureNames);
+  const { featureNames, columns, x } = fitPipeline(flows);
   const nRows = flows.length;
   const nCols = columns.length;
-  const x = new Float64Array(nRows * nCols);
-  for (let r = 0; r < nRows; r++) fillRow(columns, flows[r], x, r);
 
   const forest = fitForest(x, nRows, nCols, { nEstimators, maxSamples, seed });
   const layout = compileForest(forest);

@@ -57,6 +57,8 @@ export class Scorer {
   private rowOut = new Float64Array(1);
   private readonly acc = new Float64Array(SCORE_BLOCK_ROWS);
   private readonly credit: Float64Array;
+  private readonly raw: Float64Array;
+  private readonly top = new Int32Array(32);
   private readonly scratch: Int32Array;
   /** Flows that lacked a model feature (filled with the training median). */
   missingFeatureValues = 0;
@@ -78,6 +80,7 @@ export class Scorer {
     this.maxTop = Math.min(32, Math.max(1, opts.maxTopFeatures ?? 5));
     this.row = new Float64Array(this.nCols);
     this.credit = new Float64Array(this.nCols);
+    this.raw = new Float64Array(this.nCols);
     this.scratch = new Int32Array(model.forest.heightLimit + 1);
   }
 
@@ -128,34 +131,47 @@ export class Scorer {
     const m = this.model;
     const nCols = this.nCols;
     const credit = this.credit;
+    const raw = this.raw;
     credit.fill(0);
     accumulatePathCredit(m.forest, x, off, credit, this.scratch);
     const base = m.baselineCredit;
     const q = m.quantiles;
-    const raw = new Float64Array(nCols);
-    let isoSum = 0;
+    let sum = 0;
     for (let c = 0; c < nCols; c++) {
-      const iso = Math.max(0, credit[c] - base[c]);
-      const dev = Math.abs(2 * cdfFromGrid(q[c], x[off + c]) - 1);
-      raw[c] = iso * (0.25 + 0.75 * dev);
-      isoSum += raw[c];
+      const iso = credit[c] - base[c];
+      raw[c] = iso > 0 ? iso * (0.25 + 0.75 * Math.abs(2 * cdfFromGrid(q[c], x[off + c]) - 1)) : 0;
+      sum += raw[c];
     }
-    if (!(isoSum > 0)) {
+    if (!(sum > 0)) {
       // Nothing was cut shorter than usual: fall back to the deviation alone.
       for (let c = 0; c < nCols; c++) {
         raw[c] = Math.abs(2 * cdfFromGrid(q[c], x[off + c]) - 1);
-        isoSum += raw[c];
+        sum += raw[c];
       }
     }
-    if (!(isoSum > 0)) return [];
-    const order = Array.from({ length: nCols }, (_, i) => i)
-      .filter((c) => raw[c] > 0)
-      .sort((a, b) => raw[b] - raw[a] || a - b)
-      .slice(0, this.maxTop);
-    return order.map((c) => {
+    if (!(sum > 0)) return [];
+    // top-k by repeated selection (k ≤ 32, nCols ~ 100): no sort, no per-column allocation
+    const top = this.top;
+    let k = 0;
+    for (; k < this.maxTop; k++) {
+      let best = -1;
+      for (let c = 0; c < nCols; c++) {
+        if (raw[c] > 0 && (best < 0 || raw[c] > raw[best])) {
+          let taken = false;
+          for (let j = 0; j < k; j++) if (top[j] === c) taken = true;
+          if (!taken) best = c;
+        }
+      }
+      if (best < 0) break;
+      top[k] = best;
+    }
+    const out: TopFeatureV1[] = new Array(k);
+    for (let j = 0; j < k; j++) {
+      const c = top[j];
       const col = m.columns[c];
       const { name, value } = displayValue(col, flow);
-      return { name, value, baseline: col.median, contribution: Math.min(1, raw[c] / isoSum) };
-    });
+      out[j] = { name, value, baseline: col.median, contribution: Math.min(1, raw[c] / sum) };
+    }
+    return out;
   }
 }

@@ -11,7 +11,8 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
 }
 
 export function sortedCopy(values: ArrayLike<number>): Float64Array {
-  const s = Float64Array.from(values as ArrayLike<number>);
+  // new Float64Array(typedArray) is a memcpy; Float64Array.from() walks an iterator
+  const s = values instanceof Float64Array ? values.slice() : new Float64Array(Array.prototype.slice.call(values) as number[]);
   s.sort();
   return s;
 }
@@ -34,9 +35,14 @@ export function cdfFromGrid(grid: readonly number[], v: number): number {
   if (n === 0 || !(v === v)) return 0.5;
   if (v < grid[0]) return 0;
   if (v > grid[n - 1]) return 1;
-  // first index with grid[i] >= v and last index with grid[i] <= v
+  // lo: first index with grid[lo] >= v (binary search); hi: last index with grid[hi] <= v
   let lo = 0;
-  while (lo < n && grid[lo] < v) lo++;
+  let hiSearch = n - 1;
+  while (lo < hiSearch) {
+    const m = (lo + hiSearch) >> 1;
+    if (grid[m] < v) lo = m + 1;
+    else hiSearch = m;
+  }
   let hi = lo;
   while (hi + 1 < n && grid[hi + 1] <= v) hi++;
   if (lo < n && grid[lo] === v) return (lo + hi) / 2 / (n - 1);
