@@ -30,7 +30,7 @@ export const SensorConfig = z
     batchPackets: z.number().int().min(1).max(65536).default(4096),
     batchDelayMs: z.number().int().min(1).max(10000).default(20),
     /** Bytes of encoded batches that may wait for the broker before new ones are dropped (live) or reading pauses (replay). */
-    maxBufferedBytes: z.number().int().min(1 << 16).max(1 << 31).default(64 << 20),
+    maxBufferedBytes: z.number().int().min(1 << 16).max(2 ** 31).default(64 << 20),
     heartbeatMs: z.number().int().min(100).max(600000).default(5000),
     /** Live mode: a watermark tick is sent when no packet came for this long (ms). */
     tickMs: z.number().int().min(50).max(60000).default(500),
