@@ -98,7 +98,6 @@ export class LiveSource {
     const err = decodeFrame(this.linkType, this.buf, 0, capLen, nbytes, tsUs, this.rec);
     if (err !== 0) {
       this.decodeCounters.add(err);
-      this.counters.malformed++;
       return;
     }
     this.batcher.add(this.rec);

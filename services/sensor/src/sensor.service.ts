@@ -116,6 +116,7 @@ export class SensorService implements OnApplicationShutdown {
           batcher.flushAll(0);
         } else batcher.flushAll(1_000_000);
         this.counters.kernelDropped = live.estimateKernelDrops();
+        this.counters.malformed = live.decodeCounters.damaged;
         this.heartbeats!.status = this.counters.bufferDropped > 0 || this.packets!.bufferedBytes > cfg.maxBufferedBytes / 2 ? 'degraded' : 'capturing';
       }, Math.min(cfg.batchDelayMs, cfg.tickMs)),
     );
@@ -149,5 +150,6 @@ export class SensorService implements OnApplicationShutdown {
       await this.heartbeats.beat();
     }
     await this.producer?.disconnect().catch(() => undefined);
+    process.stdout.write(JSON.stringify({ event: 'stopped', ...this.counters.snapshot() }) + '\n');
   }
 }

@@ -1,0 +1,256 @@
+/**
+ * Pipeline benchmarks (services, real broker and database, this machine):
+ *  1. end to end: sensor replay at max pace → netsentry.packets.v1 → aggregator → netsentry.flows.v1,
+ *     packets/s from the first packet published to the last flow consumed, and no packet lost;
+ *  2. detector: flows/s stored in PostgreSQL from the flow topic, with scoring and rules on;
+ *  3. live capture: tcpreplay --pps onto a veth at rising rates, the highest rate the sensor
+ *     takes with < 0.1% of packets lost in the kernel (root, tcpreplay; skipped otherwise).
+ * Prints markdown tables. BENCH_PIPELINE_PARTS=… limits which parts run (e2e,detector,live).
+ */
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { trainModel } from '@netsentry/detection';
+import { readFlowsUntilEnd, startService, topicMap, type ServiceProcess } from '@netsentry/messaging';
+import { activateModel, migrateDatabase, openDataSource, saveModel } from '@netsentry/storage';
+import { createTestDatabase, deleteTopics, kafkaBrokers, testKafka, uniqueName } from '@netsentry/testing';
+import { bigCaptureMeta, ensureBigCapture } from './fixtures';
+
+const parts = (process.env.BENCH_PIPELINE_PARTS ?? 'e2e,detector,live').split(',');
+const brokers = kafkaBrokers().join(',');
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+function lastCounters(p: ServiceProcess, event = 'counters'): Record<string, number> {
+  const l = [...p.lines].reverse().find((x) => x.includes(`"event":"${event}"`));
+  return l ? (JSON.parse(l) as Record<string, number>) : {};
+}
+
+async function waitGroup(group: string, members: number): Promise<void> {
+  const admin = testKafka('bench-admin').admin();
+  await admin.connect();
+  try {
+    for (let i = 0; i < 240; i++) {
+      const g = (await admin.describeGroups([group])).groups[0];
+      if (g && g.state === 'Stable' && g.members.length === members && g.members.every((m) => m.memberAssignment.length > 0)) return;
+      await sleep(250);
+    }
+    throw new Error(`group ${group} not stable`);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Earliest CreateTime of the first message of every partition of a topic (ms). */
+async function firstMessageTime(topic: string): Promise<number> {
+  const kafka = testKafka('bench-first');
+  const c = kafka.consumer({ groupId: uniqueName('bench-first'), maxWaitTimeInMs: 100 });
+  await c.connect();
+  await c.subscribe({ topic, fromBeginning: true });
+  let min = Infinity;
+  const seen = new Set<number>();
+  const admin = kafka.admin();
+  await admin.connect();
+  const n = (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0].partitions.length;
+  await admin.disconnect();
+  await new Promise<void>((res) => {
+    const t = setTimeout(res, 20000);
+    void c.run({
+      eachBatch: async ({ batch }) => {
+        const m = batch.messages[0];
+        if (m && !seen.has(batch.partition)) {
+          seen.add(batch.partition);
+          min = Math.min(min, Number(m.timestamp));
+        }
+        if (seen.size === n) {
+          clearTimeout(t);
+          res();
+        }
+      },
+    });
+  });
+  await c.disconnect();
+  return min;
+}
+
+interface E2E {
+  suffix: string;
+  sensor: string;
+  packets: number;
+  flows: number;
+}
+
+async function endToEnd(file: string, expectPackets: number): Promise<E2E> {
+  const suffix = '.' + uniqueName('benchpipe');
+  const sensor = 'bench-sensor';
+  const group = uniqueName('bench-agg');
+  const env = { KAFKA_BROKERS: brokers, NETSENTRY_TOPIC_SUFFIX: suffix, AGGREGATOR_GROUP_ID: group, PACKETS_PARTITIONS: '4', AGGREGATOR_LOG_EVERY_MS: '1000' };
+  const agg = startService('aggregator', [], env);
+  await agg.waitFor(/"event":"started"/, 60000);
+  await waitGroup(group, 1);
+  const t0 = Date.now();
+  const s = startService('sensor', ['--replay', file, '--sensor-id', sensor, '--pace', 'max'], env);
+  const reading = readFlowsUntilEnd(testKafka('bench-flows'), topicMap(suffix).flows, sensor, 900000);
+  const done = JSON.parse(await s.waitFor(/"event":"replay_done"/, 900000)) as Record<string, number>;
+  const tSensorDone = Date.now();
+  const r = await reading;
+  await sleep(1500);
+  const ac = lastCounters(agg);
+  await agg.stop();
+  const tFirst = await firstMessageTime(topicMap(suffix).packets);
+  const secs = (r.lastFlowAtMs - tFirst) / 1000;
+  console.log('| measure | value |');
+  console.log('|---|---|');
+  console.log(`| capture | ${file.split('/').pop()} (${fmt(expectPackets)} packets) |`);
+  console.log(`| packets published by the sensor | ${fmt(done.published)} (dropped ${done.bufferDropped}, publish errors ${done.publishErrors}) |`);
+  console.log(`| packets consumed by the aggregator | ${fmt(ac.packets ?? 0)} |`);
+  console.log(`| flows consumed from netsentry.flows.v1 | ${fmt(r.flows.length)} |`);
+  console.log(`| sensor replay wall time (start to all acked) | ${((tSensorDone - t0) / 1000).toFixed(2)} s |`);
+  console.log(`| first packet published → last flow consumed | ${secs.toFixed(2)} s |`);
+  console.log(`| **end-to-end rate** | **${fmt(done.published / secs)} packets/s** |`);
+  console.log(`| packets lost | ${expectPackets - (ac.packets ?? 0)} |`);
+  return { suffix, sensor, packets: done.published, flows: r.flows.length };
+}
+
+async function detector(e: E2E): Promise<void> {
+  const db = await createTestDatabase({ migrate: migrateDatabase });
+  try {
+    // Active model trained on the first flows of the same run, so scoring is on.
+    const sample = await readFlowsUntilEnd(testKafka('bench-train'), topicMap(e.suffix).flows, e.sensor, 300000);
+    const model = trainModel(sample.flows.slice(0, 20000), { seed: 1 });
+    const ds = await openDataSource({ url: db.url, poolSize: 1 });
+    await saveModel(ds, {
+      id: model.id, sensorGroup: 'default', params: {}, featureStats: {}, quality: {},
+      blob: Buffer.from(JSON.stringify(model.toJSON())), trainStart: model.trainingWindow.start, trainEnd: model.trainingWindow.end,
+    });
+    await activateModel(ds, model.id);
+    await ds.destroy();
+    const group = uniqueName('bench-det');
+    const det = startService('detector', [], {
+      KAFKA_BROKERS: brokers, NETSENTRY_TOPIC_SUFFIX: e.suffix, DETECTOR_GROUP_ID: group, DATABASE_URL: db.url, DETECTOR_LOG_EVERY_MS: '500',
+    });
+    await det.waitFor(/scoring with model/, 60000);
+    const t0 = Date.now();
+    const end = await det.waitFor(new RegExp(`"event":"sensor_end","sensor":"${e.sensor}"`), 900000);
+    const t1 = Date.now();
+    const c = JSON.parse(end) as Record<string, number>;
+    await det.stop();
+    const secs = (t1 - t0) / 1000;
+    console.log('| measure | value |');
+    console.log('|---|---|');
+    console.log(`| flows stored (COPY + merge, idempotent) | ${fmt(c.flows)} |`);
+    console.log(`| statistics partials stored | ${fmt(c.stats)} |`);
+    console.log(`| anomalies stored | ${fmt(c.anomalies)} |`);
+    console.log(`| alerts (new / updates) | ${c.alertsNew} / ${c.alertsUpdated} |`);
+    console.log(`| wall time, model loaded → all stored | ${secs.toFixed(2)} s |`);
+    console.log(`| **detector rate** | **${fmt(c.flows / secs)} flows/s** (with ${fmt(c.stats / secs)} partials/s) |`);
+  } finally {
+    await db.drop();
+  }
+}
+
+function have(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+async function live(file: string): Promise<void> {
+  if (!(process.getuid?.() === 0 && ['ip', 'tcpreplay', 'socat', 'tcpdump'].every(have))) {
+    console.log('_live capture rate skipped: needs root, ip, tcpreplay, socat_');
+    return;
+  }
+  const id = `${process.pid % 100000}`;
+  const nsA = `nsb${id}a`;
+  const nsB = `nsb${id}b`;
+  const vA = `vb${id}a`;
+  const vB = `vb${id}b`;
+  const dir = mkdtempSync(join(tmpdir(), 'netsentry-livebench-'));
+  const sock = join(dir, 'kafka.sock');
+  const kids: ChildProcess[] = [];
+  const ip = (...a: string[]): void => void execFileSync('ip', a, { stdio: 'ignore' });
+  const suffix = '.' + uniqueName('benchlive');
+  try {
+    ip('netns', 'add', nsA);
+    ip('netns', 'add', nsB);
+    ip('link', 'add', vA, 'type', 'veth', 'peer', 'name', vB);
+    ip('link', 'set', vA, 'netns', nsA);
+    ip('link', 'set', vB, 'netns', nsB);
+    for (const [ns, v] of [[nsA, vA], [nsB, vB]]) {
+      ip('-n', ns, 'link', 'set', 'lo', 'up');
+      ip('-n', ns, 'link', 'set', v, 'up');
+    }
+    const [host, port] = kafkaBrokers()[0].split(':');
+    kids.push(spawn('socat', [`UNIX-LISTEN:${sock},fork,reuseaddr`, `TCP:${host}:${port}`], { stdio: 'ignore' }));
+    await sleep(300);
+    kids.push(spawn('ip', ['netns', 'exec', nsA, 'socat', `TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr`, `UNIX-CONNECT:${sock}`], { stdio: 'ignore' }));
+    await sleep(300);
+    console.log('| offered rate (tcpreplay --pps) | sent | seen by the sensor | lost | loss | published |');
+    console.log('|---|---|---|---|---|---|');
+    let best = 0;
+    for (const pps of [50_000, 100_000, 150_000, 200_000, 250_000, 300_000, 400_000]) {
+      const n = Math.min(pps * 4, 1_000_000);
+      const s = startService('sensor', ['--iface', vA, '--sensor-id', `bench-live-${pps}`], {
+        KAFKA_BROKERS: `127.0.0.1:${port}`, NETSENTRY_TOPIC_SUFFIX: suffix, PACKETS_PARTITIONS: '4', SENSOR_BUFFER_BYTES: String(64 << 20),
+      }, { prefix: ['ip', 'netns', 'exec', nsA] });
+      await s.waitFor(/"event":"started"/, 60000);
+      await sleep(1000);
+      const out = spawnSync('ip', ['netns', 'exec', nsB, 'tcpreplay', '-i', vB, `--pps=${pps}`, `--limit=${n}`, file], { encoding: 'utf8', timeout: 120000 });
+      const m = /Actual: (\d+) packets/.exec(out.stdout ?? '');
+      const sent = m ? Number(m[1]) : n;
+      await sleep(2000);
+      await s.stop('SIGTERM');
+      const c = lastCounters(s, 'stopped');
+      const seen = c.packetsSeen ?? 0;
+      const lost = Math.max(0, sent - seen);
+      const loss = lost / sent;
+      console.log(`| ${fmt(pps)} | ${fmt(sent)} | ${fmt(seen)} | ${fmt(lost)} | ${(loss * 100).toFixed(3)}% | ${fmt(c.published ?? 0)} |`);
+      if (loss < 0.001) best = pps;
+      else break;
+    }
+    console.log(`\n**Highest offered rate with < 0.1% loss: ${best ? fmt(best) + ' packets/s' : 'none of the tested rates'}**`);
+  } finally {
+    for (const k of kids) if (k.exitCode === null) k.kill('SIGKILL');
+    for (const ns of [nsA, nsB]) {
+      try {
+        ip('netns', 'del', ns);
+      } catch {
+        /* */
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+    await deleteTopics(Object.values(topicMap(suffix))).catch(() => undefined);
+  }
+}
+
+async function main(): Promise<void> {
+  const file = await ensureBigCapture({ log: (s) => console.error(s) });
+  const meta = bigCaptureMeta();
+  const packets = meta?.packets ?? 0;
+  let e: E2E | null = null;
+  try {
+    if (parts.includes('e2e') || parts.includes('detector')) {
+      console.log('### End to end: sensor replay (max pace) → packets → aggregator → flows\n');
+      e = await endToEnd(file, packets);
+      console.log('');
+    }
+    if (parts.includes('detector') && e) {
+      console.log('### Detector: flows topic → scoring + rules → PostgreSQL\n');
+      await detector(e);
+      console.log('');
+    }
+    if (parts.includes('live')) {
+      console.log('### Live capture: tcpreplay onto a veth, sensor on the peer\n');
+      await live(file);
+    }
+  } finally {
+    if (e) await deleteTopics(Object.values(topicMap(e.suffix))).catch(() => undefined);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
