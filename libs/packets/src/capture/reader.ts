@@ -91,22 +91,32 @@ export async function readCaptureFile(
   const signal = opts.signal;
   try {
     const size = (await fh.stat()).size;
-    const buf = Buffer.allocUnsafe(chunkSize);
-    let pos = 0;
-    const first = await fh.read(buf, 0, chunkSize, 0);
-    gzip = first.bytesRead >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
+    // Two buffers: the next chunk is read (on the libuv pool) while this one is framed and
+    // decoded, so reading and decoding overlap. push() copies any partial record, so a
+    // buffer is free again as soon as push() returns.
+    let cur = Buffer.allocUnsafe(chunkSize);
+    let next = Buffer.allocUnsafe(chunkSize);
+    const first = await fh.read(cur, 0, chunkSize, 0);
+    gzip = first.bytesRead >= 2 && cur[0] === 0x1f && cur[1] === 0x8b;
     if (!gzip) {
       let n = first.bytesRead;
+      let pos = n;
       while (n > 0) {
-        pos += n;
-        framer.push(buf.subarray(0, n));
+        const ahead = fh.read(next, 0, chunkSize, pos);
+        // A failed read-ahead is reported when awaited below, not as an unhandled rejection.
+        ahead.catch(() => undefined);
+        framer.push(cur.subarray(0, n));
         opts.onProgress?.(pos, size);
         if (framer.error) break;
         if (signal?.aborted) {
           error = captureError('CAPTURE.ABORTED', path, framer.offset, 'read aborted');
           break;
         }
-        n = (await fh.read(buf, 0, chunkSize, pos)).bytesRead;
+        n = (await ahead).bytesRead;
+        pos += n;
+        const t = cur;
+        cur = next;
+        next = t;
       }
     } else {
       error = await readGzip(path, framer, chunkSize, size, opts);
