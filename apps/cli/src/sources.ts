@@ -120,7 +120,6 @@ interface CapHandle {
 export async function captureLive(onPacket: ((rec: PacketRecord) => void) | null, opts: LiveOptions): Promise<LiveResult> {
   let capMod: { Cap: { new (): CapHandle; deviceList(): Array<{ name: string }> } };
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     capMod = require('cap');
   } catch (e) {
     throw new CliError('CLI.CAPTURE_UNAVAILABLE', `live capture needs the 'cap' module (libpcap): ${(e as Error).message}`);
