@@ -34,6 +34,12 @@ function median(a: number[]): number {
 }
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const secs = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e9;
+/** CPU seconds of this process (all threads) so far: on a shared machine, rows per CPU-second
+ * shows what the code does when it gets the core, wall-clock rows/s what it got in this run. */
+const cpuSecs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 
 async function main(): Promise<void> {
   if (!existsSync(resolve(PCAPS, 'index.json'))) {
@@ -74,10 +80,13 @@ async function main(): Promise<void> {
   const acc = new Float64Array(SCORE_BLOCK_ROWS);
   scoreRowsInto(model.layout, x, 0, Math.min(ROWS, 20_000), out, acc); // warm-up (JIT)
   const single: number[] = [];
+  const singleCpu: number[] = [];
   for (let i = 0; i < REPEATS; i++) {
+    const c0 = cpuSecs();
     t0 = process.hrtime.bigint();
     scoreRowsInto(model.layout, x, 0, ROWS, out, acc);
     single.push(ROWS / secs(t0));
+    singleCpu.push(ROWS / (cpuSecs() - c0));
   }
 
   // Worker threads: every core.
@@ -87,11 +96,14 @@ async function main(): Promise<void> {
   shared.set(x);
   await pool.score(shared, ROWS); // warm-up
   const multi: number[] = [];
+  const multiCpu: number[] = [];
   let same = true;
   for (let i = 0; i < REPEATS; i++) {
+    const c0 = cpuSecs();
     t0 = process.hrtime.bigint();
     const s = await pool.score(shared, ROWS);
     multi.push(ROWS / secs(t0));
+    multiCpu.push(ROWS / (cpuSecs() - c0));
     if (i === 0) for (let r = 0; r < ROWS; r++) if (s[r] !== out[r]) same = false;
   }
   await pool.close();
@@ -122,8 +134,10 @@ async function main(): Promise<void> {
   console.log('');
   console.log('| measure | value |');
   console.log('|---|---|');
-  console.log(`| scoring, one core, median of ${REPEATS} (best) | ${fmt(oneCore)} rows/s (${fmt(Math.max(...single))}) |`);
-  console.log(`| scoring, worker threads (${threads}), median of ${REPEATS} (best) | ${fmt(median(multi))} rows/s (${fmt(Math.max(...multi))}); identical scores: ${same ? 'yes' : 'NO'} |`);
+  console.log(`| scoring, one core, wall clock, median of ${REPEATS} (best) | ${fmt(oneCore)} rows/s (${fmt(Math.max(...single))}) |`);
+  console.log(`| scoring, one core, per CPU-second, median of ${REPEATS} | ${fmt(median(singleCpu))} rows/s |`);
+  console.log(`| scoring, worker threads (${threads}), wall clock, median of ${REPEATS} (best) | ${fmt(median(multi))} rows/s (${fmt(Math.max(...multi))}); identical scores: ${same ? 'yes' : 'NO'} |`);
+  console.log(`| scoring, worker threads, per CPU-second of all threads, median | ${fmt(median(multiCpu))} rows/s |`);
   if (sk) {
     console.log(`| scikit-learn ${sk.version} score_samples, same rows, best of 3 | ${fmt(sk.rowsPerS)} rows/s |`);
     console.log(`| ours (one core) / scikit-learn | ${(oneCore / sk.rowsPerS).toFixed(1)}× |`);
@@ -137,7 +151,7 @@ async function main(): Promise<void> {
   console.log(`| model JSON size | ${fmt(JSON.stringify(model.toJSON()).length)} bytes |`);
   const pass = oneCore >= 250_000 && (!sk || oneCore >= 5 * sk.rowsPerS);
   console.log('');
-  console.log(`Targets (≥ 250 000 rows/s on one core, ≥ 5× scikit-learn): ${pass ? 'met' : 'NOT met'} in this run.`);
+  console.log(`Targets (≥ 250 000 rows/s on one core by the wall clock, ≥ 5× scikit-learn): ${pass ? 'met' : 'NOT met'} in this run.`);
 }
 
 main().catch((e) => {

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { scoreKernel, type ScoringLayout } from './isolation-forest';
+import { scoreKernel, scoreKernelWide, type ScoringLayout } from './isolation-forest';
 
 interface Job {
   resolve: () => void;
@@ -30,19 +30,21 @@ export class ForestWorkerPool {
     const src = `
       const { parentPort, workerData: L } = require('node:worker_threads');
       const scoreKernel = (${scoreKernel.toString()});
+      const scoreKernelWide = (${scoreKernelWide.toString()});
       const acc = new Float64Array(64);
       parentPort.on('message', (m) => {
         try {
           const x = new Float64Array(m.x, m.xOffset, m.xLength);
           const out = new Float64Array(m.out);
-          scoreKernel(L.roots, L.feat, L.thr, L.child, L.leaf, L.nTrees, L.heightLimit, L.k, L.nCols, x, m.from, m.to, out, acc);
+          if (L.packed) scoreKernel(L.roots, L.packed, L.thr, L.leaf, L.nTrees, L.heightLimit, L.k, L.nCols, x, m.from, m.to, out, acc);
+          else scoreKernelWide(L.roots, L.feat, L.child, L.thr, L.leaf, L.nTrees, L.heightLimit, L.k, L.nCols, x, m.from, m.to, out, acc);
           parentPort.postMessage({ id: m.id, ok: true });
         } catch (e) {
           parentPort.postMessage({ id: m.id, ok: false, error: String(e && e.stack || e) });
         }
       });`;
     const data = {
-      roots: layout.roots, feat: layout.feat, thr: layout.thr, child: layout.child, leaf: layout.leaf,
+      roots: layout.roots, feat: layout.feat, thr: layout.thr, child: layout.child, leaf: layout.leaf, packed: layout.packed,
       nTrees: layout.nTrees, heightLimit: layout.heightLimit, k: layout.k, nCols: layout.nCols,
     };
     this.workers = [];

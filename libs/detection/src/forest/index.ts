@@ -9,6 +9,8 @@ export {
   fitForest,
   compileForest,
   scoreKernel,
+  scoreKernelWide,
+  PACK_FEAT_BITS,
   scoreRowsInto,
   scoreRowsReference,
   accumulatePathCredit,

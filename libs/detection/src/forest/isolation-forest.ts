@@ -175,6 +175,9 @@ export function fitForest(x: Float64Array, nRows: number, nCols: number, params:
  * is false for every x, NaN included), so a walk that reaches a leaf early stays there. The
  * step is `n = child[n] + (x[feat[n]] > thr[n])`, which V8 compiles to a compare-and-set rather
  * than a branch the CPU would mispredict half the time.
+ *
+ * When the forest is small enough (the usual case: < 2^21 nodes, < 2^11 columns) child and
+ * column share one Int32 (`node = child << 11 | column`), one load fewer per step.
  */
 export interface ScoringLayout {
   readonly nTrees: number;
@@ -187,7 +190,11 @@ export interface ScoringLayout {
   readonly thr: Float64Array;
   readonly child: Int32Array;
   readonly leaf: Float64Array;
+  /** child << PACK_FEAT_BITS | column, or null when the forest is too large to pack. */
+  readonly packed: Int32Array | null;
 }
+
+export const PACK_FEAT_BITS = 11;
 
 export function compileForest(forest: ForestData): ScoringLayout {
   const n = forest.feature.length;
@@ -207,6 +214,11 @@ export function compileForest(forest: ForestData): ScoringLayout {
       child[i] = forest.left[i];
     }
   }
+  let packed: Int32Array | null = null;
+  if (n < 1 << (31 - PACK_FEAT_BITS) && forest.nCols <= 1 << PACK_FEAT_BITS) {
+    packed = new Int32Array(n);
+    for (let i = 0; i < n; i++) packed[i] = (child[i] << PACK_FEAT_BITS) | feat[i];
+  }
   return {
     nTrees: forest.nTrees,
     nCols: forest.nCols,
@@ -217,15 +229,16 @@ export function compileForest(forest: ForestData): ScoringLayout {
     thr,
     child,
     leaf,
+    packed,
   };
 }
 
-/** Rows scored together: their values (≤ 64 × nCols doubles) and one tree stay in L1 cache. */
+/** Rows scored together: their values (≤ 64 × nCols doubles) and one tree stay in cache. */
 export const SCORE_BLOCK_ROWS = 64;
 
 /**
  * Scores rows [from, to) of the row-major matrix `x` into out[from, to):
- * s = 2^(−E[h(x)] / c(ψ)) in (0, 1], higher is more anomalous.
+ * s = 2^(−E[h(x)] / c(ψ)) in (0, 1], higher is more anomalous. Packed layout.
  *
  * Allocation-free; `acc` is caller-owned scratch of at least SCORE_BLOCK_ROWS doubles.
  * Tree-major over blocks of rows, four independent walks interleaved so their loads overlap.
@@ -234,9 +247,72 @@ export const SCORE_BLOCK_ROWS = 64;
  */
 export function scoreKernel(
   roots: Int32Array,
-  feat: Int32Array,
+  node: Int32Array,
   thr: Float64Array,
+  leaf: Float64Array,
+  nTrees: number,
+  height: number,
+  k: number,
+  nCols: number,
+  x: Float64Array,
+  from: number,
+  to: number,
+  out: Float64Array,
+  acc: Float64Array,
+): void {
+  const B = 64;
+  const SHIFT = 11;
+  const MASK = 2047;
+  for (let r0 = from; r0 < to; r0 += B) {
+    const nb = Math.min(to - r0, B);
+    for (let i = 0; i < nb; i++) acc[i] = 0;
+    for (let t = 0; t < nTrees; t++) {
+      const rt = roots[t];
+      let i = 0;
+      for (; i + 4 <= nb; i += 4) {
+        const o0 = (r0 + i) * nCols;
+        const o1 = o0 + nCols;
+        const o2 = o1 + nCols;
+        const o3 = o2 + nCols;
+        let m0 = rt;
+        let m1 = rt;
+        let m2 = rt;
+        let m3 = rt;
+        for (let s = 0; s < height; s++) {
+          const p0 = node[m0];
+          const p1 = node[m1];
+          const p2 = node[m2];
+          const p3 = node[m3];
+          m0 = (p0 >>> SHIFT) + (((x[o0 + (p0 & MASK)] > thr[m0]) as unknown as number) | 0);
+          m1 = (p1 >>> SHIFT) + (((x[o1 + (p1 & MASK)] > thr[m1]) as unknown as number) | 0);
+          m2 = (p2 >>> SHIFT) + (((x[o2 + (p2 & MASK)] > thr[m2]) as unknown as number) | 0);
+          m3 = (p3 >>> SHIFT) + (((x[o3 + (p3 & MASK)] > thr[m3]) as unknown as number) | 0);
+        }
+        acc[i] += leaf[m0];
+        acc[i + 1] += leaf[m1];
+        acc[i + 2] += leaf[m2];
+        acc[i + 3] += leaf[m3];
+      }
+      for (; i < nb; i++) {
+        const o = (r0 + i) * nCols;
+        let m = rt;
+        for (let s = 0; s < height; s++) {
+          const p = node[m];
+          m = (p >>> SHIFT) + (((x[o + (p & MASK)] > thr[m]) as unknown as number) | 0);
+        }
+        acc[i] += leaf[m];
+      }
+    }
+    for (let i = 0; i < nb; i++) out[r0 + i] = Math.exp(acc[i] * k);
+  }
+}
+
+/** The same walk over the unpacked layout, for forests too large to pack. Self-contained too. */
+export function scoreKernelWide(
+  roots: Int32Array,
+  feat: Int32Array,
   child: Int32Array,
+  thr: Float64Array,
   leaf: Float64Array,
   nTrees: number,
   height: number,
@@ -254,28 +330,7 @@ export function scoreKernel(
     for (let i = 0; i < nb; i++) acc[i] = 0;
     for (let t = 0; t < nTrees; t++) {
       const rt = roots[t];
-      let i = 0;
-      for (; i + 4 <= nb; i += 4) {
-        const o0 = (r0 + i) * nCols;
-        const o1 = o0 + nCols;
-        const o2 = o1 + nCols;
-        const o3 = o2 + nCols;
-        let m0 = rt;
-        let m1 = rt;
-        let m2 = rt;
-        let m3 = rt;
-        for (let s = 0; s < height; s++) {
-          m0 = child[m0] + (((x[o0 + feat[m0]] > thr[m0]) as unknown as number) | 0);
-          m1 = child[m1] + (((x[o1 + feat[m1]] > thr[m1]) as unknown as number) | 0);
-          m2 = child[m2] + (((x[o2 + feat[m2]] > thr[m2]) as unknown as number) | 0);
-          m3 = child[m3] + (((x[o3 + feat[m3]] > thr[m3]) as unknown as number) | 0);
-        }
-        acc[i] += leaf[m0];
-        acc[i + 1] += leaf[m1];
-        acc[i + 2] += leaf[m2];
-        acc[i + 3] += leaf[m3];
-      }
-      for (; i < nb; i++) {
+      for (let i = 0; i < nb; i++) {
         const o = (r0 + i) * nCols;
         let m = rt;
         for (let s = 0; s < height; s++) m = child[m] + (((x[o + feat[m]] > thr[m]) as unknown as number) | 0);
@@ -286,9 +341,10 @@ export function scoreKernel(
   }
 }
 
-/** scoreKernel over a compiled layout. */
-export function scoreRowsInto(layout: ScoringLayout, x: Float64Array, from: number, to: number, out: Float64Array, acc: Float64Array): void {
-  scoreKernel(layout.roots, layout.feat, layout.thr, layout.child, layout.leaf, layout.nTrees, layout.heightLimit, layout.k, layout.nCols, x, from, to, out, acc);
+/** Scores rows [from, to) with the layout's kernel. */
+export function scoreRowsInto(L: ScoringLayout, x: Float64Array, from: number, to: number, out: Float64Array, acc: Float64Array): void {
+  if (L.packed) scoreKernel(L.roots, L.packed, L.thr, L.leaf, L.nTrees, L.heightLimit, L.k, L.nCols, x, from, to, out, acc);
+  else scoreKernelWide(L.roots, L.feat, L.child, L.thr, L.leaf, L.nTrees, L.heightLimit, L.k, L.nCols, x, from, to, out, acc);
 }
 
 /**
