@@ -124,6 +124,15 @@ export const SourceServiceV1 = z.object({
 });
 export type SourceServiceV1 = z.infer<typeof SourceServiceV1>;
 
+/** One source's attack-like packets to a destination (flood facts). */
+export const AttackerV1 = z.object({
+  /** Source address. */
+  ip: IpAddress,
+  /** Its TCP SYNs without ACK, UDP packets not on a flow the destination opened, ICMP other than errors and answered echo replies, later fragments. */
+  packets: Count,
+});
+export type AttackerV1 = z.infer<typeof AttackerV1>;
+
 /** Whole-sensor totals of the interval (Kafka key `global`). */
 export const GlobalStatsEntityV1 = z.object({
   kind: z.literal('global'),
@@ -162,6 +171,8 @@ export const SourceStatsEntityV1 = z.object({
   services: sampledList(SourceServiceV1),
   /** Distinct target addresses of its ARP requests on the local segment (gratuitous ARP excluded). */
   arpTargets: DistinctIpsV1,
+  /** Distinct hosts that answered it with an ARP reply (a sweep's targets mostly do not exist). */
+  arpReplies: DistinctIpsV1,
 });
 
 /** What one destination IP received in the interval (Kafka key `dst:<ip>`). */
@@ -183,6 +194,12 @@ export const DestinationStatsEntityV1 = z.object({
   synPorts: DistinctPortsV1,
   /** Distinct destination ports of its UDP packets (same purpose for UDP). */
   udpPorts: DistinctPortsV1,
+  /** UDP packets it received on flows it opened (answers, not a flood). */
+  udpAnswers: Count,
+  /** ICMP/ICMPv6 echo replies to its own echo requests, and ICMP errors (which always answer a packet it sent). */
+  icmpAnswers: Count,
+  /** Per source, its attack-like packets (see AttackerV1); sampled like a source's `hosts`. */
+  attackers: sampledList(AttackerV1),
   /** Distinct sources that sent to it. */
   sources: DistinctIpsV1,
 });

@@ -100,6 +100,10 @@ export const DdosConfig = z.strictObject({
   /** ... and this many times its baseline (default 10). */
   baselineFactor: z.number().min(1).default(10),
   baselineAlpha: Alpha.default(0.02),
+  /** Or: at least this many sources (default 3) ... */
+  minAttackSources: z.number().int().min(2).default(3),
+  /** ... each sending attack-like packets (SYNs, unanswered UDP/ICMP) at this rate or more (default 50/s). */
+  minSourcePps: z.number().positive().default(50),
 });
 
 export const TrafficSpikeConfig = z.strictObject({
@@ -119,14 +123,13 @@ export const LargeTransferConfig = z.strictObject({
   /** Severity when the source is inside `homeNet` and the destination outside (default high). */
   severityLeavingHome: Severity.default('high'),
   windowS: Seconds.default(60),
-  /** Bytes from one host to one destination within the window (default 50 MB). */
+  /** Bytes from one host to one destination within the window (default 50 MB) ... */
   minBytes: z.number().positive().default(50_000_000),
-  /** Or: at least `baselineMinBytes` (default 10 MB) and `baselineFactor` (default 10) times the source's usual bytes per window. */
+  /** ... or at least `baselineMinBytes` (default 10 MB) and `baselineFactor` (default 10) times what the source sent in the previous window. */
   baselineMinBytes: z.number().positive().default(10_000_000),
   baselineFactor: z.number().min(1).default(10),
-  baselineAlpha: Alpha.default(0.01),
-  /** Seconds of history of the source before its baseline is trusted (default 300). */
-  warmupS: Seconds.default(300),
+  /** Seconds of the sensor's traffic seen before the baseline path is trusted (default 60: a whole previous window). */
+  warmupS: Seconds.default(60),
 });
 
 export const DEFAULT_HOME_NET = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7', 'fe80::/10'];

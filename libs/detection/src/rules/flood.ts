@@ -4,7 +4,8 @@ import { Baseline, WindowDistinct, WindowSum } from './window';
 /**
  * Per-destination packet-rate window with a moving baseline, shared by the flood rules (each
  * rule keeps its own). The baseline learns only from intervals in which the rule is not
- * firing, so a long flood does not become normal.
+ * firing, and at most half the firing level per interval, so neither a long flood nor a
+ * burst flagged by another rule becomes normal.
  */
 export class DestinationRate {
   readonly packets: WindowSum;
@@ -25,7 +26,11 @@ export class DestinationRate {
   }
 
   /** Adds one interval: `count` packets of the rule's kind, and the sources / ports sets. */
-  observe(start: number, intervalS: number, count: number, d: DestinationStatsEntityV1, ports: DestinationStatsEntityV1['synPorts'] | null): void {
+  /**
+   * `clipAt(baseline)`: the most one interval may teach the baseline (see Baseline.update);
+   * the rules pass half of what would fire: max(minPps, baselineFactor * baseline) / 2.
+   */
+  observe(start: number, intervalS: number, count: number, d: DestinationStatsEntityV1, ports: DestinationStatsEntityV1['synPorts'] | null, clipAt: (baseline: number) => number): void {
     this.packets.add(start, count);
     for (const s of d.sources.items) this.sources.add(start, s);
     if (!d.sources.exact) this.sources.addEstimate(start, d.sources.n);
@@ -38,7 +43,7 @@ export class DestinationRate {
     // rate is diluted by time before the destination appeared, and a flood that starts with
     // the destination's first packet would otherwise become its own baseline.
     if (Number.isNaN(this.since)) this.since = start;
-    if (!this.firing && start + intervalS - this.since >= this.windowS) this.baseline.update(start, intervalS, count / intervalS);
+    if (!this.firing && start + intervalS - this.since >= this.windowS) this.baseline.update(start, intervalS, count / intervalS, clipAt(this.baseline.value));
   }
 
   /** Packets per second over the window. */

@@ -11,12 +11,14 @@ const PROTO_NAME: Record<number, string> = { 1: 'ICMP echo', 58: 'ICMPv6 echo', 
  *
  * Catches: ping sweeps (ICMP/ICMPv6 echo), TCP SYN and UDP "ping" sweeps of one port, and ARP
  * sweeps on the local segment (nmap host discovery, arp-scan): at least `minHosts` distinct
- * hosts within `windowS` by one method. TCP/UDP sweeps must be mostly unanswered
- * (`maxAnsweredRatio`), so a client talking to many servers on 443 does not fire.
+ * hosts within `windowS` by one method. TCP/UDP and ARP sweeps must be mostly unanswered
+ * (`maxAnsweredRatio`): a client talking to many servers on 443, or a server ARPing for the
+ * many clients it answers, does not fire.
  * Misses: sweeps slower than `minHosts` per `windowS`; sweeps that change port for every host;
  * sweeps from many source addresses; ARP sweeps seen from another segment (ARP does not cross
- * routers). May fire on a router or DHCP server that ARPs for many neighbours, and on monitoring
- * hosts that ping many hosts: put them in `allowSources`.
+ * routers). May fire on a host that ARPs for many addresses that do not exist (a victim
+ * answering a spoofed on-link flood), and on monitoring hosts that ping many hosts: put
+ * them in `allowSources`.
  * Identity: the scanner; one alert per scanner whatever the methods (targets are the union).
  */
 export const hostSweepRule: RuleDefinition<HostSweepConfig> = {
@@ -30,12 +32,15 @@ export const hostSweepRule: RuleDefinition<HostSweepConfig> = {
     class MethodWin {
       readonly hosts = new WindowDistinct<string>(w);
       readonly active = new WindowSum(w);
+      /** `port`: the TCP/UDP port swept, -1 for ICMP echo (answers not tracked), -2 for ARP. */
       constructor(readonly label: string, readonly metric: string, readonly proto: number, readonly port: number) {}
     }
     class SourceWin {
       readonly methods = new Map<string, MethodWin>();
       /** Hosts that answered, per port. */
       readonly answered = new Map<number, WindowDistinct<string>>();
+      /** Hosts that answered its ARP requests. */
+      readonly arpAnswered = new WindowDistinct<string>(w);
       constructor(readonly ip: string) {}
       method(key: string, make: () => MethodWin): MethodWin {
         let m = this.methods.get(key);
@@ -53,7 +58,7 @@ export const hostSweepRule: RuleDefinition<HostSweepConfig> = {
           if (allowS.has(s.ip)) continue;
           const arp = cfg.arp && s.arpTargets.n > 0;
           // Answers alone (the probes were in an earlier interval) matter only to a source already tracked.
-          if (s.services.items.length === 0 && !arp && state.get(s.ip) === undefined) continue;
+          if (s.services.items.length === 0 && !arp && s.arpReplies.n === 0 && state.get(s.ip) === undefined) continue;
           const sw = state.touch(s.ip, iv.start, () => new SourceWin(s.ip));
           let fresh = false;
           for (const svc of s.services.items) {
@@ -67,8 +72,9 @@ export const hostSweepRule: RuleDefinition<HostSweepConfig> = {
             m.active.add(iv.start, 1);
             fresh = true;
           }
+          for (const h of s.arpReplies.items) sw.arpAnswered.add(iv.start, h);
           if (arp) {
-            const m = sw.method('arp', () => new MethodWin('ARP requests', 'distinct_hosts_arp', 0, -1));
+            const m = sw.method('arp', () => new MethodWin('ARP requests', 'distinct_hosts_arp', 0, -2));
             for (const h of s.arpTargets.items) if (!allowT.has(h)) m.hosts.add(iv.start, h);
             if (!s.arpTargets.exact) m.hosts.addEstimate(iv.start, s.arpTargets.n);
             m.active.add(iv.start, 1);
@@ -90,8 +96,8 @@ export const hostSweepRule: RuleDefinition<HostSweepConfig> = {
             const n = m.hosts.count(now);
             if (n < cfg.minHosts) continue;
             const evidence: EvidenceV1[] = [{ metric: m.metric, value: n, threshold: cfg.minHosts, op: '>=', windowSeconds: w }];
-            if (m.port >= 0) {
-              const a = sw.answered.get(m.port);
+            if (m.port >= 0 || m.port === -2) {
+              const a = m.port === -2 ? sw.arpAnswered : sw.answered.get(m.port);
               let answered = 0;
               if (a !== undefined) for (const h of m.hosts.items(now)) if (a.has(now, h)) answered++;
               const ratio = answered / n;

@@ -8,9 +8,11 @@ import { IdleMap } from './window';
  * icmp_flood: an ICMP + ICMPv6 packet rate to one destination over `minPps` and
  * `baselineFactor` times its moving baseline, averaged over `windowS`.
  *
+ * Echo replies to the destination's own echo requests and ICMP errors do not count (a ping
+ * flooder is not flooded by the victim's replies; a UDP flooder not by port-unreachables).
  * Catches: ping floods (ping -f, hping3 --icmp --flood), ICMPv6 floods behind extension
  * headers (THC denial6), smurf-style floods to a multicast or broadcast group.
- * Misses: floods below `minPps`; slow ramps that raise the baseline; ICMP spread over many
+ * Misses: floods below `minPps`; ICMP error floods (BlackNurse); slow ramps that raise the baseline; ICMP spread over many
  * destinations at a low rate each. A host that is legitimately pinged hard (monitoring) fires
  * until allow-listed.
  * Identity: the target.
@@ -22,16 +24,17 @@ export const icmpFloodRule: RuleDefinition<IcmpFloodConfig> = {
     const rule = ruleId(icmpFloodRule);
     const allowT = new CidrSet(cfg.allowTargets);
     const w = cfg.windowS;
+    const clip = (b: number): number => Math.max(cfg.minPps, cfg.baselineFactor * b) / 2;
     const state = new IdleMap<string, DestinationRate>();
     return {
       onInterval(iv, report) {
         const now = iv.end;
         for (const d of iv.destinations) {
-          const count = d.protocols.icmp.packets + d.protocols.icmpv6.packets;
+          const count = d.protocols.icmp.packets + d.protocols.icmpv6.packets - d.icmpAnswers; // not replies to its own pings, not errors
           if (count === 0 && state.get(d.ip) === undefined) continue;
           if (allowT.has(d.ip)) continue;
           const r = state.touch(d.ip, iv.start, () => new DestinationRate(d.ip, w, cfg.baselineAlpha));
-          r.observe(iv.start, iv.intervalS, count, d, null);
+          r.observe(iv.start, iv.intervalS, count, d, null, clip);
           const pps = r.pps(now);
           r.firing = count > 0 && pps >= cfg.minPps && pps >= cfg.baselineFactor * r.before;
           if (!r.firing) continue;

@@ -23,6 +23,9 @@ function synPartial(instance: string, start: number, syns: number, src = '192.0.
       handshakes: 0,
       synPorts: ports([80]),
       udpPorts: ports([]),
+      udpAnswers: 0,
+      icmpAnswers: 0,
+      attackers: { exact: true, k: 1024, n: 1, items: [{ ip: src, packets: syns }] },
       sources: ips([src]),
     },
   };

@@ -31,7 +31,7 @@ export const trafficSpikeRule: RuleDefinition<TrafficSpikeConfig> = {
         const before = baseline.value;
         const warm = baseline.seconds >= cfg.warmupS;
         firing = warm && pps >= cfg.minPps && pps >= cfg.factor * before;
-        if (!firing) baseline.update(iv.start, iv.intervalS, g.packets / iv.intervalS);
+        if (!firing) baseline.update(iv.start, iv.intervalS, g.packets / iv.intervalS, Math.max(cfg.minPps, cfg.factor * before) / 2);
         if (!firing) return;
         report({
           type: 'traffic_spike',

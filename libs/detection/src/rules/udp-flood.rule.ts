@@ -8,6 +8,8 @@ import { IdleMap } from './window';
  * udp_flood: a UDP packet rate to one destination over `minPps` and `baselineFactor` times its
  * moving baseline, averaged over `windowS`.
  *
+ * UDP packets that answer flows the destination opened do not count (a host flooding an echo
+ * service is not flooded by the echoes).
  * Catches: UDP floods (hping3 --udp --flood, DHCP request floods), amplification floods (DNS,
  * SNMP, NTP answers, fragments included) aimed at one host. The packets must hammer few
  * destination ports (`minPacketsPerPort`) or come from many sources (`minSources`), so that a
@@ -25,16 +27,17 @@ export const udpFloodRule: RuleDefinition<UdpFloodConfig> = {
     const rule = ruleId(udpFloodRule);
     const allowT = new CidrSet(cfg.allowTargets);
     const w = cfg.windowS;
+    const clip = (b: number): number => Math.max(cfg.minPps, cfg.baselineFactor * b) / 2;
     const state = new IdleMap<string, DestinationRate>();
     return {
       onInterval(iv, report) {
         const now = iv.end;
         for (const d of iv.destinations) {
-          const count = d.protocols.udp.packets;
+          const count = d.protocols.udp.packets - d.udpAnswers; // answers to the destination's own flows are not a flood
           if (count === 0 && state.get(d.ip) === undefined) continue;
           if (allowT.has(d.ip)) continue;
           const r = state.touch(d.ip, iv.start, () => new DestinationRate(d.ip, w, cfg.baselineAlpha));
-          r.observe(iv.start, iv.intervalS, count, d, d.udpPorts);
+          r.observe(iv.start, iv.intervalS, count, d, d.udpPorts, clip);
           const pps = r.pps(now);
           const nPorts = Math.max(1, r.ports.count(now));
           const perPort = r.packets.sum(now) / nPorts;

@@ -126,8 +126,13 @@ export class Baseline {
 
   constructor(private readonly alpha: number) {}
 
-  /** Folds in `rate` for the interval [t, t + dt). */
-  update(t: number, dt: number, rate: number): void {
+  /**
+   * Folds in `rate` for the interval [t, t + dt), learning at most `clip` (a burst teaches
+   * the baseline only a little, so the next burst still stands out; a steady higher rate is
+   * still learned, in a few steps, because the caller's clip grows with the baseline).
+   */
+  update(t: number, dt: number, rate: number, clip = Infinity): void {
+    rate = Math.min(rate, clip);
     if (!Number.isNaN(this.lastT)) {
       const gap = Math.max(0, Math.round((t - this.lastT) / dt) - 1);
       if (gap > 0) {

@@ -62,6 +62,7 @@ class SrcAgg {
     readonly hosts: BottomK<HostAgg>,
     readonly services: BottomK<BottomK<true>>,
     readonly arpTargets: BottomK<true>,
+    readonly arpReplies: BottomK<true>,
   ) {}
 }
 
@@ -70,12 +71,19 @@ class DstAgg {
   bytes = 0;
   syns = 0;
   handshakes = 0;
+  udpAnswers = 0;
+  icmpAnswers = 0;
   readonly proto = new Float64Array(12);
   constructor(
     readonly sources: BottomK<true>,
     readonly synPorts: BottomK<true>,
     readonly udpPorts: BottomK<true>,
+    readonly attackers: BottomK<Attacker>,
   ) {}
+}
+
+class Attacker {
+  packets = 0;
 }
 
 const TRUE = (): true => true;
@@ -118,6 +126,7 @@ export class StatsBuilder {
   private readonly newSet = (): BottomK<true> => new BottomK<true>(this.setK, this.addrHash, TRUE);
   private readonly newPorts = (): BottomK<true> => new BottomK<true>(this.portK, hashPort, TRUE);
   private readonly newHost = (): HostAgg => new HostAgg();
+  private readonly newAttacker = (): Attacker => new Attacker();
   private readonly serviceHash = (key: number): number => hashService(Math.floor(key / 65536), key % 65536);
 
   constructor(opts: StatsBuilderOptions, private readonly onStats: (s: StatsV1) => void) {
@@ -152,6 +161,9 @@ export class StatsBuilder {
       // ARP requests name the hosts a sender looks for on its segment; gratuitous ARP names itself.
       if (rec.arpOp === 1 && rec.arpSenderIp !== rec.arpTargetIp) {
         this.src(rec.arpSenderIp).arpTargets.add(rec.arpTargetIp);
+      } else if (rec.arpOp === 2 && rec.arpSenderIp !== rec.arpTargetIp) {
+        // A reply to the requester (the target): same flow hash as the request, same instance.
+        this.src(rec.arpTargetIp).arpReplies.add(rec.arpSenderIp);
       }
       return;
     }
@@ -185,8 +197,11 @@ export class StatsBuilder {
     d.proto[2 * pi + 1] += wire;
     d.sources.add(sk);
 
-    // Later fragments carry no transport header.
-    if (rec.isFragment && !rec.isFirstFragment) return;
+    // Later fragments carry no transport header (and cannot be told apart from a flood).
+    if (rec.isFragment && !rec.isFirstFragment) {
+      if (proto === IpProto.UDP || proto === IpProto.ICMP || proto === IpProto.ICMPv6) this.attack(d, sk);
+      return;
+    }
 
     switch (proto) {
       case IpProto.TCP: {
@@ -195,6 +210,7 @@ export class StatsBuilder {
           if ((f & TcpFlag.ACK) === 0) {
             d.syns++;
             d.synPorts.add(rec.dstPort);
+            this.attack(d, sk);
             this.probe(s, h, dk, IpProto.TCP, rec.dstPort);
             this.hs.hash(rec.src, rec.srcPort, rec.dst, rec.dstPort, IpProto.TCP);
             this.hs.set(Pending.Syn);
@@ -231,22 +247,43 @@ export class StatsBuilder {
           if (!isServiceReply(rec.srcPort, rec.dstPort)) this.probe(s, h, dk, IpProto.UDP, rec.dstPort);
           this.hs.hash(rec.src, rec.srcPort, rec.dst, rec.dstPort, IpProto.UDP);
           this.hs.set(Pending.Datagram);
+          this.attack(d, sk);
         } else {
+          // A packet back on a flow the destination opened is an answer (kept pending: every
+          // answer of the flow counts).
           this.hs.hash(rec.dst, rec.dstPort, rec.src, rec.srcPort, IpProto.UDP);
           if (this.hs.get() === Pending.Datagram) {
-            this.hs.clear();
+            d.udpAnswers++;
             this.openPort(dk, sk, rec.srcPort);
+          } else {
+            this.attack(d, sk);
           }
         }
         break;
       case IpProto.ICMP:
-        if (rec.icmpType === 8) this.probe(s, h, dk, IpProto.ICMP, -1);
-        else if (rec.icmpType === 3) this.fail(dk, sk);
+      case IpProto.ICMPv6: {
+        const t = rec.icmpType;
+        const v6 = proto === IpProto.ICMPv6;
+        if (v6 ? t === 128 : t === 8) {
+          // Echo request: remember the pair, so its replies are known as answers. Request and
+          // reply share a flow hash (no ports), so they reach the same aggregator instance.
+          this.probe(s, h, dk, proto, -1);
+          this.hs.hash(rec.src, 0, rec.dst, 0, proto);
+          this.hs.set(Pending.Datagram);
+          this.attack(d, sk);
+        } else if (v6 ? t === 129 : t === 0) {
+          this.hs.hash(rec.dst, 0, rec.src, 0, proto);
+          if (this.hs.get() === Pending.Datagram) d.icmpAnswers++;
+          else this.attack(d, sk);
+        } else if (v6 ? t < 128 : t === 3 || t === 4 || t === 5 || t === 11 || t === 12) {
+          // Errors always answer a packet the destination sent.
+          d.icmpAnswers++;
+          if (v6 ? t === 1 : t === 3) this.fail(dk, sk);
+        } else {
+          this.attack(d, sk);
+        }
         break;
-      case IpProto.ICMPv6:
-        if (rec.icmpType === 128) this.probe(s, h, dk, IpProto.ICMPv6, -1);
-        else if (rec.icmpType === 1) this.fail(dk, sk);
-        break;
+      }
       default:
         if (newFlow && h !== undefined) h.probes++;
     }
@@ -284,6 +321,7 @@ export class StatsBuilder {
         new BottomK<HostAgg>(this.hostK, this.addrHash, this.newHost),
         new BottomK<BottomK<true>>(this.serviceK, this.serviceHash, this.newSet),
         this.newSet(),
+        this.newSet(),
       );
       this.srcs.set(key, s);
     }
@@ -293,7 +331,7 @@ export class StatsBuilder {
   private dst(key: number): DstAgg {
     let d = this.dsts.get(key);
     if (d === undefined) {
-      d = new DstAgg(this.newSet(), this.newPorts(), this.newPorts());
+      d = new DstAgg(this.newSet(), this.newPorts(), this.newPorts(), new BottomK<Attacker>(this.hostK, this.addrHash, this.newAttacker));
       this.dsts.set(key, d);
     }
     return d;
@@ -312,6 +350,12 @@ export class StatsBuilder {
       if (port >= 0) (h.ports ??= this.newPorts()).add(port);
     }
     s.services.slot(proto * 65536 + (port < 0 ? 0 : port))?.add(dk);
+  }
+
+  /** One attack-like packet from source `sk` to `d`. */
+  private attack(d: DstAgg, sk: number): void {
+    const a = d.attackers.slot(sk);
+    if (a !== undefined) a.packets++;
   }
 
   private openPort(initiator: number, responder: number, port: number): void {
@@ -374,6 +418,7 @@ export class StatsBuilder {
         hosts: { exact: s.hosts.exact, k: s.hosts.k, n: s.hosts.n, items: hosts },
         services: { exact: s.services.exact, k: s.services.k, n: s.services.n, items: services },
         arpTargets: ips(s.arpTargets, fmt),
+        arpReplies: ips(s.arpReplies, fmt),
       };
       this.onStats({ ...base, entity });
     }
@@ -389,6 +434,14 @@ export class StatsBuilder {
         handshakes: d.handshakes,
         synPorts: ports(d.synPorts),
         udpPorts: ports(d.udpPorts),
+        udpAnswers: d.udpAnswers,
+        icmpAnswers: d.icmpAnswers,
+        attackers: {
+          exact: d.attackers.exact,
+          k: d.attackers.k,
+          n: d.attackers.n,
+          items: d.attackers.keysByHash().map((ak) => ({ ip: fmt(ak), packets: d.attackers.map.get(ak)!.packets })),
+        },
         sources: ips(d.sources, fmt),
       };
       this.onStats({ ...base, entity });

@@ -183,6 +183,7 @@ function mergeSource(xs: SourceStatsEntityV1[]): SourceStatsEntityV1 {
     hosts: unionList(xs.map((x) => x.hosts), (e) => e.ip, hashIp, mergeHost),
     services: unionList(xs.map((x) => x.services), serviceKey, serviceKeyHash, mergeService),
     arpTargets: mergeIps(xs.map((x) => x.arpTargets)),
+    arpReplies: mergeIps(xs.map((x) => x.arpReplies)),
   };
 }
 
@@ -197,6 +198,9 @@ function mergeDestination(xs: DestinationStatsEntityV1[]): DestinationStatsEntit
     handshakes: sum(xs, (x) => x.handshakes),
     synPorts: mergePorts(xs.map((x) => x.synPorts)),
     udpPorts: mergePorts(xs.map((x) => x.udpPorts)),
+    udpAnswers: sum(xs, (x) => x.udpAnswers),
+    icmpAnswers: sum(xs, (x) => x.icmpAnswers),
+    attackers: unionList(xs.map((x) => x.attackers), (e) => e.ip, hashIp, (es) => ({ ip: es[0].ip, packets: sum(es, (e) => e.packets) })),
     sources: mergeIps(xs.map((x) => x.sources)),
   };
 }
