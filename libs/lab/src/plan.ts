@@ -194,7 +194,7 @@ export function planScenario(s: Scenario, ctx: PlanContext): Plan {
         const dst = byName.get(a.to)!.ip;
         targets = [dst];
         const delay = a.scanDelayMs !== undefined ? ['--scan-delay', `${a.scanDelayMs}ms`] : [];
-        steps.push({ at, host: a.from, timeoutSec: maxSeconds + 5, attackId: id, label: `nmap -sS ${a.ports} -> ${a.to}`, argv: ['nmap', '-sS', '-Pn', '-n', '--send-ip', `-T${a.timing}`, ...delay, '--max-retries', '1', '--host-timeout', `${maxSeconds}s`, '-p', a.ports, dst] });
+        steps.push({ at, host: a.from, timeoutSec: maxSeconds, attackId: id, label: `nmap -sS ${a.ports} -> ${a.to}`, argv: ['nmap', '-sS', '-Pn', '-n', '--send-ip', `-T${a.timing}`, ...delay, '--max-retries', '1', '--host-timeout', `${Math.max(1, maxSeconds - 1)}s`, '-p', a.ports, dst] });
         break;
       }
       case 'host_sweep': {
@@ -207,7 +207,7 @@ export function planScenario(s: Scenario, ctx: PlanContext): Plan {
           targets.push(addr);
           if (!live.has(addr)) attacker.deadNeighbours.push(addr);
         }
-        steps.push({ at, host: a.from, timeoutSec: maxSeconds, attackId: id, label: `nmap -sn ${prefix}.${a.firstHost}-${a.lastHost}`, argv: ['nmap', '-sn', '-n', '--send-ip', `-T${a.timing}`, '--host-timeout', `${maxSeconds}s`, `${prefix}.${a.firstHost}-${a.lastHost}`] });
+        steps.push({ at, host: a.from, timeoutSec: maxSeconds, attackId: id, label: `nmap -sn ${prefix}.${a.firstHost}-${a.lastHost}`, argv: ['nmap', '-sn', '-n', '--send-ip', `-T${a.timing}`, '--host-timeout', `${Math.max(1, maxSeconds - 1)}s`, `${prefix}.${a.firstHost}-${a.lastHost}`] });
         break;
       }
       case 'syn_flood':

@@ -10,7 +10,7 @@ const base = {
   duration: 60,
   hosts: [{ name: 'web' }, { name: 'client' }, { name: 'attacker' }, { name: 'b1' }, { name: 'b2' }],
   benign: [{ kind: 'http_download', server: 'web', clients: ['client'], count: 3 }],
-  attacks: [{ id: 'syn', kind: 'syn_flood', at: 5, from: 'attacker', to: 'web', count: 100 }],
+  attacks: [{ id: 'syn', kind: 'syn_flood', at: 5, from: 'attacker', to: 'web', count: 100, maxSeconds: 10 }],
 };
 
 function issues(raw: unknown): string {
@@ -28,7 +28,7 @@ describe('scenario schema', () => {
   });
 
   it('fills defaults and derives addresses from host numbers', () => {
-    const r = parseScenario(base);
+    const r = parseScenario({ ...base, duration: 120, attacks: [{ id: 'syn', kind: 'syn_flood', at: 5, from: 'attacker', to: 'web', count: 100 }] });
     if (!r.ok) throw new Error(r.error.message);
     expect(r.scenario.subnet).toBe('10.66.0.0/24');
     expect(r.scenario.capture.snaplen).toBe(128);
@@ -47,13 +47,16 @@ describe('scenario schema', () => {
   });
 
   it('requires three or more DDoS sources', () => {
-    expect(issues({ ...base, attacks: [{ id: 'd', kind: 'ddos', at: 5, from: ['attacker', 'b1'], to: 'web', count: 10 }] })).toMatch(/attacks\.0\.from/);
-    expect(issues({ ...base, attacks: [{ id: 'd', kind: 'ddos', at: 5, from: ['attacker', 'b1', 'b2'], to: 'web', count: 10 }] })).toBe('');
+    expect(issues({ ...base, attacks: [{ id: 'd', kind: 'ddos', at: 5, from: ['attacker', 'b1'], to: 'web', count: 10, maxSeconds: 10 }] })).toMatch(/attacks\.0\.from/);
+    expect(issues({ ...base, attacks: [{ id: 'd', kind: 'ddos', at: 5, from: ['attacker', 'b1', 'b2'], to: 'web', count: 10, maxSeconds: 10 }] })).toBe('');
   });
 
   it('rejects one source in two overlapping attacks, duplicate ids and attacks past the end', () => {
-    const two = [base.attacks[0], { id: 'udp', kind: 'udp_flood', at: 6, from: 'attacker', to: 'web', count: 100 }];
-    expect(issues({ ...base, attacks: two })).toMatch(/already attacking in syn/);
+    const udp = (at: number) => ({ id: 'udp', kind: 'udp_flood', at, from: 'attacker', to: 'web', count: 100, maxSeconds: 5 });
+    expect(issues({ ...base, attacks: [base.attacks[0], udp(6)] })).toMatch(/already attacking in syn then \(keep 5 s apart\)/);
+    // the gap counts from the end of the first attack's time limit (5 + 10) plus 5 s
+    expect(issues({ ...base, attacks: [base.attacks[0], udp(19.9)] })).toMatch(/already attacking in syn/);
+    expect(issues({ ...base, attacks: [base.attacks[0], udp(20)] })).toBe('');
     expect(issues({ ...base, attacks: [base.attacks[0], { ...base.attacks[0], at: 30 }] })).toMatch(/duplicate attack id/);
     expect(issues({ ...base, attacks: [{ ...base.attacks[0], at: 59.5 }] })).toMatch(/past the duration/);
   });
@@ -68,7 +71,7 @@ describe('scenario schema', () => {
     const r = parseScenario({
       ...base,
       hosts: [...base.hosts, { name: 'bot', count: 3, hostNumber: 100, mtu: 9000 }],
-      attacks: [{ id: 'd', kind: 'ddos', at: 5, from: ['bot', 'attacker'], to: 'web', count: 10 }],
+      attacks: [{ id: 'd', kind: 'ddos', at: 5, from: ['bot', 'attacker'], to: 'web', count: 10, maxSeconds: 10 }],
     });
     if (!r.ok) throw new Error(r.error.message);
     expect(r.scenario.hosts.slice(-3)).toEqual([

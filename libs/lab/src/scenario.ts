@@ -263,6 +263,13 @@ const ScenarioObject = z.strictObject({
 export const ScenarioSchema = ScenarioObject.superRefine((s, ctx) => checkScenario(s, ctx));
 export type Scenario = z.infer<typeof ScenarioSchema>;
 
+/**
+ * Seconds between one source's attacks (end of the first's time limit to the second's start).
+ * The truth search window of an attack reaches from 1 s before its start to 3 s after its
+ * processes ended (at most 1 s after their limit), so 5 s keeps two windows of one source apart.
+ */
+export const MIN_GAP_S = 5;
+
 /** Hosts that an attack sends from. */
 export function attackSources(a: Attack): string[] {
   return Array.isArray(a.from) ? a.from : [a.from];
@@ -271,19 +278,6 @@ export function attackSources(a: Attack): string[] {
 /** Host names an attack sends to (a sweep's targets are addresses, not hosts). */
 export function attackTargetHosts(a: Attack): string[] {
   return a.kind === 'host_sweep' ? [] : [a.to];
-}
-
-/** Planned length of an attack in seconds, for the overlap checks (actual times come from the capture). */
-export function plannedSeconds(a: Attack): number {
-  switch (a.kind) {
-    case 'syn_flood':
-    case 'udp_flood':
-    case 'icmp_flood':
-    case 'ddos':
-      return Math.min(a.maxSeconds, (a.count * a.intervalUs) / 1e6 + 1);
-    default:
-      return a.maxSeconds;
-  }
 }
 
 function checkScenario(s: z.infer<typeof ScenarioObject>, ctx: z.RefinementCtx): void {
@@ -333,13 +327,14 @@ function checkScenario(s: z.infer<typeof ScenarioObject>, ctx: z.RefinementCtx):
     }
     if (a.kind === 'host_sweep' && a.firstHost > a.lastHost) ctx.addIssue({ code: 'custom', path: ['attacks', i], message: 'firstHost > lastHost' });
     if (a.kind === 'traffic_spike' && new Set(a.from).size < a.from.length) ctx.addIssue({ code: 'custom', path: ['attacks', i, 'from'], message: 'duplicate client' });
-    const end = a.at + plannedSeconds(a);
-    if (end > s.duration) ctx.addIssue({ code: 'custom', path: ['attacks', i, 'at'], message: `attack may run until ${end}s, past the duration ${s.duration}s` });
+    // The hard limit, not the planned length, bounds where the attack's packets can be.
+    const end = a.at + a.maxSeconds;
+    if (end > s.duration) ctx.addIssue({ code: 'custom', path: ['attacks', i, 'at'], message: `attack may run until ${end}s (at + maxSeconds), past the duration ${s.duration}s` });
     // One source, one attack at a time: the truth windows are measured per source.
     for (const src of srcs) {
       for (const w of windows) {
-        if (w.src === src && a.at < w.end + 3 && w.start < end + 3)
-          ctx.addIssue({ code: 'custom', path: ['attacks', i, 'at'], message: `${src} is already attacking in ${w.id} then (keep 3 s apart)` });
+        if (w.src === src && a.at < w.end + MIN_GAP_S && w.start < end + MIN_GAP_S)
+          ctx.addIssue({ code: 'custom', path: ['attacks', i, 'at'], message: `${src} is already attacking in ${w.id} then (keep ${MIN_GAP_S} s apart)` });
       }
       windows.push({ src, start: a.at, end, id: a.id });
     }
