@@ -5,11 +5,27 @@ import { resolve } from 'node:path';
 /**
  * Registers a test that runs only when `cond` holds; otherwise it is reported as skipped
  * with the reason in its name, so a missing tool or data set is visible in every run.
+ * Supports the `it` forms specs use: `itIf(c, r)(name, fn, timeout)` and
+ * `itIf(c, r).each(table)(name, fn, timeout)` (also `.concurrent`, `.todo`).
  */
 export function itIf(cond: boolean, reason: string): jest.It {
   if (cond) return it;
+  const label = (name: string) => `${name} [skipped: ${reason}]`;
   const skipped = ((name: string, fn?: jest.ProvidesCallback, timeout?: number) =>
-    it.skip(`${name} [skipped: ${reason}]`, fn, timeout)) as unknown as jest.It;
+    it.skip(label(name), fn, timeout)) as unknown as jest.It & Record<string, unknown>;
+  const each = (table: unknown) => (name: string, fn?: unknown, timeout?: number) =>
+    (it.skip.each as (t: unknown) => (n: string, f: unknown, t?: number) => void)(table)(label(name), fn, timeout);
+  Object.assign(skipped, {
+    each,
+    skip: it.skip,
+    only: it.only,
+    todo: it.todo,
+    failing: it.skip,
+    concurrent: Object.assign(
+      (name: string, fn?: jest.ProvidesCallback, timeout?: number) => it.skip(label(name), fn, timeout),
+      { each, skip: it.skip, only: it.only },
+    ),
+  });
   return skipped;
 }
 
