@@ -2,8 +2,8 @@
  * A short real lab run (root only, about 30 s): the tiny scenario's capture and truth file are
  * checked against each other, and the run must leave no namespace behind, also after Ctrl-C.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readCaptureFile } from '@netsentry/packets';
@@ -103,6 +103,34 @@ describe('lab run (tiny scenario)', () => {
     });
     expect(code).toBe(130);
     expect(leftovers(prefix)).toEqual([]);
+  });
+
+  itIf(canRun, reason)('an error mid-run (tcpdump cannot write its file) still removes every namespace and process', async () => {
+    // A subnet no other scenario uses, so that the process check below sees only this run.
+    const net = 200 + (process.pid % 50);
+    const scenario = join(dir, 'broken.yaml');
+    writeFileSync(
+      scenario,
+      [
+        'name: broken',
+        'seed: 1',
+        'duration: 5',
+        `subnet: 10.66.${net}.0/24`,
+        'hosts: [{ name: web }, { name: client }]',
+        'benign:',
+        '  - { kind: http_download, server: web, clients: [client], count: 1 }',
+        '  - { kind: dns_lookup, server: web, clients: [client], count: 1 }',
+      ].join('\n'),
+    );
+    const out = join(dir, 'broken');
+    mkdirSync(join(out, 'capture.pcap'), { recursive: true }); // a directory where the capture should go
+    const r = await runScenario({ scenarioPath: scenario, outDir: out, log: () => undefined });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.code).toBe('LAB.CAPTURE');
+    expect(leftovers(`nslab${process.pid}`)).toEqual([]);
+    const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+    expect(ps).not.toContain(`httpd.js 10.66.${net}.10`);
+    expect(ps).not.toContain(`--listen-address=10.66.${net}.10`);
   });
 
   const haveSetpriv = missingTools(['setpriv']).length === 0;
