@@ -155,17 +155,32 @@ export function fitPipeline(flows: readonly FlowV1[]): { featureNames: string[];
   // the training matrix, from the raw values already extracted
   const nCols = columns.length;
   const x = new Float64Array(n * nCols);
+  const nNum = keep.length;
+  const isLog = new Uint8Array(nNum);
+  const center = new Float64Array(nNum);
+  const scale = new Float64Array(nNum);
+  const srcOff = new Float64Array(nNum);
+  for (let k = 0; k < nNum; k++) {
+    const col = columns[k] as NumericColumn;
+    isLog[k] = col.log ? 1 : 0;
+    center[k] = col.center;
+    scale[k] = col.scale;
+    srcOff[k] = keep[k] * n;
+  }
+  const nCat = CATEGORICAL_FIELDS.length;
+  const catCode = new Float64Array(nCat * n); // encoded categorical values, column-major
+  for (let j = 0; j < nCat; j++) {
+    const freq = (columns[nNum + j] as CategoricalColumn).freq;
+    for (let i = 0; i < n; i++) catCode[j * n + i] = freq[cats[j][i]];
+  }
   for (let i = 0; i < n; i++) {
     const o = i * nCols;
-    for (let k = 0; k < keep.length; k++) {
-      const col = columns[k] as NumericColumn;
-      let val = raw[keep[k] * n + i];
-      if (col.log) val = Math.log1p(val > 0 ? val : 0);
-      x[o + k] = (val - col.center) / col.scale;
+    for (let k = 0; k < nNum; k++) {
+      let val = raw[srcOff[k] + i];
+      if (isLog[k] === 1) val = Math.log1p(val > 0 ? val : 0);
+      x[o + k] = (val - center[k]) / scale[k];
     }
-    for (let j = 0; j < CATEGORICAL_FIELDS.length; j++) {
-      x[o + keep.length + j] = (columns[keep.length + j] as CategoricalColumn).freq[cats[j][i]];
-    }
+    for (let j = 0; j < nCat; j++) x[o + nNum + j] = catCode[j * n + i];
   }
   return { featureNames, columns, x };
 }
