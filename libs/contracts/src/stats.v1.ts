@@ -171,8 +171,8 @@ export const SourceStatsEntityV1 = z.object({
   services: sampledList(SourceServiceV1),
   /** Distinct target addresses of its ARP requests on the local segment (gratuitous ARP excluded). */
   arpTargets: DistinctIpsV1,
-  /** Distinct hosts that answered it with an ARP reply (a sweep's targets mostly do not exist). */
-  arpReplies: DistinctIpsV1,
+  /** Distinct hosts that answered it with an ARP reply (a sweep's targets mostly do not exist). Optional (added later): absent means none seen. */
+  arpReplies: DistinctIpsV1.optional(),
 });
 
 /** What one destination IP received in the interval (Kafka key `dst:<ip>`). */
@@ -194,12 +194,12 @@ export const DestinationStatsEntityV1 = z.object({
   synPorts: DistinctPortsV1,
   /** Distinct destination ports of its UDP packets (same purpose for UDP). */
   udpPorts: DistinctPortsV1,
-  /** UDP packets it received on flows it opened (answers, not a flood). */
-  udpAnswers: Count,
-  /** ICMP/ICMPv6 echo replies to its own echo requests, and ICMP errors (which always answer a packet it sent). */
-  icmpAnswers: Count,
-  /** Per source, its attack-like packets (see AttackerV1); sampled like a source's `hosts`. */
-  attackers: sampledList(AttackerV1),
+  /** UDP packets it received on flows it opened (answers, not a flood). Optional (added later): absent means 0. */
+  udpAnswers: Count.optional(),
+  /** ICMP/ICMPv6 echo replies to its own echo requests, and ICMP errors (which always answer a packet it sent). Optional: absent means 0. */
+  icmpAnswers: Count.optional(),
+  /** Per source, its attack-like packets (see AttackerV1); sampled like a source's `hosts`. Optional: absent means unknown. */
+  attackers: sampledList(AttackerV1).optional(),
   /** Distinct sources that sent to it. */
   sources: DistinctIpsV1,
 });

@@ -49,7 +49,7 @@ export const ddosRule: RuleDefinition<DdosConfig> = {
           const st = state.touch(d.ip, iv.start, () => new DstState(d.ip));
           const r = st.rate;
           r.observe(iv.start, iv.intervalS, d.packets, d, null, clip);
-          for (const a of d.attackers.items) {
+          for (const a of d.attackers?.items ?? []) {
             let ws = st.attackers.get(a.ip);
             if (ws === undefined) {
               if (a.packets < trackFrom || allowS.has(a.ip)) continue;

@@ -58,7 +58,7 @@ export const hostSweepRule: RuleDefinition<HostSweepConfig> = {
           if (allowS.has(s.ip)) continue;
           const arp = cfg.arp && s.arpTargets.n > 0;
           // Answers alone (the probes were in an earlier interval) matter only to a source already tracked.
-          if (s.services.items.length === 0 && !arp && s.arpReplies.n === 0 && state.get(s.ip) === undefined) continue;
+          if (s.services.items.length === 0 && !arp && (s.arpReplies?.n ?? 0) === 0 && state.get(s.ip) === undefined) continue;
           const sw = state.touch(s.ip, iv.start, () => new SourceWin(s.ip));
           let fresh = false;
           for (const svc of s.services.items) {
@@ -72,7 +72,7 @@ export const hostSweepRule: RuleDefinition<HostSweepConfig> = {
             m.active.add(iv.start, 1);
             fresh = true;
           }
-          for (const h of s.arpReplies.items) sw.arpAnswered.add(iv.start, h);
+          for (const h of s.arpReplies?.items ?? []) sw.arpAnswered.add(iv.start, h);
           if (arp) {
             const m = sw.method('arp', () => new MethodWin('ARP requests', 'distinct_hosts_arp', 0, -2));
             for (const h of s.arpTargets.items) if (!allowT.has(h)) m.hosts.add(iv.start, h);

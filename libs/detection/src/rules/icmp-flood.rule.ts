@@ -30,7 +30,7 @@ export const icmpFloodRule: RuleDefinition<IcmpFloodConfig> = {
       onInterval(iv, report) {
         const now = iv.end;
         for (const d of iv.destinations) {
-          const count = d.protocols.icmp.packets + d.protocols.icmpv6.packets - d.icmpAnswers; // not replies to its own pings, not errors
+          const count = d.protocols.icmp.packets + d.protocols.icmpv6.packets - (d.icmpAnswers ?? 0); // not replies to its own pings, not errors
           if (count === 0 && state.get(d.ip) === undefined) continue;
           if (allowT.has(d.ip)) continue;
           const r = state.touch(d.ip, iv.start, () => new DestinationRate(d.ip, w, cfg.baselineAlpha));

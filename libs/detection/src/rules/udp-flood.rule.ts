@@ -33,7 +33,7 @@ export const udpFloodRule: RuleDefinition<UdpFloodConfig> = {
       onInterval(iv, report) {
         const now = iv.end;
         for (const d of iv.destinations) {
-          const count = d.protocols.udp.packets - d.udpAnswers; // answers to the destination's own flows are not a flood
+          const count = d.protocols.udp.packets - (d.udpAnswers ?? 0); // answers to the destination's own flows are not a flood
           if (count === 0 && state.get(d.ip) === undefined) continue;
           if (allowT.has(d.ip)) continue;
           const r = state.touch(d.ip, iv.start, () => new DestinationRate(d.ip, w, cfg.baselineAlpha));

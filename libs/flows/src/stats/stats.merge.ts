@@ -183,8 +183,14 @@ function mergeSource(xs: SourceStatsEntityV1[]): SourceStatsEntityV1 {
     hosts: unionList(xs.map((x) => x.hosts), (e) => e.ip, hashIp, mergeHost),
     services: unionList(xs.map((x) => x.services), serviceKey, serviceKeyHash, mergeService),
     arpTargets: mergeIps(xs.map((x) => x.arpTargets)),
-    arpReplies: mergeIps(xs.map((x) => x.arpReplies)),
+    ...(xs.some((x) => x.arpReplies !== undefined) ? { arpReplies: mergeIps(xs.flatMap((x) => (x.arpReplies ? [x.arpReplies] : []))) } : {}),
   };
+}
+
+/** Sums an optional counter; stays absent when no partial has it (messages from older aggregators). */
+function optionalCount<K extends 'udpAnswers' | 'icmpAnswers'>(key: K, xs: DestinationStatsEntityV1[]): Partial<Record<K, number>> {
+  if (xs.every((x) => x[key] === undefined)) return {};
+  return { [key]: sum(xs, (x) => x[key] ?? 0) } as Partial<Record<K, number>>;
 }
 
 function mergeDestination(xs: DestinationStatsEntityV1[]): DestinationStatsEntityV1 {
@@ -198,9 +204,11 @@ function mergeDestination(xs: DestinationStatsEntityV1[]): DestinationStatsEntit
     handshakes: sum(xs, (x) => x.handshakes),
     synPorts: mergePorts(xs.map((x) => x.synPorts)),
     udpPorts: mergePorts(xs.map((x) => x.udpPorts)),
-    udpAnswers: sum(xs, (x) => x.udpAnswers),
-    icmpAnswers: sum(xs, (x) => x.icmpAnswers),
-    attackers: unionList(xs.map((x) => x.attackers), (e) => e.ip, hashIp, (es) => ({ ip: es[0].ip, packets: sum(es, (e) => e.packets) })),
+    ...optionalCount('udpAnswers', xs),
+    ...optionalCount('icmpAnswers', xs),
+    ...(xs.some((x) => x.attackers !== undefined)
+      ? { attackers: unionList(xs.flatMap((x) => (x.attackers ? [x.attackers] : [])), (e) => e.ip, hashIp, (es) => ({ ip: es[0].ip, packets: sum(es, (e) => e.packets) })) }
+      : {}),
     sources: mergeIps(xs.map((x) => x.sources)),
   };
 }

@@ -202,6 +202,21 @@ describe('mergeStats', () => {
     );
   });
 
+  it('merges messages from older aggregators without the optional answer fields', () => {
+    const out = run([{ t: 1, src: hosts[0], dst: hosts[1], proto: 17, sport: 5000, dport: 53 }]);
+    const dst = out.find((m) => m.entity.kind === 'destination')!;
+    if (dst.entity.kind !== 'destination') throw new Error('kind');
+    expect(dst.entity.udpAnswers).toBe(0);
+    expect(dst.entity.attackers!.items).toEqual([{ ip: '10.0.0.1', packets: 1 }]);
+    const { udpAnswers: _u, icmpAnswers: _i, attackers: _a, ...old } = dst.entity;
+    const legacy: StatsV1 = { ...dst, instance: 'old', entity: old };
+    expect(StatsV1.safeParse(legacy).success).toBe(true);
+    const alone = mergeStats([legacy, { ...legacy, instance: 'old2' }]).entity;
+    expect(alone.kind === 'destination' && [alone.udpAnswers, alone.attackers]).toEqual([undefined, undefined]);
+    const mixed = mergeStats([legacy, dst]).entity;
+    expect(mixed.kind === 'destination' && [mixed.udpAnswers, mixed.attackers?.items]).toEqual([0, [{ ip: '10.0.0.1', packets: 1 }]]);
+  });
+
   it('refuses partials of different entities', () => {
     const out = run([{ t: 1, src: hosts[0], dst: hosts[1], proto: 17, sport: 1, dport: 2 }]);
     expect(() => mergeStats(out)).toThrow(/does not match/);
