@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,16 +26,34 @@ function run(script: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise
   });
 }
 
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => res(port));
+    });
+  });
+}
+
 /**
- * Starts a separate single-node broker with infra/kafka/start.sh on `port` (controller on
- * `port + 1000`) with data in a fresh temp folder. Needs the jars start.sh fetches (it fetches
+ * Starts a separate single-node broker with infra/kafka/start.sh on `port` (default: a free
+ * port, so parallel runs never meet) and its controller on a second free port, with data in a
+ * fresh temp folder. Needs the jars start.sh fetches (it fetches
  * them if missing). Always `stop()` it in afterAll.
  */
-export async function startDedicatedBroker(opts: { port: number; heap?: string }): Promise<DedicatedBroker> {
-  const dataDir = mkdtempSync(join(tmpdir(), `netsentry-kafka-${opts.port}-`));
+export async function startDedicatedBroker(opts: { port?: number; heap?: string } = {}): Promise<DedicatedBroker> {
+  const port = opts.port ?? (await freePort());
+  let controllerPort = await freePort();
+  if (controllerPort === port) controllerPort = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), `netsentry-kafka-${port}-`));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    KAFKA_PORT: String(opts.port),
+    KAFKA_PORT: String(port),
+    KAFKA_CONTROLLER_PORT: String(controllerPort),
     KAFKA_DATA_DIR: dataDir,
     KAFKA_HEAP: opts.heap ?? '-Xmx256m -Xms64m',
     KAFKA_START_TIMEOUT: '120',
@@ -44,8 +63,8 @@ export async function startDedicatedBroker(opts: { port: number; heap?: string }
   const stopOnly = () => run('stop.sh', env, 60000);
   await start();
   return {
-    brokers: [`127.0.0.1:${opts.port}`],
-    port: opts.port,
+    brokers: [`127.0.0.1:${port}`],
+    port,
     dataDir,
     async stop() {
       try {
