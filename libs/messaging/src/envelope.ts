@@ -77,3 +77,15 @@ export const KIND_WATERMARK = 'watermark';
 export function kindOf(h: IHeaders | undefined): string | undefined {
   return header(h, H_KIND);
 }
+
+/**
+ * One watermark message per partition of a downstream topic: sent after the flows and stats up
+ * to that time are acknowledged, so a consumer that has read it on a partition has read every
+ * earlier output of this source there.
+ */
+export function watermarkMessages(wm: WatermarkV1, partitions: number): { partition: number; key: string; value: string; headers: Record<string, string> }[] {
+  const value = JSON.stringify(wm);
+  const out: { partition: number; key: string; value: string; headers: Record<string, string> }[] = [];
+  for (let p = 0; p < partitions; p++) out.push({ partition: p, key: `wm:${wm.sensor}:${wm.source}`, value, headers: { [H_KIND]: KIND_WATERMARK } });
+  return out;
+}

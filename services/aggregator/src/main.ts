@@ -22,7 +22,10 @@ async function main(): Promise<void> {
   }
   process.stdout.write(JSON.stringify({ event: 'started', instance: cfg.config.instanceId }) + '\n');
   const statsEvery = Number(process.env.AGGREGATOR_LOG_EVERY_MS ?? 10000);
-  setInterval(() => process.stdout.write(JSON.stringify({ event: 'counters', ...consumer.counters }) + '\n'), statsEvery).unref();
+  setInterval(() => {
+    const cpu = process.cpuUsage();
+    process.stdout.write(JSON.stringify({ event: 'counters', ...consumer.counters, cpuMs: Math.round((cpu.user + cpu.system) / 1000) }) + '\n');
+  }, statsEvery).unref();
 }
 
 main().catch((e: unknown) => {

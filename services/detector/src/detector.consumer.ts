@@ -229,7 +229,8 @@ export class DetectorConsumer implements OnApplicationShutdown {
       if (r.ended && !r.reported) {
         r.reported = true;
         // Everything of this sensor's input is stored: tests and operators wait for this line.
-        process.stdout.write(JSON.stringify({ event: 'sensor_end', sensor: r.sensor, ...this.counters }) + '\n');
+        const cpu = process.cpuUsage();
+        process.stdout.write(JSON.stringify({ event: 'sensor_end', sensor: r.sensor, ...this.counters, cpuMs: Math.round((cpu.user + cpu.system) / 1000) }) + '\n');
       }
     }
 

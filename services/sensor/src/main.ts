@@ -23,7 +23,8 @@ async function main(): Promise<void> {
   if (cfg.config.replay) {
     const r = await sensor.runReplay();
     if (r.error) process.stderr.write(`sensor: warning: ${r.error.message}\n`);
-    process.stdout.write(JSON.stringify({ event: 'replay_done', ...sensor.counters.snapshot(), frames: r.frames }) + '\n');
+    const cpu = process.cpuUsage();
+    process.stdout.write(JSON.stringify({ event: 'replay_done', ...sensor.counters.snapshot(), frames: r.frames, cpuMs: Math.round((cpu.user + cpu.system) / 1000) }) + '\n');
     await app.close();
     process.exit(0);
   }

@@ -1,6 +1,9 @@
 import type { Producer } from 'kafkajs';
 import { envelopeHeaders } from '@netsentry/messaging';
 import type { OutBatch } from './packets.batcher';
+
+/** Requests in flight per partition. */
+const WAVE = 4;
 import type { SensorCounters } from './sensor.counters';
 
 /**
@@ -61,28 +64,39 @@ export class PacketsProducer {
     const q = this.queues[p];
     let backoff = 100;
     while (q.length > 0) {
-      // One record batch per request and partition: stay under the broker's max.message.bytes.
-      let n = 0;
-      let bytes0 = 0;
-      while (n < q.length && n < 16) {
-        const sz = q[n].value ? q[n].value!.byteLength : 0;
-        if (n > 0 && bytes0 + sz > 768 * 1024) break;
-        bytes0 += sz;
-        n++;
+      // A wave of up to WAVE requests for this partition, sent together: kafkajs writes them in
+      // order on one connection (the idempotent producer keeps that order across its retries), so
+      // the partition's order holds while the round trips overlap. Each request carries one
+      // record batch under the broker's max.message.bytes.
+      const reqs: OutBatch[][] = [];
+      let i = 0;
+      while (i < q.length && reqs.length < WAVE) {
+        const req: OutBatch[] = [];
+        let bytes0 = 0;
+        while (i < q.length && req.length < 16) {
+          const sz = q[i].value ? q[i].value!.byteLength : 0;
+          if (req.length > 0 && bytes0 + sz > 768 * 1024) break;
+          bytes0 += sz;
+          req.push(q[i++]);
+        }
+        reqs.push(req);
       }
-      const take = q.slice(0, n);
       try {
-        await this.producer.send({
-          topic: this.topic,
-          acks: -1,
-          messages: take.map((b) => ({
-            partition: p,
-            key: String(p),
-            value: b.value ? Buffer.from(b.value.buffer, b.value.byteOffset, b.value.byteLength) : null,
-            headers: envelopeHeaders({ sensor: this.sensor, kind: b.kind, wmUs: b.wmUs, parts: this.parts }),
-          })),
-        });
-        q.splice(0, take.length);
+        await Promise.all(
+          reqs.map((take) =>
+            this.producer.send({
+              topic: this.topic,
+              acks: -1,
+              messages: take.map((b) => ({
+                partition: p,
+                key: String(p),
+                value: b.value ? Buffer.from(b.value.buffer, b.value.byteOffset, b.value.byteLength) : null,
+                headers: envelopeHeaders({ sensor: this.sensor, kind: b.kind, wmUs: b.wmUs, parts: this.parts }),
+              })),
+            }),
+          ),
+        );
+        const take = q.splice(0, i);
         backoff = 100;
         let bytes = 0;
         for (const b of take) {

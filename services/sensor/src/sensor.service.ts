@@ -48,7 +48,7 @@ export class SensorService implements OnApplicationShutdown {
         { topic: topics.deadletter, numPartitions: 1 },
       ]);
       parts = r.partitions[topics.packets] ?? cfg.packetPartitions;
-      this.producer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 8 });
+      this.producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 5 });
       await this.producer.connect();
     } catch (e) {
       return { ok: false, message: `cannot reach Kafka at ${cfg.brokers.join(',')}: ${(e as Error).message}` };
