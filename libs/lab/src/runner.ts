@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { TruthV1, type TruthAttackV1 } from '@netsentry/evaluation';
@@ -17,7 +17,7 @@ import { createTopology, destroyTopology, runPrefix, type Topology } from './top
 import { loadScenario, type Scenario } from './scenario';
 import { measureAttacks } from './windows';
 
-export type LabErrorCode = 'LAB.NOT_ROOT' | 'LAB.MISSING_TOOL' | 'LAB.SCENARIO' | 'LAB.SETUP' | 'LAB.SERVICE' | 'LAB.CAPTURE' | 'LAB.NO_ATTACK_PACKETS' | 'LAB.INTERRUPTED';
+export type LabErrorCode = 'LAB.NOT_ROOT' | 'LAB.MISSING_TOOL' | 'LAB.SCENARIO' | 'LAB.SETUP' | 'LAB.SERVICE' | 'LAB.CAPTURE' | 'LAB.NO_ATTACK_PACKETS' | 'LAB.OUTPUT' | 'LAB.INTERRUPTED';
 export interface LabError {
   code: LabErrorCode;
   message: string;
@@ -83,6 +83,9 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   const truthPath = resolve(o.outDir, o.name ? `${o.name}.truth.json` : 'truth.json');
   const workDir = mkdtempSync(join(tmpdir(), 'netsentry-lab-'));
   const logFile = join(workDir, 'processes.log');
+  // tcpdump writes into the work dir; the capture is copied out only when the run succeeds, so an
+  // interrupted or failed run never leaves a half capture (or clobbers an older one) in outDir.
+  const workCapture = join(workDir, 'capture.pcap');
   const plan = planScenario(s, { node: process.execPath, httpd: HTTPD, workDir });
   const procs = new ProcessRegistry();
   let topo: Topology | undefined;
@@ -128,7 +131,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     for (const [i, sv] of plan.services.entries()) {
       if (await isDone(services[i])) return { ok: false, error: { code: 'LAB.SERVICE', message: `${sv.name} on ${sv.host} exited: ${services[i].output.slice(-5).join(' | ')}` } };
     }
-    const tcpdump = procs.start(topo.bridgeNs, ['tcpdump', '-i', 'br0', '-n', '-s', String(s.capture.snaplen), '-U', '-Z', 'root', '-w', capturePath], { label: 'tcpdump', timeoutSec: 0, capture: true });
+    const tcpdump = procs.start(topo.bridgeNs, ['tcpdump', '-i', 'br0', '-n', '-s', String(s.capture.snaplen), '-U', '-Z', 'root', '-w', workCapture], { label: 'tcpdump', timeoutSec: 0, capture: true });
     if (!(await waitFor(() => tcpdump.output.some((l) => l.includes('listening on')), 5000, tcpdump)))
       return { ok: false, error: { code: 'LAB.CAPTURE', message: `tcpdump did not start: ${tcpdump.output.join(' | ')}` } };
     await sleep(500);
@@ -187,7 +190,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
       const until = rs.length ? Math.max(...rs.map((r) => r.exit.endMs)) + 3000 : 0;
       return { id: a.id, sources: a.sources, targets: a.targets, fromMs: from, untilMs: until };
     });
-    const m = await measureAttacks(capturePath, searches);
+    const m = await measureAttacks(workCapture, searches);
     if (!m.ok) return { ok: false, error: { code: 'LAB.CAPTURE', message: m.reason } };
     const attacks: TruthAttackV1[] = [];
     for (const [i, a] of plan.attacks.entries()) {
@@ -223,7 +226,12 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
       attacks,
       steps: summary,
     });
-    writeFileSync(truthPath, JSON.stringify(truth, null, 2) + '\n');
+    try {
+      copyFileSync(workCapture, capturePath);
+      writeFileSync(truthPath, JSON.stringify(truth, null, 2) + '\n');
+    } catch (e) {
+      return { ok: false, error: { code: 'LAB.OUTPUT', message: `could not write ${capturePath} / ${truthPath}: ${errText(e)}` } };
+    }
     log(`wrote ${capturePath} (${statSync(capturePath).size} bytes, ${m.capture.packets} packets) and ${truthPath}`);
     return { ok: true, capturePath, truthPath, truth };
   } catch (e) {

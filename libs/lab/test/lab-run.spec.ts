@@ -3,7 +3,7 @@
  * checked against each other, and the run must leave no namespace behind, also after Ctrl-C.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readCaptureFile } from '@netsentry/packets';
@@ -105,7 +105,7 @@ describe('lab run (tiny scenario)', () => {
     expect(leftovers(prefix)).toEqual([]);
   });
 
-  itIf(canRun, reason)('an error mid-run (tcpdump cannot write its file) still removes every namespace and process', async () => {
+  itIf(canRun, reason)('a failure after the services started (a port taken twice) still removes every namespace and process', async () => {
     // A subnet no other scenario uses, so that the process check below sees only this run.
     const net = 200 + (process.pid % 50);
     const scenario = join(dir, 'broken.yaml');
@@ -120,13 +120,19 @@ describe('lab run (tiny scenario)', () => {
         'benign:',
         '  - { kind: http_download, server: web, clients: [client], count: 1 }',
         '  - { kind: dns_lookup, server: web, clients: [client], count: 1 }',
+        // the echo server cannot bind port 80: the HTTP server has it
+        '  - { kind: tcp_session, server: web, clients: [client], port: 80 }',
       ].join('\n'),
     );
     const out = join(dir, 'broken');
-    mkdirSync(join(out, 'capture.pcap'), { recursive: true }); // a directory where the capture should go
     const r = await runScenario({ scenarioPath: scenario, outDir: out, log: () => undefined });
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.error.code).toBe('LAB.CAPTURE');
+    if (!r.ok) {
+      expect(r.error.code).toBe('LAB.SERVICE');
+      // whichever of the two binds second fails
+      expect(r.error.message).toMatch(/(httpd|echo):80 on web (exited|did not start)/);
+    }
+    expect(existsSync(join(out, 'capture.pcap'))).toBe(false);
     expect(leftovers(`nslab${process.pid}`)).toEqual([]);
     const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
     expect(ps).not.toContain(`httpd.js 10.66.${net}.10`);
