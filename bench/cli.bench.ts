@@ -5,7 +5,8 @@
  * alerts.csv, anomalies.csv and report.html), run in-process after a warm-up so the figure is
  * the pipeline's, not the TypeScript loader's. Beside it, in the same run: the pipeline's
  * stages alone (decode; + flow table; + statistics) and `tshark -q -z conv,tcp`, plus the
- * CLI as a subprocess (`node apps/cli/bin/netsentry.js analyze`, loader start-up included).
+ * CLI as a subprocess: from the repository (`apps/cli/bin/netsentry.js`, TypeScript loader
+ * start-up included) and built (`apps/cli/dist`, as `npm install -g` runs it; the bench builds it).
  *
  * The machine is shared: each row gives wall time and CPU time (user+system of the process),
  * and packets/s on both. BENCH_CLI_REPEATS (default 3) repeats the in-process run; the best
@@ -53,7 +54,9 @@ function external(what: string, cmd: string[], packets: number, note?: string): 
 }
 
 function fmtRate(packets: number, s: number): string {
-  return s > 0 ? `${((packets / s) / 1e6).toFixed(2)} M` : '-';
+  if (!(s > 0)) return '-';
+  const r = packets / s;
+  return r >= 1e5 ? `${(r / 1e6).toFixed(2)} M` : `${(r / 1e3).toFixed(1)} k`;
 }
 
 async function main(): Promise<void> {
@@ -113,6 +116,16 @@ async function main(): Promise<void> {
       total,
     );
     if (cli) rows.push(cli);
+    // The installed form: the tsc-built dist/ (what `npm install -g` runs), no loader at start-up.
+    const build = spawnSync(process.execPath, [resolve(__dirname, '../apps/cli/scripts/build.js')], { encoding: 'utf8', timeout: 600_000 });
+    if (build.status === 0) {
+      const built = external(
+        'netsentry analyze (subprocess, built dist/ as installed)',
+        [process.execPath, resolve(__dirname, '../apps/cli/dist/apps/cli/src/main.js'), 'analyze', file, '--out', out, '--quiet', '--format', 'json'],
+        total,
+      );
+      if (built) rows.push(built);
+    } else console.error(`build failed: ${build.stderr}`);
     const tshark = external('tshark -q -z conv,tcp', ['tshark', '-q', '-n', '-r', file, '-z', 'conv,tcp'], total);
     if (tshark) rows.push(tshark);
   } finally {

@@ -22,8 +22,18 @@ export interface Talker {
   flows: number;
 }
 
+/** What the anomalous flow's source host did overall (context a person needs to judge the score). */
+export interface HostContext {
+  uniqueDestinations: number;
+  uniqueDstPorts: number;
+  packetsPerDestination: number;
+  failedConnectionRatio: number;
+}
+
 export class Analysis {
   readonly talkers = new Map<string, Talker>();
+  /** Per source host: destinations, ports, packets and failed TCP flows (bounded by the number of hosts). */
+  private readonly sources = new Map<string, { dsts: Set<string>; ports: Set<number>; packets: number; tcp: number; failed: number }>();
   readonly anomalies: AnomalyV1[] = [];
   anomalyCount = 0;
   private readonly sample: number[][] = [];
@@ -31,6 +41,18 @@ export class Analysis {
   private rng = 0x9e3779b9;
 
   onFlow(f: FlowV1): void {
+    let src = this.sources.get(f.srcIp);
+    if (!src) {
+      src = { dsts: new Set(), ports: new Set(), packets: 0, tcp: 0, failed: 0 };
+      this.sources.set(f.srcIp, src);
+    }
+    src.dsts.add(f.dstIp);
+    if (src.ports.size < 65536) src.ports.add(f.dstPort);
+    src.packets += f.fwdPackets;
+    if (f.proto === 6) {
+      src.tcp++;
+      if (f.state === 'rejected' || f.state === 'half_open') src.failed++;
+    }
     this.talk(f.srcIp, f.fwdBytes, f.bwdBytes, f.fwdPackets, f.bwdPackets);
     this.talk(f.dstIp, f.bwdBytes, f.fwdBytes, f.bwdPackets, f.fwdPackets);
     // Reservoir sampling (Vitter's algorithm R) with a fixed-seed xorshift: same input, same sample.
@@ -57,6 +79,22 @@ export class Analysis {
   private trim(): void {
     this.anomalies.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
     this.anomalies.length = Math.min(this.anomalies.length, MAX_ANOMALIES_KEPT);
+  }
+
+  /** Context of each source host among the given anomalies. */
+  hostContext(anomalies: AnomalyV1[]): Record<string, HostContext> {
+    const out: Record<string, HostContext> = {};
+    for (const a of anomalies) {
+      const s = this.sources.get(a.srcIp);
+      if (!s || out[a.srcIp]) continue;
+      out[a.srcIp] = {
+        uniqueDestinations: s.dsts.size,
+        uniqueDstPorts: s.ports.size,
+        packetsPerDestination: Math.round((s.packets / Math.max(1, s.dsts.size)) * 10) / 10,
+        failedConnectionRatio: s.tcp ? Math.round((s.failed / s.tcp) * 1000) / 1000 : 0,
+      };
+    }
+    return out;
   }
 
   topTalkers(n = 10): Talker[] {
@@ -167,6 +205,8 @@ export interface RunSummary {
   alerts: AlertV1[];
   /** Highest-scoring anomalies (at most 1000; `counts.anomalies` has the total). */
   anomalies: AnomalyV1[];
+  /** For each source address among `anomalies`: what that host did in the whole input. */
+  anomalySources: Record<string, HostContext>;
 }
 
 export interface ReportData {
@@ -227,5 +267,6 @@ export function buildSummary(args: {
     warnings: args.warnings,
     alerts: args.alerts,
     anomalies: args.analysis.topAnomalies(),
+    anomalySources: args.analysis.hostContext(args.analysis.topAnomalies()),
   };
 }

@@ -90,19 +90,22 @@ export function renderSummary(s: RunSummary, opts: { topAnomalies?: number } = {
   if (s.anomalies.length)
     out.push(
       table(
-        ['source', 'destination', 'proto', 'score', 'severity', 'top features'],
+        ['source', 'destination', 'proto', 'score', 'severity', 'src dsts', 'src ports', 'pkts/dst', 'top features'],
         s.anomalies.slice(0, n).map((a) => [
           `${a.srcIp}:${a.srcPort}`,
           `${a.dstIp}:${a.dstPort}`,
           String(a.proto),
           a.score.toFixed(3),
           a.severity,
+          String(s.anomalySources[a.srcIp]?.uniqueDestinations ?? '-'),
+          String(s.anomalySources[a.srcIp]?.uniqueDstPorts ?? '-'),
+          String(s.anomalySources[a.srcIp]?.packetsPerDestination ?? '-'),
           a.topFeatures
             .slice(0, 3)
             .map((t) => `${t.name}=${fmt(t.value)} (typ. ${fmt(t.baseline)})`)
             .join(', '),
         ]),
-        ['l', 'l', 'r', 'r', 'l', 'l'],
+        ['l', 'l', 'r', 'r', 'l', 'r', 'r', 'r', 'l'],
       ),
     );
   for (const w of s.warnings) out.push(w);
