@@ -50,6 +50,20 @@ describe('upsertAlerts', () => {
     expect((await getAlert(ds, 'alert-2'))?.severity).toBe('critical');
   });
 
+  it('concurrent upserts of overlapping alert sets neither deadlock nor duplicate', async () => {
+    const two = await createDataSource({ url: db.url, poolSize: 2 }).initialize();
+    try {
+      const set = Array.from({ length: 400 }, (_, i) => alert({ id: `race-${i}`, end: 1600000000 + i }));
+      const [a, b] = await Promise.all([upsertAlerts(two, set), upsertAlerts(two, [...set].reverse())]);
+      const inserted = [...a, ...b].filter((w) => w.outcome === 'inserted').length;
+      expect(inserted).toBe(400);
+      expect(Number((await two.query(`SELECT count(*) AS n FROM alerts WHERE id LIKE 'race-%'`))[0].n)).toBe(400);
+      await two.query(`DELETE FROM alerts WHERE id LIKE 'race-%'`);
+    } finally {
+      await two.destroy();
+    }
+  });
+
   it('finds alerts by host, type, severity and time', async () => {
     await upsertAlerts(ds, [
       alert({ id: 'flood-1', type: 'syn_flood', severity: 'critical', sources: ['203.0.113.9'], targets: ['192.168.1.20'], start: 1700001000, end: 1700001060 }),

@@ -31,7 +31,8 @@ export async function upsertAlerts(ds: DataSource, alerts: readonly AlertV1[]): 
     const prev = latest.get(a.id);
     if (!prev || a.end >= prev.end) latest.set(a.id, a);
   }
-  const rows = [...latest.values()];
+  // Sorted by id: concurrent upserts of overlapping sets lock rows in one order (no deadlock).
+  const rows = [...latest.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const out: AlertWrite[] = [];
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     const part = rows.slice(i, i + ROWS_PER_STATEMENT);

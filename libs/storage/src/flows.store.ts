@@ -28,7 +28,11 @@ export async function storeFlows(ds: DataSource, flows: readonly FlowV1[]): Prom
     // One staging table per pooled connection, emptied at every commit.
     await c.query('CREATE TEMP TABLE IF NOT EXISTS flows_stage (LIKE flows INCLUDING DEFAULTS) ON COMMIT DELETE ROWS');
     await copyInto(c, `flows_stage (${FLOW_COLUMNS})`, flows, encodeFlow);
-    const r = await c.query(`INSERT INTO flows (${FLOW_COLUMNS}) SELECT ${FLOW_COLUMNS} FROM flows_stage ON CONFLICT (id) DO NOTHING`);
+    // ORDER BY id: concurrent writers of overlapping batches take the unique-index locks in the
+    // same order, so they wait for each other instead of deadlocking.
+    const r = await c.query(
+      `INSERT INTO flows (${FLOW_COLUMNS}) SELECT ${FLOW_COLUMNS} FROM flows_stage ORDER BY id ON CONFLICT (id) DO NOTHING`,
+    );
     return r.rowCount ?? 0;
   });
 }
