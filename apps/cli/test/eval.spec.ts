@@ -1,0 +1,60 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AlertV1 } from '@netsentry/contracts';
+import { itIf } from '@netsentry/testing';
+import { cli, SAMPLES, tempDir } from './helpers';
+
+const haveAttacks = existsSync(join(SAMPLES, 'attacks.pcap')) && existsSync(join(SAMPLES, 'baseline.pcap'));
+const haveDemo = existsSync(join(SAMPLES, 'demo.pcap'));
+
+/** eval on the lab's shipped samples: the per-attack table against the truth file. */
+describe('netsentry eval / detect on the lab samples', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  beforeAll(() => (tmp = tempDir()));
+  afterAll(() => tmp.cleanup());
+
+  itIf(haveAttacks, 'needs data/samples/{attacks,baseline}.pcap (lab)')('eval attacks.pcap with a baseline model: every attack in the report, rules and flow scores measured', async () => {
+    const model = join(tmp.dir, 'baseline.json');
+    expect((await cli(['train', join(SAMPLES, 'baseline.pcap'), '-o', model, '--quiet'])).code).toBe(0);
+    const out = join(tmp.dir, 'eval-out');
+    const r = await cli(['eval', join(SAMPLES, 'attacks.pcap'), '--truth', join(SAMPLES, 'attacks.truth.json'), '--model', model, '--format', 'json', '--out', out, '--quiet']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out);
+    const truth = JSON.parse(readFileSync(join(SAMPLES, 'attacks.truth.json'), 'utf8'));
+    expect(report.attacks.map((a: { id: string }) => a.id).sort()).toEqual(truth.attacks.map((a: { id: string }) => a.id).sort());
+    // The scans and floods are found by the rules (the scenario was made so that each crosses its rule's default threshold).
+    const detected = new Set(report.attacks.filter((a: { detected: boolean }) => a.detected).map((a: { type: string }) => a.type));
+    for (const t of ['port_scan', 'host_sweep', 'syn_flood', 'udp_flood']) expect(detected).toContain(t);
+    // The model trained on benign traffic ranks attack flows above benign ones.
+    expect(report.overall.flows.rocAuc).toBeGreaterThan(0.8);
+    expect(report.overall.flows.positives + report.overall.flows.negatives).toBeGreaterThan(1000);
+    // eval --out also writes the analyze outputs and eval.json.
+    expect(JSON.parse(readFileSync(join(out, 'eval.json'), 'utf8')).attacks).toHaveLength(truth.attacks.length);
+    expect(existsSync(join(out, 'report.html'))).toBe(true);
+    // The table for people names every attack.
+    const t = await cli(['eval', join(SAMPLES, 'attacks.pcap'), '--truth', join(SAMPLES, 'attacks.truth.json'), '--model', model, '--quiet']);
+    for (const a of truth.attacks) expect(t.out).toContain(a.id);
+    expect(t.out).toContain('ROC AUC');
+  }, 240_000);
+
+  it('a truth file that is not one → exit 2 naming it', async () => {
+    const bad = join(tmp.dir, 'bad.truth.json');
+    writeFileSync(bad, '{"attacks": "none"}');
+    const r = await cli(['eval', join(SAMPLES, 'attacks.pcap'), '--truth', bad]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(haveAttacks ? `${bad}: not a usable truth file` : 'attacks.pcap');
+  });
+
+  itIf(haveDemo, 'needs data/samples/demo.pcap (lab)')('demo.pcap (what `npm run demo` analyses): alerts as contract records, report written', async () => {
+    const out = join(tmp.dir, 'demo');
+    const r = await cli(['analyze', join(SAMPLES, 'demo.pcap'), '--out', out, '--quiet']);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(s.alerts.length).toBeGreaterThan(0);
+    for (const a of s.alerts) AlertV1.parse(a);
+    const truth = JSON.parse(readFileSync(join(SAMPLES, 'demo.truth.json'), 'utf8'));
+    const types = new Set(s.alerts.map((a: AlertV1) => a.type));
+    const found = truth.attacks.filter((a: { type: string }) => types.has(a.type));
+    expect(found.length).toBeGreaterThan(0);
+  }, 120_000);
+});
