@@ -69,10 +69,19 @@ export function categoryOf(flow: FlowV1, field: CategoricalField): string {
 /**
  * Raw feature values of the flows as a COLUMN-major matrix over `names` (the first flow's
  * record keys: value of flow r, name c at c * n + r), with per-name counts of flows where the
- * value is absent or not finite. One pass; the record is walked with for-in in its own order
- * (fast when every flow has the same shape). Column-major keeps the per-column statistics on
+ * value is absent or not finite. One pass; records whose keys start with `names` in order (the
+ * producers' canonical order) are read positionally with Object.values, others by name (about
+ * twice as slow). Column-major keeps the per-column statistics on
  * contiguous memory; row-by-row writes touch one cache line per column, which stay hot.
  */
+/** True when the record's first keys are `names`, in order (compared by identity). */
+function sameOrder(feats: Record<string, number>, names: readonly string[]): boolean {
+  const keys = Object.keys(feats);
+  if (keys.length < names.length) return false;
+  for (let i = 0; i < names.length; i++) if (keys[i] !== names[i]) return false;
+  return true;
+}
+
 export function extractRaw(flows: readonly FlowV1[], names: readonly string[]): { raw: Float64Array; bad: Uint32Array } {
   const n = flows.length;
   const d = names.length;
@@ -81,12 +90,13 @@ export function extractRaw(flows: readonly FlowV1[], names: readonly string[]): 
   for (let r = 0; r < n; r++) {
     const feats = flows[r].features;
     let c = 0;
-    for (const k in feats) {
-      if (c >= d || names[c] !== k) break;
-      const v = feats[k];
-      if (typeof v === 'number' && Number.isFinite(v)) raw[c * n + r] = v;
-      else bad[c]++;
-      c++;
+    if (sameOrder(feats, names)) {
+      const vals = Object.values(feats);
+      for (; c < d; c++) {
+        const v = vals[c];
+        if (typeof v === 'number' && Number.isFinite(v)) raw[c * n + r] = v;
+        else bad[c]++;
+      }
     }
     for (; c < d; c++) {
       const v = feats[names[c]];
@@ -195,22 +205,24 @@ export function fillRow(cols: readonly Column[], flow: FlowV1, out: Float64Array
   const off = r * nCols;
   const feats = flow.features;
   let missing = 0;
-  // Fast path: producers emit the features in one canonical order, the model's order. Walking
-  // the record with for-in (V8's enum cache) and comparing names by identity avoids a hashed
-  // lookup per feature; any other order falls back to lookups by name.
+  // Fast path: producers emit the features in one canonical order, the model's order; read
+  // them positionally (Object.values) after checking the key order, else look up by name.
   let c = 0;
-  for (const k in feats) {
-    const col = cols[c];
-    if (col === undefined || col.kind !== 'numeric' || col.name !== k) break;
-    let v = feats[k];
-    if (typeof v !== 'number' || !Number.isFinite(v)) {
-      missing++;
-      out[off + c] = 0;
-    } else {
+  let nNum = 0;
+  while (nNum < nCols && cols[nNum].kind === 'numeric') nNum++;
+  if (nNum > 0 && sameOrder(feats, numericNames(cols, nNum))) {
+    const vals = Object.values(feats);
+    for (; c < nNum; c++) {
+      const col = cols[c] as NumericColumn;
+      let v = vals[c];
+      if (typeof v !== 'number' || !Number.isFinite(v)) {
+        missing++;
+        out[off + c] = 0;
+        continue;
+      }
       if (col.log) v = Math.log1p(v > 0 ? v : 0);
       out[off + c] = (v - col.center) / col.scale;
     }
-    c++;
   }
   for (; c < nCols; c++) {
     const col = cols[c];
@@ -228,6 +240,16 @@ export function fillRow(cols: readonly Column[], flow: FlowV1, out: Float64Array
     }
   }
   return missing;
+}
+
+const namesCache = new WeakMap<readonly Column[], string[]>();
+function numericNames(cols: readonly Column[], nNum: number): string[] {
+  let names = namesCache.get(cols);
+  if (!names) {
+    names = cols.slice(0, nNum).map((c) => c.name);
+    namesCache.set(cols, names);
+  }
+  return names;
 }
 
 /** The value a person reads for column c of a flow: the raw feature, or the category's share. */

@@ -150,6 +150,15 @@ describe('Scorer', () => {
     expect(() => new Scorer(model, { featureNames: [...FLOW_FEATURE_NAMES].reverse() })).not.toThrow();
   });
 
+  it('reads features by name when a record is not in the canonical order (same score)', () => {
+    const f = normal[3];
+    const reversed = { ...f, features: Object.fromEntries(Object.entries(f.features).reverse()) };
+    expect(Object.keys(reversed.features)[0]).not.toBe(Object.keys(f.features)[0]);
+    expect(scorer.score(reversed)).toEqual(scorer.score(f));
+    const shuffledTraining = normal.map((g, i) => (i % 2 ? { ...g, features: Object.fromEntries(Object.entries(g.features).reverse()) } : g));
+    expect(trainModel(shuffledTraining, { seed: 7, contamination: 0.01 }).id).toBe(model.id);
+  });
+
   it('scores a flow that lacks a feature with the training median in its place', () => {
     const f = { ...normal[1], features: { ...normal[1].features } };
     delete f.features['Flow Duration'];
