@@ -109,7 +109,7 @@ async function endToEnd(file: string, expectPackets: number): Promise<E2E> {
   console.log(`| capture | ${file.split('/').pop()} (${fmt(expectPackets)} packets) |`);
   console.log(`| packets published by the sensor | ${fmt(done.published)} (dropped ${done.bufferDropped}, publish errors ${done.publishErrors}) |`);
   console.log(`| packets consumed by the aggregator | ${fmt(ac.packets ?? 0)} |`);
-  console.log(`| flows consumed from netsentry.flows.v1 | ${fmt(r.flows.length)} |`);
+  console.log(`| flows consumed from netsentry.flows.v1 | ${fmt(r.flows.length)} (${fmt(new Set(r.flows.map((f) => f.id)).size)} distinct ids, ${r.invalid} failing FlowV1) |`);
   console.log(`| sensor replay wall time (start to all acked) | ${((tSensorDone - t0) / 1000).toFixed(2)} s |`);
   console.log(`| first packet published → last flow consumed | ${secs.toFixed(2)} s |`);
   console.log(`| **end-to-end rate** | **${fmt(done.published / secs)} packets/s** |`);

@@ -40,6 +40,8 @@ export class PacketsConsumer implements OnApplicationShutdown {
   private readonly topics: TopicMap;
   /** key: `${partition}/${sensor}` */
   private pipelines = new Map<string, SensorPipeline>();
+  /** Bumped at every group (re)join: a batch that straddles one must not commit. */
+  private generation = 0;
   private readonly rec = new PacketRecord();
   private outFlows: FlowV1[] = [];
   private outStats: StatsV1[] = [];
@@ -81,9 +83,8 @@ export class PacketsConsumer implements OnApplicationShutdown {
     // committed offset: drop all in-memory state so nothing is counted twice.
     consumer.on(consumer.events.GROUP_JOIN, () => {
       this.counters.rebalances++;
+      this.generation++;
       this.pipelines = new Map();
-      this.outFlows = [];
-      this.outStats = [];
     });
     await consumer.connect();
     await consumer.subscribe({ topic: t.packets, fromBeginning: true });
@@ -103,6 +104,7 @@ export class PacketsConsumer implements OnApplicationShutdown {
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const partition = batch.partition;
+    const generation = this.generation;
     let lastOffset = -1;
     const touched = new Set<SensorPipeline>();
     const keepUs = (this.cfg.activeTimeoutS + this.cfg.tcpCloseGraceS + this.cfg.idleTimeoutS) * 1e6;
@@ -141,12 +143,12 @@ export class PacketsConsumer implements OnApplicationShutdown {
       resolveOffset(m.offset);
       lastOffset = Number(m.offset);
     }
-    if (lastOffset >= 0) await this.publishAndCommit(batch.topic, partition, lastOffset + 1, touched);
+    if (lastOffset >= 0) await this.publishAndCommit(batch.topic, partition, lastOffset + 1, touched, generation);
     await heartbeat();
   }
 
   /** Produces what the batch made, waits for the acks, announces watermarks, then commits. */
-  private async publishAndCommit(topic: string, partition: number, next: number, touched: Set<SensorPipeline>): Promise<void> {
+  private async publishAndCommit(topic: string, partition: number, next: number, touched: Set<SensorPipeline>, generation: number): Promise<void> {
     const t = this.topics;
     const flows = this.outFlows;
     const stats = this.outStats;
@@ -173,6 +175,9 @@ export class PacketsConsumer implements OnApplicationShutdown {
     await this.dead!.flush();
     this.counters.deadLetters = this.dead!.total;
 
+    // A rebalance while this batch ran dropped the state it fed: what it produced is out (at
+    // least once), but its offsets must not be committed, the new owner replays them.
+    if (generation !== this.generation) return;
     // Commit up to the first message that some sensor of this partition still needs.
     let needed = Number.POSITIVE_INFINITY;
     for (const [key, p] of this.pipelines) {

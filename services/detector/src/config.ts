@@ -13,6 +13,8 @@ export const DetectorConfig = z.object({
   /** Partition counts used if the detector starts before the aggregator created its topics. */
   flowsPartitions: z.number().int().min(1).max(1024).default(4),
   statsPartitions: z.number().int().min(1).max(1024).default(4),
+  /** Partitions whose batches are processed (and stored) at the same time. */
+  concurrency: z.number().int().min(1).max(64).default(4),
   databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'),
   /** Model registry group whose active model scores this detector's flows. */
   sensorGroup: z.string().min(1).max(128).default('default'),
@@ -63,6 +65,7 @@ export function readDetectorConfig(env: NodeJS.ProcessEnv = process.env): Config
     anomaliesPartitions: num(env.ANOMALIES_PARTITIONS),
     flowsPartitions: num(env.FLOWS_PARTITIONS),
     statsPartitions: num(env.STATS_PARTITIONS),
+    concurrency: num(env.DETECTOR_CONCURRENCY),
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/netsentry',
     sensorGroup: env.DETECTOR_SENSOR_GROUP,
     modelPollMs: num(env.DETECTOR_MODEL_POLL_MS),

@@ -63,6 +63,10 @@ export class DetectorConsumer implements OnApplicationShutdown {
   ds: DataSource | null = null;
   private rulesConfig: RulesConfig;
   private sensors = new Map<string, SensorRules>();
+  /** Bumped at every group (re)join: a batch that straddles one must not commit. */
+  private generation = 0;
+  /** Batches being handled right now (partitions are consumed concurrently). */
+  private inflight = 0;
   private assigned: number[] = [];
   private pendingAlerts = new Map<string, AlertV1>();
   private newAlertIds = new Set<string>();
@@ -111,13 +115,19 @@ export class DetectorConsumer implements OnApplicationShutdown {
       this.counters.rebalances++;
       const a = e.payload.memberAssignment as Record<string, number[]>;
       this.assigned = [...(a[t.flows] ?? []).map((p) => T_FLOWS * 4096 + p), ...(a[t.stats] ?? []).map((p) => T_STATS * 4096 + p)];
+      this.generation++;
       this.sensors = new Map();
-      this.pendingAlerts = new Map();
-      this.newAlertIds = new Set();
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [t.flows, t.stats, t.sensors], fromBeginning: true });
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch: (p) => this.onBatch(p) });
+    // Batches of different partitions overlap (their writes wait on PostgreSQL); each partition's
+    // batches stay in order, and rule state is only touched synchronously between awaits.
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.cfg.concurrency,
+      eachBatch: (p) => this.onBatch(p),
+    });
     this.consumer = consumer;
     const every = this.cfg.retentionEveryMs;
     this.retentionTimer = setInterval(() => void this.retention(), every);
@@ -156,7 +166,16 @@ export class DetectorConsumer implements OnApplicationShutdown {
     this.dead!.reject({ topic, partition, offset: m.offset, code, reason, key: m.key, value: m.value });
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    this.inflight++;
+    try {
+      await this.handleBatch(payload);
+    } finally {
+      this.inflight--;
+    }
+  }
+
+  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const t = this.topics;
     const topic = batch.topic;
     const partition = batch.partition;
@@ -164,6 +183,7 @@ export class DetectorConsumer implements OnApplicationShutdown {
     const streamKey = tIdx * 4096 + partition;
     const trackerKey = `${topic}/${partition}`;
     const horizonUs = this.cfg.replayHorizonS * 1e6;
+    const generation = this.generation;
     const flows: FlowV1[] = [];
     const stats: StatsV1[] = [];
     const beats: SensorHeartbeatV1[] = [];
@@ -225,7 +245,8 @@ export class DetectorConsumer implements OnApplicationShutdown {
     await this.store(flows, stats, beats);
     await this.dead!.flush();
     this.counters.deadLetters = this.dead!.total;
-    for (const r of touched) {
+    // Announce a sensor's end only when no other batch is still storing (batches overlap).
+    for (const r of this.inflight === 1 ? this.sensors.values() : []) {
       if (r.ended && !r.reported) {
         r.reported = true;
         // Everything of this sensor's input is stored: tests and operators wait for this line.
@@ -234,6 +255,9 @@ export class DetectorConsumer implements OnApplicationShutdown {
       }
     }
 
+    // A rebalance during this batch dropped the rule state it fed: stored rows stay (idempotent),
+    // but the offsets are left for the replay.
+    if (generation !== this.generation) return;
     // Commit up to the first message some sensor's rule state still depends on.
     let commit = lastOffset + 1;
     for (const [name, r] of this.sensors) {
