@@ -6,7 +6,7 @@
  *
  * Traffic (all inside namespaces this script creates; nothing leaves them):
  *   - ICMP echo floods (ping -f) client → server,
- *   - DNS-sized UDP queries from 64 client sockets, each echoed back by the server,
+ *   - DNS queries (A/AAAA) from 64 client sockets to a small DNS server that answers each,
  *   - HTTP/1.1: many short connections with a few small requests each, and a few bulk downloads,
  * with TCP segmentation offload off so the capture holds wire-sized frames. Needs root, ip,
  * tcpdump, ping, python3; ethtool is used when present. Bounded in time (a few minutes).
@@ -29,7 +29,7 @@ export interface BigCaptureMeta {
   recipe: string;
 }
 
-const RECIPE = 'v1: ping -f + UDP echo (64 sockets) + HTTP/1.1 short connections + bulk downloads, veth, offloads off, tcpdump -s 0';
+const RECIPE = 'v2: ping -f + DNS queries/answers (64 sockets) + HTTP/1.1 short connections + bulk downloads, veth, offloads off, tcpdump -s 0';
 
 function have(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
@@ -81,13 +81,21 @@ class H(http.server.BaseHTTPRequestHandler):
 class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
-def udp_echo():
+def dns_server():
+    # Answers every query with one A record (a real DNS response on the wire).
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind((addr, 5353))
+    s.bind((addr, 53))
     while True:
-        data, peer = s.recvfrom(65535)
-        s.sendto(data[:120] + b'\x00' * (len(data) % 97), peer)
-threading.Thread(target=udp_echo, daemon=True).start()
+        q, peer = s.recvfrom(2048)
+        if len(q) < 17:
+            continue
+        qend = 12
+        while qend < len(q) and q[qend] != 0:
+            qend += q[qend] + 1
+        qend += 5
+        ans = b'\xc0\x0c\x00\x01\x00\x01\x00\x00\x01\x2c\x00\x04' + bytes([10, 99, q[1], q[0]])
+        s.sendto(q[:2] + b'\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00' + q[12:qend] + ans, peer)
+threading.Thread(target=dns_server, daemon=True).start()
 print('ready', flush=True)
 S((addr, 8080), H).serve_forever()
 `;
@@ -96,15 +104,16 @@ const CLIENT_PY = String.raw`
 import http.client, socket, sys, time
 server, mode, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 deadline = time.time() + float(sys.argv[4])
-if mode == 'udp':
+if mode == 'dns':
     socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(64)]
     for s in socks:
         s.setblocking(False)
-    sizes = [29, 33, 41, 52, 64, 78, 120, 260]
-    payload = bytes(range(256)) * 2
+    names = [b'www', b'api', b'cdn', b'mail', b'static', b'img', b'auth', b'login']
     for i in range(n):
         s = socks[i % 64]
-        s.sendto(payload[:sizes[i % len(sizes)]], (server, 5353))
+        qname = b''.join(bytes([len(l)]) + l for l in (names[i % 8] + str(i % 997).encode(), b'example', b'test')) + b'\x00'
+        q = (i & 0xffff).to_bytes(2, 'big') + b'\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00' + qname + (b'\x00\x1c' if i % 3 == 0 else b'\x00\x01') + b'\x00\x01'
+        s.sendto(q, (server, 53))
         try:
             while True:
                 s.recv(2048)
@@ -226,8 +235,8 @@ async function build(out: string, minPackets: number, log: (s: string) => void):
     for (let round = 0; round < 3; round++) {
       log(`round ${round + 1}: ping flood`);
       inNs(lab.nsA, 'ping', ['-f', '-q', '-c', '260000', '-w', '60', lab.ipB], 90_000);
-      log(`round ${round + 1}: UDP queries + echoes`);
-      py('udp', 180_000, 60);
+      log(`round ${round + 1}: DNS queries and answers`);
+      py('dns', 180_000, 60);
       log(`round ${round + 1}: HTTP short connections`);
       py('http', 3000, 60);
       log(`round ${round + 1}: HTTP bulk downloads`);
