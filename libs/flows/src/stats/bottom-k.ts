@@ -7,9 +7,14 @@ import { kmvEstimate } from './hash';
  * saw part of the keys and a third that saw all of them agree after merging: the bottom-k of
  * a union is the bottom-k of the parts' bottom-ks. Values of evicted keys are dropped; a key
  * evicted once never comes back (the admission bound only falls).
+ *
+ * Most sets in a busy interval hold one key (a spoofed source sends one SYN to one port), so
+ * the first key lives in two fields and the Map is made only for a second one.
  */
 export class BottomK<V> {
-  readonly map = new Map<number, V>();
+  private oneKey = NaN;
+  private oneValue: V | undefined = undefined;
+  private m: Map<number, V> | null = null;
   private overflowed = false;
   /** Max-heap of (hash, key) over the kept keys, built when the map first overflows. */
   private heapHash: Float64Array | null = null;
@@ -22,7 +27,7 @@ export class BottomK<V> {
   ) {}
 
   get size(): number {
-    return this.map.size;
+    return this.m !== null ? this.m.size : Number.isNaN(this.oneKey) ? 0 : 1;
   }
 
   /** True when every key offered is kept. */
@@ -32,31 +37,51 @@ export class BottomK<V> {
 
   /** Distinct keys offered: exact, or the bottom-k estimate. */
   get n(): number {
-    if (!this.overflowed) return this.map.size;
+    if (!this.overflowed) return this.size;
     return kmvEstimate(this.k, this.heapHash![0]);
+  }
+
+  /** The value kept for `key`, if any (never creates). */
+  get(key: number): V | undefined {
+    if (this.m !== null) return this.m.get(key);
+    return key === this.oneKey ? this.oneValue : undefined;
   }
 
   /** The value for `key`, created if the key is admitted; undefined if it falls outside the sample. */
   slot(key: number): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) return v;
-    if (!this.overflowed) {
-      if (this.map.size < this.k) {
+    let m = this.m;
+    if (m === null) {
+      if (key === this.oneKey) return this.oneValue;
+      if (Number.isNaN(this.oneKey)) {
         const nv = this.create(key);
-        this.map.set(key, nv);
+        this.oneKey = key;
+        this.oneValue = nv;
         return nv;
       }
-      this.spill();
+      m = this.m = new Map<number, V>();
+      m.set(this.oneKey, this.oneValue as V);
+      this.oneKey = NaN;
+      this.oneValue = undefined;
+    }
+    const v = m.get(key);
+    if (v !== undefined) return v;
+    if (!this.overflowed) {
+      if (m.size < this.k) {
+        const nv = this.create(key);
+        m.set(key, nv);
+        return nv;
+      }
+      this.spill(m);
     }
     const h = this.hashOf(key);
     const hh = this.heapHash!, hk = this.heapKey!;
     if (h >= hh[0]) return undefined;
-    this.map.delete(hk[0]);
+    m.delete(hk[0]);
     hh[0] = h;
     hk[0] = key;
     this.siftDown(0);
     const nv = this.create(key);
-    this.map.set(key, nv);
+    m.set(key, nv);
     return nv;
   }
 
@@ -67,24 +92,26 @@ export class BottomK<V> {
 
   /** Kept keys in ascending hash order (the order messages carry). */
   keysByHash(): number[] {
-    const n = this.map.size;
-    if (n <= 1) return n === 0 ? [] : [this.map.keys().next().value as number];
+    const m = this.m;
+    if (m === null) return Number.isNaN(this.oneKey) ? [] : [this.oneKey];
+    const n = m.size;
     const keys = new Float64Array(n);
     const hashes = new Float64Array(n);
     const order = new Uint32Array(n);
     let i = 0;
-    for (const key of this.map.keys()) { keys[i] = key; hashes[i] = this.hashOf(key); order[i] = i; i++; }
+    for (const key of m.keys()) { keys[i] = key; hashes[i] = this.hashOf(key); order[i] = i; i++; }
     order.sort((a, b) => hashes[a] - hashes[b] || keys[a] - keys[b]);
     const out = new Array<number>(n);
     for (let j = 0; j < n; j++) out[j] = keys[order[j]];
     return out;
   }
 
-  private spill(): void {
-    const n = this.map.size;
+  private spill(m: Map<number, V>): void {
+    // A k of 1 overflows from the inline slot: it was moved into the map above.
+    const n = m.size;
     const hh = new Float64Array(n), hk = new Float64Array(n);
     let i = 0;
-    for (const key of this.map.keys()) {
+    for (const key of m.keys()) {
       hh[i] = this.hashOf(key);
       hk[i] = key;
       i++;

@@ -391,7 +391,7 @@ export class StatsBuilder {
     for (const key of srcKeys) {
       const s = this.srcs.get(key)!;
       const hosts: SourceHostV1[] = s.hosts.keysByHash().map((hk) => {
-        const h = s.hosts.map.get(hk)!;
+        const h = s.hosts.get(hk)!;
         return {
           ip: fmt(hk),
           packets: h.packets,
@@ -405,7 +405,7 @@ export class StatsBuilder {
       const services: SourceServiceV1[] = s.services.keysByHash().map((sk) => ({
         proto: Math.floor(sk / 65536),
         port: sk % 65536,
-        hosts: ips(s.services.map.get(sk)!, fmt),
+        hosts: ips(s.services.get(sk)!, fmt),
       }));
       const entity: SourceStatsEntityV1 = {
         kind: 'source',
@@ -440,7 +440,7 @@ export class StatsBuilder {
           exact: d.attackers.exact,
           k: d.attackers.k,
           n: d.attackers.n,
-          items: d.attackers.keysByHash().map((ak) => ({ ip: fmt(ak), packets: d.attackers.map.get(ak)!.packets })),
+          items: d.attackers.keysByHash().map((ak) => ({ ip: fmt(ak), packets: d.attackers.get(ak)!.packets })),
         },
         sources: ips(d.sources, fmt),
       };
