@@ -57,8 +57,8 @@ program
       return;
     }
     const c = await checkTruthAgainstCapture(capture, t.truth.attacks);
-    if ('error' in c) {
-      process.stderr.write(`lab: CAPTURE.READ: ${c.error}\n`);
+    if (!c.ok) {
+      process.stderr.write(`lab: ${c.code}: ${c.reason}\n`);
       process.exitCode = 1;
       return;
     }

@@ -99,13 +99,15 @@ export interface TruthCheck {
   problems: string[];
 }
 
+export type TruthCheckResult = ({ ok: true } & TruthCheck) | { ok: false; code: 'CAPTURE.READ'; reason: string };
+
 /**
  * Checks a truth file against its capture, independently of how the runner measured it:
  * every packet that touches an attack source must fall inside the window of an attack with
  * that source and the other endpoint among its targets, and every window must contain exactly
  * the number of packets the truth file claims (at least one).
  */
-export async function checkTruthAgainstCapture(capturePath: string, attacks: TruthCheckAttack[]): Promise<TruthCheck | { error: string }> {
+export async function checkTruthAgainstCapture(capturePath: string, attacks: TruthCheckAttack[]): Promise<TruthCheckResult> {
   const prepared = attacks.map((a) => ({
     id: a.id,
     src: new Set(a.sources.map(ipv4ToInt)),
@@ -132,7 +134,7 @@ export async function checkTruthAgainstCapture(capturePath: string, attacks: Tru
       if (examples.length < 5) examples.push(`${(ts / 1e6).toFixed(6)} ${intToIpv4(a)} > ${intToIpv4(b)}`);
     }
   });
-  if (!r.ok) return { error: r.reason };
+  if (!r.ok) return r;
   const problems: string[] = [];
   if (outside > 0) problems.push(`${outside} packet(s) of attack sources outside every attack window, e.g. ${examples.join('; ')}`);
   const inside: Record<string, number> = {};
@@ -141,5 +143,5 @@ export async function checkTruthAgainstCapture(capturePath: string, attacks: Tru
     if (p.n === 0) problems.push(`${p.id}: no packet inside its window`);
     else if (p.n !== attacks[i].packets) problems.push(`${p.id}: ${p.n} packets in the window, truth says ${attacks[i].packets}`);
   }
-  return { outside, inside, problems };
+  return { ok: true, outside, inside, problems };
 }

@@ -42,7 +42,7 @@ describe('lab run (tiny scenario)', () => {
     ]);
     // Independent check: every packet to or from the attacker lies in a window of its attacks.
     const check = await checkTruthAgainstCapture(r.capturePath, t.attacks);
-    if ('error' in check) throw new Error(check.error);
+    if (!check.ok) throw new Error(check.reason);
     expect(check.problems).toEqual([]);
     expect(check.outside).toBe(0);
 
