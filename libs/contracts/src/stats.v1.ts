@@ -161,7 +161,7 @@ export const SourceStatsEntityV1 = z.object({
   bytes: Count,
   /** Flows this source opened. */
   newFlows: Count,
-  /** Distinct destination hosts of its IP packets. */
+  /** Distinct destination hosts: of its IP packets and of its ARP requests (local-segment targets). */
   dstHosts: DistinctIpsV1,
   /** Distinct destination ports of its probes (all hosts). */
   dstPorts: DistinctPortsV1,

@@ -160,7 +160,10 @@ export class StatsBuilder {
       this.gProto[2 * P.Arp + 1] += wire;
       // ARP requests name the hosts a sender looks for on its segment; gratuitous ARP names itself.
       if (rec.arpOp === 1 && rec.arpSenderIp !== rec.arpTargetIp) {
-        this.src(rec.arpSenderIp).arpTargets.add(rec.arpTargetIp);
+        // Local-segment targets are destination hosts too, though not IP flows.
+        const a = this.src(rec.arpSenderIp);
+        a.arpTargets.add(rec.arpTargetIp);
+        a.dstHosts.add(rec.arpTargetIp);
       } else if (rec.arpOp === 2 && rec.arpSenderIp !== rec.arpTargetIp) {
         // A reply to the requester (the target): same flow hash as the request, same instance.
         this.src(rec.arpTargetIp).arpReplies.add(rec.arpSenderIp);

@@ -129,6 +129,7 @@ describe('StatsBuilder', () => {
     const first = srcs[0].entity;
     expect(first.kind === 'source' && first.arpTargets.n).toBe(25);
     expect(first.kind === 'source' && first.arpTargets.items.includes('10.0.0.128')).toBe(false);
+    expect(first.kind === 'source' && first.dstHosts.n).toBe(25); // ARP targets are destination hosts too
     const g = out.filter((m) => m.entity.kind === 'global').map((m) => m.entity.kind === 'global' && m.entity.protocols.arp.packets);
     expect(g).toEqual([26, 1]);
   });
