@@ -127,6 +127,21 @@ describe('live capture (network namespaces)', () => {
     expect(summary.counts.packets).toBe(6);
   }, 60_000);
 
+  live('analyze -i: Ctrl-C (SIGINT) ends the capture cleanly, flushes the flows and writes the outputs', async () => {
+    const out = join(tmp.dir, 'live-sigint');
+    const c = startInA(['analyze', '-i', IF_A, '--out', out, '--format', 'json', '--bpf', 'icmp']);
+    await c.ready;
+    sh(['ip', 'netns', 'exec', NS_B, 'ping', '-c', '2', '-i', '0.2', '-W', '1', IP_A]);
+    // `ip netns exec` runs node in the same process: the signal reaches the CLI itself.
+    c.proc.kill('SIGINT');
+    expect(await c.done).toBe(0);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary.counts.packets).toBe(4);
+    expect(summary.counts.flows).toBe(1);
+    const rows = parseCsv(readFileSync(join(out, 'flows.csv'), 'utf8'));
+    expect(rows[1][rows[0].indexOf('endReason')]).toBe('end_of_input');
+  }, 60_000);
+
   liveNmap('analyze -i: a port scan is printed as an alert while the capture runs', async () => {
     const c = startInA(['analyze', '-i', IF_A, '--duration', '12']);
     await c.ready;
