@@ -38,7 +38,7 @@ function shortNum(v: number): string {
 
 /** Multi-series line chart over time (one line per protocol class). */
 export function timeChart(name: string, label: string, start: number, step: number, series: Record<string, number[]>, unit: string): string {
-  const W = 760, H = 240, L = 56, R = 10, T = 12, B = 30;
+  const W = 760, H = 240, L = 56, R = 10, T = 16, B = 30;
   const keys = Object.keys(series).filter((k) => series[k].some((v) => v > 0));
   const n = Math.max(0, ...keys.map((k) => series[k].length));
   const max = niceMax(Math.max(0, ...keys.flatMap((k) => series[k])));
@@ -52,7 +52,8 @@ export function timeChart(name: string, label: string, start: number, step: numb
   const ticks = Math.min(5, n);
   for (let t = 0; t < ticks; t++) {
     const i = ticks === 1 ? 0 : Math.round((t * (n - 1)) / (ticks - 1));
-    s += `<text x="${x(i)}" y="${H - 10}" text-anchor="middle" class="ax">${esc(fmtTime(start + i * step).slice(11, 19))}</text>`;
+    const anchor = t === 0 && ticks > 1 ? 'start' : t === ticks - 1 && ticks > 1 ? 'end' : 'middle';
+    s += `<text x="${x(i)}" y="${H - 10}" text-anchor="${anchor}" class="ax">${esc(fmtTime(start + i * step).slice(11, 19))}</text>`;
   }
   for (const k of keys) {
     const vals = series[k];
@@ -60,7 +61,7 @@ export function timeChart(name: string, label: string, start: number, step: numb
     s += `<polyline fill="none" stroke="${COLORS[k] ?? '#333'}" stroke-width="1.6" points="${pts}"><title>${esc(k)}</title></polyline>`;
     if (n === 1) s += `<circle cx="${x(0)}" cy="${y(vals[0])}" r="3" fill="${COLORS[k] ?? '#333'}"/>`;
   }
-  s += `<text x="${L}" y="${T - 2}" class="ax">${esc(unit)} (bucket ${fmt(step)} s)</text></svg>`;
+  s += `<text x="${W - R}" y="${T - 2}" text-anchor="end" class="ax">${esc(unit)} (bucket ${fmt(step)} s)</text></svg>`;
   return s + legend(keys);
 }
 
@@ -69,8 +70,15 @@ function legend(keys: string[]): string {
 }
 
 /** Horizontal bar chart. */
-export function barChart(name: string, label: string, bars: Array<{ label: string; value: number; color?: string; text?: string }>): string {
-  const W = 760, rowH = 22, L = 170, R = 90;
+export function barChart(
+  name: string,
+  label: string,
+  bars: Array<{ label: string; value: number; color?: string; text?: string }>,
+  W = 760,
+  L = 170,
+  R = 200,
+): string {
+  const rowH = 22;
   const H = Math.max(1, bars.length) * rowH + 8;
   const max = Math.max(1e-9, ...bars.map((b) => b.value));
   let s = svgOpen(name, bars.filter((b) => b.value > 0).length, W, H, label);
@@ -201,12 +209,12 @@ ${s.warnings.length ? `<section><h2>Warnings</h2>${s.warnings.map((w) => `<p>${e
 <section id="traffic"><h2>Traffic over time: packets/s by protocol</h2>${timeChart('packets-per-second', 'packets per second by protocol', t.start, t.bucketSeconds, pkts, 'packets/s')}</section>
 <section><h2>Traffic over time: bytes/s by protocol</h2>${timeChart('bytes-per-second', 'bytes per second by protocol', t.start, t.bucketSeconds, bytes, 'bytes/s')}</section>
 <div class="grid">
-<section><h2>Protocol distribution</h2>${barChart('protocols', 'protocol distribution', protoBars)}</section>
-<section><h2>Packet length distribution</h2>${barChart('packet-lengths', 'packet length distribution', data.lengths.map((l) => ({ label: l.bin + ' B', value: l.packets, text: l.packets.toLocaleString('en-US') })))}</section>
+<section><h2>Protocol distribution</h2>${barChart('protocols', 'protocol distribution', protoBars, 480, 60, 170)}</section>
+<section><h2>Packet length distribution</h2>${barChart('packet-lengths', 'packet length distribution', data.lengths.map((l) => ({ label: l.bin + ' B', value: l.packets, text: l.packets.toLocaleString('en-US') })), 480, 90, 80)}</section>
 </div>
 <section><h2>Alerts timeline</h2>${alertsTimeline(data)}</section>
 <section><h2>Alerts (${s.alerts.length})</h2>${s.alerts.length ? `<table class="sortable"><thead><tr><th>severity</th><th>type</th><th>start</th><th>duration</th><th>sources</th><th>targets</th><th>summary</th><th>evidence</th></tr></thead><tbody>${alertRows}</tbody></table>` : '<p class="note">No rule fired.</p>'}</section>
-<section><h2>Top talkers (bytes sent + received)</h2>${barChart('top-talkers', 'top talkers', talkers)}</section>
+<section><h2>Top talkers (bytes sent + received)</h2>${barChart('top-talkers', 'top talkers', talkers, 760, 230, 220)}</section>
 <section><h2>Anomalies (${s.counts.anomalies}${s.counts.anomalies > 200 ? ', top 200 by score' : ''})</h2><p class="note">Isolation Forest score 0..1 (higher is more unusual); each row names the features that isolated the flow, with the typical (median) value in the training baseline and their share of the score.</p>
 ${anomalyRows ? `<table class="sortable" id="anomalies"><thead><tr><th>score</th><th>severity</th><th>source</th><th>destination</th><th>proto</th><th>start</th><th>source host overall</th><th>explanation (top features)</th></tr></thead><tbody>${anomalyRows}</tbody></table>` : '<p class="note">No anomalous flows.</p>'}</section>
 <section><h2>Feature correlation (sampled flows)</h2>${data.correlation.features.length ? heatmap('feature-correlation', data.correlation.features, data.correlation.matrix) : '<p class="note">Too few flows for correlations.</p>'}</section>
