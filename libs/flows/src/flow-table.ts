@@ -68,6 +68,7 @@ export const DEFAULT_MAX_FLOWS = 1 << 20;
 
 const SYN = 0x02, ACK = 0x10, FIN = 0x01, RST = 0x04, PSH = 0x08, URG = 0x20, ECE = 0x40, CWR = 0x80;
 const SUBFLOW_GAP_US = 1_000_000;
+const EXPIRE_STEP_US = 1000;
 const BULK_GAP_US = 1_000_000;
 
 type EndReason = FlowV1['endReason'];
@@ -95,6 +96,9 @@ export class FlowTable {
   private freeTop = 0;
   private live = 0;
   private clockUs = -Infinity;
+  private nextExpireUs = -Infinity;
+  /** Slot of the previous packet's flow (-1 none). */
+  private lastSlot = -1;
 
   private lruHead = -1; private lruTail = -1;
   private ageHead = -1; private ageTail = -1;
@@ -147,7 +151,12 @@ export class FlowTable {
     const ts = rec.tsUs;
     if (ts > this.clockUs) {
       this.clockUs = ts;
-      this.expire(ts);
+      // Expiry scans run at most once per EXPIRE_STEP_US of packet time (a flow's own
+      // deadlines are still checked when its next packet arrives, below); advance() always scans.
+      if (ts >= this.nextExpireUs) {
+        this.nextExpireUs = ts + EXPIRE_STEP_US;
+        this.expire(ts);
+      }
     } else if (ts < this.clockUs) {
       c.outOfOrder++;
     }
@@ -180,11 +189,23 @@ export class FlowTable {
     }
     k[KEY_PROTO_VLAN] = proto | ((rec.vlanOuter & 0xfff) << 8) | ((rec.vlanInner & 0xfff) << 20);
     k[KEY_KIND] = kind;
-    const h = hashKey(k, 0, this.seed);
 
     const st = this.st;
     const flags = proto === 6 && kind === KeyKind.Normal ? rec.tcpFlags : 0;
-    let s = this.find(h);
+    // One-entry cache: consecutive packets of one flow (bulk transfers, request/response) skip
+    // hashing and probing.
+    let s = this.lastSlot;
+    if (s >= 0) {
+      const key = st.key, o = s * KEY_WORDS;
+      if (key[o] !== k[0] || key[o + 1] !== k[1] || key[o + 2] !== k[2] || key[o + 3] !== k[3] ||
+        key[o + 4] !== k[4] || key[o + 5] !== k[5] || key[o + 6] !== k[6] || key[o + 7] !== k[7] ||
+        key[o + 8] !== k[8] || key[o + 9] !== k[9] || key[o + 10] !== k[10]) s = -1;
+    }
+    let h = 0;
+    if (s < 0) {
+      h = hashKey(k, 0, this.seed);
+      s = this.find(h);
+    }
     let created = false;
     if (s >= 0) {
       if (st.pkts[2 * s] + st.pkts[2 * s + 1] === 0) {
@@ -209,6 +230,7 @@ export class FlowTable {
       created = true;
     }
     this.update(s, rec, ts, srcIsA, flags, kind);
+    this.lastSlot = s;
     return created;
   }
 
@@ -355,6 +377,7 @@ export class FlowTable {
   /** Removes slot s from the index and every list and frees it. */
   private removeSlot(s: number): void {
     const st = this.st;
+    if (this.lastSlot === s) this.lastSlot = -1;
     this.lruUnlink(s);
     this.ageUnlink(s);
     if ((st.tcp[s] & Tcp.Closing) !== 0) this.clsUnlink(s);
