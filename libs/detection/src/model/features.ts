@@ -66,14 +66,6 @@ export function categoryOf(flow: FlowV1, field: CategoricalField): string {
   }
 }
 
-/**
- * Raw feature values of the flows as a COLUMN-major matrix over `names` (the first flow's
- * record keys: value of flow r, name c at c * n + r), with per-name counts of flows where the
- * value is absent or not finite. One pass; records whose keys start with `names` in order (the
- * producers' canonical order) are read positionally with Object.values, others by name (about
- * twice as slow). Column-major keeps the per-column statistics on
- * contiguous memory; row-by-row writes touch one cache line per column, which stay hot.
- */
 /** True when the record's first keys are `names`, in order (compared by identity). */
 function sameOrder(feats: Record<string, number>, names: readonly string[]): boolean {
   const keys = Object.keys(feats);
@@ -82,25 +74,32 @@ function sameOrder(feats: Record<string, number>, names: readonly string[]): boo
   return true;
 }
 
-export function extractRaw(flows: readonly FlowV1[], names: readonly string[]): { raw: Float64Array; bad: Uint32Array } {
+/**
+ * Raw feature values of the flows, row-major with `width` ≥ names.length doubles per row (value
+ * of flow r, name c at r * width + c), with per-name counts of flows where the value is absent
+ * or not finite. One sequential pass; records whose keys start with `names` in order (the
+ * producers' canonical order) are read positionally with Object.values, others by name.
+ */
+export function extractRaw(flows: readonly FlowV1[], names: readonly string[], width = names.length): { raw: Float64Array; bad: Uint32Array } {
   const n = flows.length;
   const d = names.length;
-  const raw = new Float64Array(n * d);
+  const raw = new Float64Array(n * width);
   const bad = new Uint32Array(d);
   for (let r = 0; r < n; r++) {
     const feats = flows[r].features;
+    const off = r * width;
     let c = 0;
     if (sameOrder(feats, names)) {
       const vals = Object.values(feats);
       for (; c < d; c++) {
         const v = vals[c];
-        if (typeof v === 'number' && Number.isFinite(v)) raw[c * n + r] = v;
+        if (typeof v === 'number' && Number.isFinite(v)) raw[off + c] = v;
         else bad[c]++;
       }
     }
     for (; c < d; c++) {
       const v = feats[names[c]];
-      if (typeof v === 'number' && Number.isFinite(v)) raw[c * n + r] = v;
+      if (typeof v === 'number' && Number.isFinite(v)) raw[off + c] = v;
       else bad[c]++;
     }
   }
@@ -109,90 +108,100 @@ export function extractRaw(flows: readonly FlowV1[], names: readonly string[]): 
 
 /**
  * Fits the pipeline on training flows and returns the model's columns plus the training matrix
- * (already transformed). The model's feature list is the names present (and finite) in every
- * training flow, in the order of the first flow's record (producers emit a canonical order).
+ * (row-major, already transformed). The model's feature list is the names present (and finite)
+ * in every training flow, in the order of the first flow's record (producers emit a canonical
+ * order). One matrix is allocated: raw values are read into it, then transformed and compacted
+ * in place, row by row (sequential memory, no transposition of the whole matrix).
  */
 export function fitPipeline(flows: readonly FlowV1[]): { featureNames: string[]; columns: Column[]; x: Float64Array } {
   const n = flows.length;
   const allNames = n > 0 ? Object.keys(flows[0].features) : [];
-  const { raw, bad } = extractRaw(flows, allNames);
   const d = allNames.length;
+  const nCat = CATEGORICAL_FIELDS.length;
+  const W = d + nCat;
+  const { raw: m, bad } = extractRaw(flows, allNames, W);
   const keep: number[] = [];
   for (let c = 0; c < d; c++) if (bad[c] === 0) keep.push(c);
+  const nNum = keep.length;
   const featureNames = keep.map((c) => allNames[c]);
-  const columns: Column[] = [];
-  const v = new Float64Array(n);
-  // Quantiles (scaler, baselines) from an evenly strided sample of at most QUANTILE_SAMPLE rows:
-  // sorting ~90 columns of every row would dominate training time for no useful precision.
+
+  // Quantiles (scaler, baselines) from an evenly strided sample of at most QUANTILE_SAMPLE rows;
+  // extremes over every row.
   const step = Math.max(1, Math.ceil(n / QUANTILE_SAMPLE));
-  const sample = new Float64Array(Math.ceil(n / step));
-  for (const c of keep) {
-    const name = allNames[c];
-    let min = Infinity;
-    let max = -Infinity;
-    const base = c * n;
-    for (let i = 0, j = 0; i < n; i++) {
-      const val = raw[base + i];
-      if (val < min) min = val;
-      if (val > max) max = val;
-      if (i % step === 0) sample[j++] = val;
+  const ns = Math.ceil(n / step);
+  const sample = new Float64Array(nNum * ns); // column-major
+  for (let r = 0, j = 0; r < n; r += step, j++) {
+    const o = r * W;
+    for (let k = 0; k < nNum; k++) sample[k * ns + j] = m[o + keep[k]];
+  }
+  const min = new Float64Array(nNum).fill(Infinity);
+  const max = new Float64Array(nNum).fill(-Infinity);
+  for (let r = 0; r < n; r++) {
+    const o = r * W;
+    for (let k = 0; k < nNum; k++) {
+      const val = m[o + keep[k]];
+      if (val < min[k]) min[k] = val;
+      if (val > max[k]) max[k] = val;
     }
-    const sorted = sortedCopy(sample);
-    sorted[0] = min; // the extremes are exact whatever the sample
-    sorted[sorted.length - 1] = max;
+  }
+  const columns: Column[] = [];
+  for (let k = 0; k < nNum; k++) {
+    const name = featureNames[k];
+    const sorted = sortedCopy(sample.subarray(k * ns, (k + 1) * ns));
+    sorted[0] = min[k]; // the extremes are exact whatever the sample
+    sorted[ns - 1] = max[k];
     const median = quantileSorted(sorted, 0.5);
-    const log = min >= 0 && max > 1 && (HEAVY_TAIL_HINT.test(name) || max > 10 * (median + 1));
+    const log = min[k] >= 0 && max[k] > 1 && (HEAVY_TAIL_HINT.test(name) || max[k] > 10 * (median + 1));
     const t = log ? sorted.map((x) => Math.log1p(x)) : sorted; // monotone: stays sorted
     const center = quantileSorted(t, 0.5);
     let scale = quantileSorted(t, 0.75) - quantileSorted(t, 0.25);
-    if (!(scale > 0)) scale = t[t.length - 1] - t[0];
+    if (!(scale > 0)) scale = t[ns - 1] - t[0];
     if (!(scale > 0)) scale = 1;
     columns.push({ kind: 'numeric', name, log, center, scale, median });
   }
-  const cats: string[][] = CATEGORICAL_FIELDS.map(() => new Array<string>(n));
+
+  // Categorical fields: frequency of each category over every training flow.
+  const catCode = new Float64Array(nCat * n); // encoded values, column-major
+  const cats: string[] = new Array<string>(n);
+  const v = new Float64Array(ns);
   for (const [j, field] of CATEGORICAL_FIELDS.entries()) {
     const counts = new Map<string, number>();
     for (let i = 0; i < n; i++) {
       const cat = categoryOf(flows[i], field);
-      cats[j][i] = cat;
+      cats[i] = cat;
       counts.set(cat, (counts.get(cat) ?? 0) + 1);
     }
     const freq: Record<string, number> = {};
-    for (const [k, cnt] of [...counts.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) freq[k] = cnt / n;
-    for (let i = 0; i < n; i++) v[i] = freq[cats[j][i]];
-    columns.push({ kind: 'categorical', name: field, freq, median: quantileSorted(sortedCopy(strided(v, step)), 0.5) });
+    for (const [key, cnt] of [...counts.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) freq[key] = cnt / n;
+    for (let i = 0; i < n; i++) catCode[j * n + i] = freq[cats[i]];
+    for (let i = 0, q = 0; i < n; i += step) v[q++] = catCode[j * n + i];
+    columns.push({ kind: 'categorical', name: field, freq, median: quantileSorted(sortedCopy(v), 0.5) });
   }
-  // the training matrix, from the raw values already extracted
-  const nCols = columns.length;
-  const x = new Float64Array(n * nCols);
-  const nNum = keep.length;
+
+  // Transform and compact in place: row r moves from r * W to r * nCols (nCols ≤ W). Within a
+  // row, output k lands at or before input keep[k] ≥ k, and every input of the row is read
+  // before a later output could overwrite it; row r + 1 starts beyond row r's output.
+  const nCols = nNum + nCat;
   const isLog = new Uint8Array(nNum);
   const center = new Float64Array(nNum);
   const scale = new Float64Array(nNum);
-  const srcOff = new Float64Array(nNum);
   for (let k = 0; k < nNum; k++) {
     const col = columns[k] as NumericColumn;
     isLog[k] = col.log ? 1 : 0;
     center[k] = col.center;
     scale[k] = col.scale;
-    srcOff[k] = keep[k] * n;
   }
-  const nCat = CATEGORICAL_FIELDS.length;
-  const catCode = new Float64Array(nCat * n); // encoded categorical values, column-major
-  for (let j = 0; j < nCat; j++) {
-    const freq = (columns[nNum + j] as CategoricalColumn).freq;
-    for (let i = 0; i < n; i++) catCode[j * n + i] = freq[cats[j][i]];
-  }
-  for (let i = 0; i < n; i++) {
-    const o = i * nCols;
+  for (let r = 0; r < n; r++) {
+    const src = r * W;
+    const dst = r * nCols;
     for (let k = 0; k < nNum; k++) {
-      let val = raw[srcOff[k] + i];
+      let val = m[src + keep[k]];
       if (isLog[k] === 1) val = Math.log1p(val > 0 ? val : 0);
-      x[o + k] = (val - center[k]) / scale[k];
+      m[dst + k] = (val - center[k]) / scale[k];
     }
-    for (let j = 0; j < nCat; j++) x[o + nNum + j] = catCode[j * n + i];
+    for (let j = 0; j < nCat; j++) m[dst + nNum + j] = catCode[j * n + r];
   }
-  return { featureNames, columns, x };
+  return { featureNames, columns, x: m.subarray(0, n * nCols) };
 }
 
 /**
