@@ -65,23 +65,27 @@ export async function readCaptureFile(
   }
   const rec = new PacketRecord();
   const counters = new DecodeCounters();
-  let packets = 0;
-  let decoded = 0;
-  let bytes = 0;
-  let firstTsUs = Infinity;
-  let lastTsUs = -Infinity;
+  // Running totals live in a typed array: doubles kept in closure variables would allocate a
+  // heap number on every update, i.e. per packet.
+  const st = new Float64Array(5);
+  const PACKETS = 0;
+  const DECODED = 1;
+  const BYTES = 2;
+  const FIRST = 3;
+  const LAST = 4;
+  st[FIRST] = Infinity;
+  st[LAST] = -Infinity;
   const onRaw = opts.onFrame;
   const framer = new CaptureFramer(path, (f) => {
-    packets++;
-    bytes += f.wireLen;
-    const ts = f.tsUs;
-    if (ts < firstTsUs) firstTsUs = ts;
-    if (ts > lastTsUs) lastTsUs = ts;
+    st[PACKETS]++;
+    st[BYTES] += f.wireLen;
+    if (f.tsUs < st[FIRST]) st[FIRST] = f.tsUs;
+    if (f.tsUs > st[LAST]) st[LAST] = f.tsUs;
     if (onRaw !== undefined) onRaw(f);
-    const code = decodeFrame(f.linkType, f.buf, f.off, f.capLen, f.wireLen, ts, rec);
+    const code = decodeFrame(f.linkType, f.buf, f.off, f.capLen, f.wireLen, f.tsUs, rec);
     if (code === 0) {
       rec.ifIndex = f.ifIndex;
-      decoded++;
+      st[DECODED]++;
       onPacket(rec);
     } else counters.add(code);
   });
@@ -133,11 +137,11 @@ export async function readCaptureFile(
     file: path,
     format: fmt === null ? 'unknown' : gzip ? `${fmt}.gz` : fmt,
     linkTypes: [...framer.linkTypes].sort((a, b) => a - b),
-    packets,
-    decoded,
-    bytes,
-    firstTsUs: packets > 0 ? firstTsUs : 0,
-    lastTsUs: packets > 0 ? lastTsUs : 0,
+    packets: st[PACKETS],
+    decoded: st[DECODED],
+    bytes: st[BYTES],
+    firstTsUs: st[PACKETS] > 0 ? st[FIRST] : 0,
+    lastTsUs: st[PACKETS] > 0 ? st[LAST] : 0,
     decodeErrors: withoutUnsupported(counters.toJSON()),
     unsupported: counters.unsupported,
   };
