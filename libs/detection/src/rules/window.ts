@@ -51,25 +51,41 @@ export class WindowSum {
  * windowed count is exact up to the sketch size and a lower bound past it.
  */
 export class WindowDistinct<K> {
-  private readonly seen = new Map<K, number>();
-  private readonly estimates: WindowMax;
+  /** The first item lives inline until a second one comes (most windows hold one item). */
+  private oneItem: K | undefined = undefined;
+  private oneT = NaN;
+  private seen: Map<K, number> | null = null;
+  private estimates: WindowMax | null = null;
 
-  constructor(readonly windowS: number) {
-    this.estimates = new WindowMax(windowS);
-  }
+  constructor(readonly windowS: number) {}
 
   add(t: number, item: K): void {
+    if (this.seen === null) {
+      if (Number.isNaN(this.oneT) || this.oneItem === item) {
+        this.oneItem = item;
+        this.oneT = t;
+        return;
+      }
+      this.seen = new Map<K, number>();
+      this.seen.set(this.oneItem as K, this.oneT);
+      this.oneItem = undefined;
+      this.oneT = NaN;
+    }
     this.seen.delete(item);
     this.seen.set(item, t);
   }
 
   /** Notes a sketch's estimated size for interval `t` (only needed when it overflowed). */
   addEstimate(t: number, n: number): void {
-    this.estimates.add(t, n);
+    (this.estimates ??= new WindowMax(this.windowS)).add(t, n);
   }
 
   private expire(now: number): void {
     const cutoff = now - this.windowS;
+    if (this.seen === null) {
+      if (this.oneT < cutoff) { this.oneItem = undefined; this.oneT = NaN; }
+      return;
+    }
     for (const [k, t] of this.seen) {
       if (t >= cutoff) break;
       this.seen.delete(k);
@@ -78,17 +94,20 @@ export class WindowDistinct<K> {
 
   count(now: number): number {
     this.expire(now);
-    return Math.max(this.seen.size, this.estimates.max(now));
+    const n = this.seen !== null ? this.seen.size : Number.isNaN(this.oneT) ? 0 : 1;
+    return this.estimates === null ? n : Math.max(n, this.estimates.max(now));
   }
 
   has(now: number, item: K): boolean {
     this.expire(now);
+    if (this.seen === null) return !Number.isNaN(this.oneT) && this.oneItem === item;
     return this.seen.has(item);
   }
 
   /** Items in the window, most recently seen last. */
   items(now: number): K[] {
     this.expire(now);
+    if (this.seen === null) return Number.isNaN(this.oneT) ? [] : [this.oneItem as K];
     return [...this.seen.keys()];
   }
 }
@@ -146,9 +165,16 @@ export class Baseline {
   }
 }
 
-/** A map whose entries are kept in last-touched order, so idle ones can be dropped cheaply. */
+/**
+ * A map of per-entity state that forgets entities not touched for a while. Touching is a plain
+ * lookup (no reordering: under a spoofed-source flood most entities are touched once); the
+ * sweep for idle entries runs on every 8th `expire` call, so it costs O(entries / 8) per
+ * interval and an idle entry may outlive its deadline by a few intervals (its windows expire
+ * their own contents by time anyway).
+ */
 export class IdleMap<K, V> {
   private readonly map = new Map<K, { v: V; t: number }>();
+  private calls = 0;
 
   get size(): number {
     return this.map.size;
@@ -162,9 +188,7 @@ export class IdleMap<K, V> {
   touch(key: K, t: number, create: () => V): V {
     const e = this.map.get(key);
     if (e !== undefined) {
-      this.map.delete(key);
-      e.t = t;
-      this.map.set(key, e);
+      if (t > e.t) e.t = t;
       return e.v;
     }
     const v = create();
@@ -172,15 +196,9 @@ export class IdleMap<K, V> {
     return v;
   }
 
-  /** Drops entries not touched since `before`. */
+  /** Drops entries not touched since `before` (see the class comment for when). */
   expire(before: number): void {
-    for (const [k, e] of this.map) {
-      if (e.t >= before) break;
-      this.map.delete(k);
-    }
-  }
-
-  entries(): IterableIterator<[K, { v: V; t: number }]> {
-    return this.map.entries();
+    if ((++this.calls & 7) !== 0) return;
+    for (const [k, e] of this.map) if (e.t < before) this.map.delete(k);
   }
 }
