@@ -14,6 +14,7 @@ export {
   type ModelParseResult,
   type TrainOptions,
   trainModel,
+  DEFAULT_MAX_TRAINING_ROWS,
   LIBRARY_VERSION,
   MODEL_FORMAT,
   AUTO_THRESHOLD,

@@ -89,6 +89,15 @@ describe('trainModel', () => {
     expect(() => trainModel(normal.slice(0, 10), opts)).toThrow(/MODEL.BAD_OPTIONS/);
   });
 
+  it('fits a large baseline on a seeded uniform sample, recording both sizes', () => {
+    const a = trainModel(normal, { seed: 7, maxTrainingRows: 1000 });
+    expect(a.toJSON().trainingRows).toBe(1000);
+    expect(a.toJSON().baselineRows).toBe(3000);
+    expect(a.trainingWindow.end).toBe(Math.max(...normal.map((f) => f.end)));
+    expect(trainModel(normal, { seed: 7, maxTrainingRows: 1000 }).id).toBe(a.id);
+    expect(trainModel(normal, { seed: 7 }).toJSON().trainingRows).toBe(3000);
+  });
+
   it('refuses to train on fewer than two flows', () => {
     expect(() => trainModel([])).toThrow(/MODEL.NO_TRAINING_DATA/);
   });

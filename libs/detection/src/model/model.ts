@@ -8,6 +8,7 @@ import {
   encodeForest,
   fitForest,
   ForestJson,
+  Prng,
   scoreRowsInto,
   SCORE_BLOCK_ROWS,
   type ForestData,
@@ -41,7 +42,15 @@ export interface TrainOptions {
   sensorGroup?: string;
   /** Event-time window of the training flows, epoch seconds (default: first start to last end). */
   trainingWindow?: { start: number; end: number };
+  /**
+   * Most flows the pipeline, forest and threshold are fitted on (default 100 000). A larger
+   * baseline (a day of traffic) is sampled uniformly with the seed first, which bounds training
+   * time and memory; the forest itself only ever sees 100 × 256 rows.
+   */
+  maxTrainingRows?: number;
 }
+
+export const DEFAULT_MAX_TRAINING_ROWS = 100_000;
 
 const NumericColumnJson = z.object({
   kind: z.literal('numeric'),
@@ -74,7 +83,10 @@ export const ModelJsonV1 = z.object({
     seed: z.number().int().nonnegative(),
   }),
   trainingWindow: z.object({ start: z.number().finite(), end: z.number().finite() }),
+  /** Flows the model was fitted on (a uniform sample when the baseline was larger). */
   trainingRows: z.number().int().positive(),
+  /** Flows in the baseline window. */
+  baselineRows: z.number().int().positive(),
   /** The flow feature names the model reads (FlowV1.features keys). */
   featureNames: z.array(z.string().min(1)),
   /** Model columns: the numeric features with their scaler, then the encoded categorical fields. */
@@ -196,6 +208,21 @@ export class Model {
   }
 }
 
+/** A uniform sample of k flows (seeded partial Fisher-Yates), in their original order. */
+function sampleFlows(flows: readonly FlowV1[], k: number, seed: number): FlowV1[] {
+  const rng = new Prng(seed ^ 0x5bd1e995);
+  const idx = new Int32Array(flows.length);
+  for (let i = 0; i < idx.length; i++) idx[i] = i;
+  for (let i = 0; i < k; i++) {
+    const j = i + rng.nextInt(idx.length - i);
+    const t = idx[i];
+    idx[i] = idx[j];
+    idx[j] = t;
+  }
+  const chosen = idx.slice(0, k).sort();
+  return Array.from(chosen, (i) => flows[i]);
+}
+
 /** Rows used to estimate the mean isolation credit of a training flow. */
 const CREDIT_SAMPLE_ROWS = 2048;
 
@@ -213,10 +240,14 @@ export function trainModel(flows: readonly FlowV1[], opts: TrainOptions = {}): M
   if (!Number.isInteger(maxSamples) || maxSamples < 2 || maxSamples > 1 << 20) throw new ModelError('MODEL.BAD_OPTIONS', 'maxSamples must be an integer in [2, 2^20]');
   if (contamination !== 'auto' && !(contamination > 0 && contamination <= 0.5)) throw new ModelError('MODEL.BAD_OPTIONS', "contamination must be 'auto' or in (0, 0.5]");
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new ModelError('MODEL.BAD_OPTIONS', 'seed must be an integer in [0, 2^32)');
+  const maxRows = opts.maxTrainingRows ?? DEFAULT_MAX_TRAINING_ROWS;
+  if (!Number.isInteger(maxRows) || maxRows < 2) throw new ModelError('MODEL.BAD_OPTIONS', 'maxTrainingRows must be an integer ≥ 2');
   if (flows.length < 2) throw new ModelError('MODEL.NO_TRAINING_DATA', `need at least 2 training flows, got ${flows.length}`);
 
-  const { featureNames, columns, x } = fitPipeline(flows);
-  const nRows = flows.length;
+  const baseline = flows;
+  const fitFlows = baseline.length > maxRows ? sampleFlows(baseline, maxRows, seed) : baseline;
+  const { featureNames, columns, x } = fitPipeline(fitFlows);
+  const nRows = fitFlows.length;
   const nCols = columns.length;
 
   const forest = fitForest(x, nRows, nCols, { nEstimators, maxSamples, seed });
@@ -243,7 +274,7 @@ export function trainModel(flows: readonly FlowV1[], opts: TrainOptions = {}): M
 
   let start = Infinity;
   let end = -Infinity;
-  for (const f of flows) {
+  for (const f of baseline) {
     if (f.start < start) start = f.start;
     if (f.end > end) end = f.end;
   }
@@ -256,6 +287,7 @@ export function trainModel(flows: readonly FlowV1[], opts: TrainOptions = {}): M
     params: { nEstimators, maxSamples, contamination, seed },
     trainingWindow,
     trainingRows: nRows,
+    baselineRows: baseline.length,
     featureNames,
     columns,
     quantiles: columnQuantiles(x, nRows, nCols),
