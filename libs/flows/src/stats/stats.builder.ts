@@ -117,6 +117,13 @@ export class StatsBuilder {
   private dsts = new Map<number, DstAgg>();
   private v6 = new Map<number, Uint32Array>();
   private readonly hs: HandshakeTable;
+  /** The last packet's (src, dst) words and lookups; cleared when an interval is emitted. */
+  private readonly lastPair = new Uint32Array(8);
+  private lastSk = 0;
+  private lastDk = 0;
+  private lastS: SrcAgg | null = null;
+  private lastH: HostAgg | undefined = undefined;
+  private lastD: DstAgg | null = null;
 
   private readonly addrHash = (key: number): number => {
     if (key < V4_LIMIT) return hashWords(0, 0, V4_MAPPED, key);
@@ -181,24 +188,34 @@ export class StatsBuilder {
     this.gProto[2 * pi]++;
     this.gProto[2 * pi + 1] += wire;
 
-    const sk = this.key(rec.src);
-    const dk = this.key(rec.dst);
-    const s = this.src(sk);
+    // Consecutive packets of one host pair (bulk transfers, floods) reuse the last lookups.
+    const ws = rec.src, wd = rec.dst, lp = this.lastPair;
+    let sk: number, dk: number, s: SrcAgg, h: HostAgg | undefined, d: DstAgg;
+    if (this.lastS !== null && ws[3] === lp[3] && wd[3] === lp[7] && ws[2] === lp[2] && wd[2] === lp[6] &&
+        ws[1] === lp[1] && wd[1] === lp[5] && ws[0] === lp[0] && wd[0] === lp[4]) {
+      sk = this.lastSk; dk = this.lastDk; s = this.lastS; h = this.lastH; d = this.lastD!;
+    } else {
+      sk = this.key(ws);
+      dk = this.key(wd);
+      s = this.src(sk);
+      s.dstHosts.add(dk);
+      h = s.hosts.slot(dk);
+      d = this.dst(dk);
+      d.sources.add(sk);
+      lp.set(ws, 0); lp.set(wd, 4);
+      this.lastSk = sk; this.lastDk = dk; this.lastS = s; this.lastH = h; this.lastD = d;
+    }
     s.packets++;
     s.bytes += wire;
     if (newFlow) s.newFlows++;
-    s.dstHosts.add(dk);
-    const h = s.hosts.slot(dk);
     if (h !== undefined) {
       h.packets++;
       h.bytes += wire;
     }
-    const d = this.dst(dk);
     d.packets++;
     d.bytes += wire;
     d.proto[2 * pi]++;
     d.proto[2 * pi + 1] += wire;
-    d.sources.add(sk);
 
     // Later fragments carry no transport header (and cannot be told apart from a flood).
     if (rec.isFragment && !rec.isFirstFragment) {
@@ -457,6 +474,9 @@ export class StatsBuilder {
     this.srcs = new Map();
     this.dsts = new Map();
     this.v6 = new Map();
+    this.lastS = null;
+    this.lastH = undefined;
+    this.lastD = null;
   }
 
   private format(key: number): string {
