@@ -109,13 +109,20 @@ describe('console in a browser', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (server?.pid) {
+    if (server?.pid && server.exitCode === null) {
+      const exited = new Promise((r) => server!.once('exit', r));
       try {
         process.kill(-server.pid, 'SIGTERM'); // the server's own process group only
       } catch {
         /* already gone */
       }
-      await new Promise((r) => setTimeout(r, 500));
+      // Wait for it to finish writing its build folder before removing it (bounded).
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+      try {
+        process.kill(-server.pid, 'SIGKILL');
+      } catch {
+        /* exited */
+      }
     }
     rmSync(join(APP, distDir), { recursive: true, force: true });
     await db?.drop();
