@@ -39,6 +39,12 @@ async function check(name: string): Promise<void> {
   // Detected: an alert of the attack's type, with its endpoints, at its time.
   const missed = truth.attacks.filter((t) => !r.alerts.some((a) => a.type === t.type && timeMatch(a, t) && endpointsMatch(a, t)));
   expect(missed.map((t) => `${t.id} (${t.type})`)).toEqual([]);
+  // Raised while the attack runs, when its threshold is crossed: within seconds of its start in
+  // packet time (the slow scan needs 5 s to reach 20 ports), not when its flows end.
+  for (const t of truth.attacks) {
+    const raised = r.events.find((e) => e.change === 'new' && e.alert.type === t.type && timeMatch(e.alert, t) && endpointsMatch(e.alert, t))!;
+    expect({ id: t.id, delayOk: raised.alert.end - t.start <= 8 }).toEqual({ id: t.id, delayOk: true });
+  }
   // No false alert: each alert fits some attack's endpoints and time (a syn_flood during a SYN
   // DDoS fits the DDoS: another name for the same attack, not an invention).
   const unexplained = r.alerts.filter((a) => !truth.attacks.some((t) => timeMatch(a, t) && endpointsMatch(a, { ...t, type: a.type })));
