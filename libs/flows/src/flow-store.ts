@@ -6,7 +6,7 @@
  */
 import { KEY_WORDS } from './flow-key';
 
-/** Bits of `tcp[s]`: what the TCP state machine has seen. */
+/** Bits of `tcp[s]`: what the TCP state machine has seen (mirrored as T_* constants in flow-table.ts). */
 export const enum Tcp {
   SynFwd = 1,
   SynAckBwd = 2,

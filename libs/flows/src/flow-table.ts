@@ -17,8 +17,8 @@
  */
 import type { FlowV1 } from '@netsentry/contracts';
 import type { PacketRecord } from '@netsentry/packets';
-import { FlowStore, Tcp } from './flow-store';
-import { KEY_KIND, KEY_PORTS, KEY_PROTO_VLAN, KEY_WORDS, KeyKind, flowIdHashed, hashKey, hashString } from './flow-key';
+import { FlowStore } from './flow-store';
+import * as flowKey from './flow-key';
 import { computeFeatures } from './features';
 import { formatAddress } from './address';
 import { isKnownServicePort, serviceName } from './services';
@@ -65,6 +65,18 @@ export interface FlowTableCounters {
 }
 
 export const DEFAULT_MAX_FLOWS = 1 << 20;
+
+// Hot-path constants and functions are module-level locals on purpose: compiled to CommonJS
+// (swc), every imported binding and const enum member becomes a getter call on the other
+// module's exports object, on every packet.
+const KEY_WORDS = 11, KEY_PORTS = 8, KEY_PROTO_VLAN = 9, KEY_KIND = 10;
+const KIND_NORMAL = 0, KIND_FRAGMENTS = 1;
+// Tcp bits (see flow-store.ts).
+const T_SYN_FWD = 1, T_SYNACK_BWD = 2, T_HANDSHAKE = 4, T_FIN_FWD = 8, T_FIN_BWD = 16, T_RST_FWD = 32, T_RST_BWD = 64,
+  T_CLOSING = 128, T_SYN_SEEN = 256;
+const hashKey = flowKey.hashKey;
+const flowIdHashed = flowKey.flowIdHashed;
+const hashString = flowKey.hashString;
 
 const SYN = 0x02, ACK = 0x10, FIN = 0x01, RST = 0x04, PSH = 0x08, URG = 0x20, ECE = 0x40, CWR = 0x80;
 const SUBFLOW_GAP_US = 1_000_000;
@@ -165,9 +177,9 @@ export class FlowTable {
     const k = this.scratch;
     const src = rec.src, dst = rec.dst;
     let sp = rec.srcPort, dp = rec.dstPort;
-    let kind: number = KeyKind.Normal;
+    let kind: number = KIND_NORMAL;
     if (rec.isFragment && !rec.isFirstFragment) {
-      kind = KeyKind.Fragments;
+      kind = KIND_FRAGMENTS;
       sp = 0; dp = 0;
       c.fragments++;
     }
@@ -191,7 +203,7 @@ export class FlowTable {
     k[KEY_KIND] = kind;
 
     const st = this.st;
-    const flags = proto === 6 && kind === KeyKind.Normal ? rec.tcpFlags : 0;
+    const flags = proto === 6 && kind === KIND_NORMAL ? rec.tcpFlags : 0;
     // One-entry cache: consecutive packets of one flow (bulk transfers, request/response) skip
     // hashing and probing.
     let s = this.lastSlot;
@@ -217,7 +229,7 @@ export class FlowTable {
         this.exportSlot(s, 'idle');
         this.restart(s, ts, srcIsA, flags);
         created = true;
-      } else if ((st.tcp[s] & Tcp.Closing) !== 0 && (flags & (SYN | ACK)) === SYN) {
+      } else if ((st.tcp[s] & T_CLOSING) !== 0 && (flags & (SYN | ACK)) === SYN) {
         // A new connection on a closed 4-tuple (port reuse, SYN retry after a reject).
         this.exportSlot(s, this.closeReason(s));
         this.restart(s, ts, srcIsA, flags);
@@ -252,7 +264,7 @@ export class FlowTable {
       const next = this.st.lruNext[s];
       const st = this.st;
       if (st.pkts[2 * s] + st.pkts[2 * s + 1] > 0) {
-        const reason: EndReason = (st.tcp[s] & Tcp.Closing) !== 0 ? this.closeReason(s) : 'end_of_input';
+        const reason: EndReason = (st.tcp[s] & T_CLOSING) !== 0 ? this.closeReason(s) : 'end_of_input';
         this.exportSlot(s, reason);
       }
       this.removeSlot(s);
@@ -281,15 +293,15 @@ export class FlowTable {
       const s = this.ageHead;
       this.exportSlot(s, 'active');
       this.ageUnlink(s);
-      const keep = st.tcp[s] & ~Tcp.Closing;
-      if ((st.tcp[s] & Tcp.Closing) !== 0) this.clsUnlink(s);
+      const keep = st.tcp[s] & ~T_CLOSING;
+      if ((st.tcp[s] & T_CLOSING) !== 0) this.clsUnlink(s);
       st.clearStats(s);
       st.tcp[s] = keep;
     }
   }
 
   private closeReason(s: number): EndReason {
-    return (this.st.tcp[s] & (Tcp.RstFwd | Tcp.RstBwd)) !== 0 ? 'rst' : 'fin';
+    return (this.st.tcp[s] & (T_RST_FWD | T_RST_BWD)) !== 0 ? 'rst' : 'fin';
   }
 
   // ------------------------------------------------------------------ hash table
@@ -345,7 +357,7 @@ export class FlowTable {
   private restart(s: number, ts: number, srcIsA: boolean, flags: number): void {
     const st = this.st;
     this.ageUnlink(s);
-    if ((st.tcp[s] & Tcp.Closing) !== 0) this.clsUnlink(s);
+    if ((st.tcp[s] & T_CLOSING) !== 0) this.clsUnlink(s);
     st.tcp[s] = 0;
     this.lruTouch(s);
     this.initRecord(s, ts, srcIsA, flags);
@@ -358,7 +370,7 @@ export class FlowTable {
     // other side sent the (unseen) SYN.
     const synAckFirst = (flags & (SYN | ACK)) === (SYN | ACK);
     st.initIsA[s] = srcIsA !== synAckFirst ? 1 : 0;
-    if ((flags & SYN) !== 0) st.tcp[s] |= Tcp.SynSeen;
+    if ((flags & SYN) !== 0) st.tcp[s] |= T_SYN_SEEN;
     this.startRecord(s, ts);
   }
 
@@ -380,7 +392,7 @@ export class FlowTable {
     if (this.lastSlot === s) this.lastSlot = -1;
     this.lruUnlink(s);
     this.ageUnlink(s);
-    if ((st.tcp[s] & Tcp.Closing) !== 0) this.clsUnlink(s);
+    if ((st.tcp[s] & T_CLOSING) !== 0) this.clsUnlink(s);
     st.tcp[s] = 0;
     // Backward-shift deletion.
     const idx = this.index, mask = this.mask, hs = st.hash;
@@ -436,10 +448,10 @@ export class FlowTable {
     let d = (srcIsA ? 1 : 0) === st.initIsA[s] ? 0 : 1;
     if (flags !== 0) {
       const t = st.tcp[s];
-      if ((flags & (SYN | ACK)) === SYN && (t & Tcp.SynSeen) === 0) {
+      if ((flags & (SYN | ACK)) === SYN && (t & T_SYN_SEEN) === 0) {
         // First SYN arrives after other packets of the flow: its sender is the initiator.
         if (d === 1) { st.swapDirections(s); d = 0; }
-        st.tcp[s] |= Tcp.SynSeen;
+        st.tcp[s] |= T_SYN_SEEN;
       }
     }
     const i = 2 * s + d;
@@ -453,9 +465,7 @@ export class FlowTable {
     const hdr = rec.l4HdrLen;
     st.hdr[i] += hdr;
     if (n === 1) {
-      st.payMin[i] = pay; st.payMax[i] = pay; st.hdrMin[i] = hdr;
-      st.ttl[i] = rec.ttl;
-      if (rec.proto === 6 && kind === KeyKind.Normal) st.initWin[i] = rec.window;
+      this.firstOfDirection(i, rec, pay, hdr, kind);
     } else {
       if (pay < st.payMin[i]) st.payMin[i] = pay;
       if (pay > st.payMax[i]) st.payMax[i] = pay;
@@ -472,7 +482,7 @@ export class FlowTable {
     }
     if (ts > st.dLastUs[i] || n === 1) st.dLastUs[i] = ts;
     if (pay === 0) st.noPay[i]++;
-    if (kind !== KeyKind.Normal || rec.isFragment) st.frags[i]++;
+    if (kind !== KIND_NORMAL || rec.isFragment) st.frags[i]++;
 
     // Flow-level IAT, subflows and active/idle periods.
     const total = st.pkts[2 * s] + st.pkts[2 * s + 1];
@@ -498,50 +508,65 @@ export class FlowTable {
     }
 
     // Bulk (CICFlowMeter): >= 4 payload packets one way, gaps <= 1 s, none the other way between.
-    const o = i ^ 1;
-    if (st.bLastUs[o] > st.bStartUs[i]) st.bStartUs[i] = -1;
-    if (pay > 0) {
-      if (st.bStartUs[i] < 0 || ts - st.bLastUs[i] > BULK_GAP_US) {
-        st.bStartUs[i] = ts; st.bLastUs[i] = ts; st.bCntH[i] = 1; st.bSizeH[i] = pay;
-      } else {
-        const cnt = st.bCntH[i] + 1;
-        st.bCntH[i] = cnt;
-        st.bSizeH[i] += pay;
-        if (cnt === 4) {
-          st.bStates[i]++; st.bPkts[i] += 4; st.bBytes[i] += st.bSizeH[i]; st.bDurUs[i] += ts - st.bStartUs[i];
-        } else if (cnt > 4) {
-          st.bPkts[i]++; st.bBytes[i] += pay; st.bDurUs[i] += ts - st.bLastUs[i];
-        }
-        st.bLastUs[i] = ts;
-      }
-    }
+    if (st.bLastUs[i ^ 1] > st.bStartUs[i]) st.bStartUs[i] = -1;
+    if (pay > 0) this.bulk(i, ts, pay);
 
     // TCP flags and connection state.
-    if (flags !== 0) {
-      let t = st.tcp[s];
-      if ((flags & FIN) !== 0) { st.fin[i]++; t |= d === 0 ? Tcp.FinFwd : Tcp.FinBwd; }
-      if ((flags & SYN) !== 0) {
-        st.syn[i]++;
-        if ((flags & ACK) !== 0) { st.synAck[i]++; if (d === 1) t |= Tcp.SynAckBwd; }
-        else if (d === 0) t |= Tcp.SynFwd;
-      } else if ((flags & ACK) !== 0 && d === 0 && (t & Tcp.SynAckBwd) !== 0) {
-        t |= Tcp.HandshakeDone;
+    if (flags !== 0) this.tcpFlags(s, i, d, flags, ts);
+  }
+
+  /** First packet of a direction: minima, initial TTL and window. */
+  private firstOfDirection(i: number, rec: PacketRecord, pay: number, hdr: number, kind: number): void {
+    const st = this.st;
+    st.payMin[i] = pay; st.payMax[i] = pay; st.hdrMin[i] = hdr;
+    st.ttl[i] = rec.ttl;
+    if (rec.proto === 6 && kind === KIND_NORMAL) st.initWin[i] = rec.window;
+  }
+
+  /** A payload packet in direction index i: CICFlowMeter's bulk bookkeeping. */
+  private bulk(i: number, ts: number, pay: number): void {
+    const st = this.st;
+    if (st.bStartUs[i] < 0 || ts - st.bLastUs[i] > BULK_GAP_US) {
+      st.bStartUs[i] = ts; st.bLastUs[i] = ts; st.bCntH[i] = 1; st.bSizeH[i] = pay;
+    } else {
+      const cnt = st.bCntH[i] + 1;
+      st.bCntH[i] = cnt;
+      st.bSizeH[i] += pay;
+      if (cnt === 4) {
+        st.bStates[i]++; st.bPkts[i] += 4; st.bBytes[i] += st.bSizeH[i]; st.bDurUs[i] += ts - st.bStartUs[i];
+      } else if (cnt > 4) {
+        st.bPkts[i]++; st.bBytes[i] += pay; st.bDurUs[i] += ts - st.bLastUs[i];
       }
-      if ((flags & RST) !== 0) { st.rst[i]++; t |= d === 0 ? Tcp.RstFwd : Tcp.RstBwd; }
-      if ((flags & PSH) !== 0) st.psh[i]++;
-      if ((flags & ACK) !== 0) st.ack[i]++;
-      if ((flags & URG) !== 0) st.urg[i]++;
-      if ((flags & ECE) !== 0) st.ece[i]++;
-      if ((flags & CWR) !== 0) st.cwr[i]++;
-      if ((t & Tcp.Closing) === 0 &&
-        ((t & (Tcp.RstFwd | Tcp.RstBwd)) !== 0 || (t & (Tcp.FinFwd | Tcp.FinBwd)) === (Tcp.FinFwd | Tcp.FinBwd))) {
-        t |= Tcp.Closing;
-        st.tcp[s] = t;
-        st.closeAtUs[s] = ts + this.graceUs;
-        this.clsAppend(s);
-      } else {
-        st.tcp[s] = t;
-      }
+      st.bLastUs[i] = ts;
+    }
+  }
+
+  /** TCP flag counters and the connection state machine (slot s, direction index i, d 0 = forward). */
+  private tcpFlags(s: number, i: number, d: number, flags: number, ts: number): void {
+    const st = this.st;
+    let t = st.tcp[s];
+    if ((flags & FIN) !== 0) { st.fin[i]++; t |= d === 0 ? T_FIN_FWD : T_FIN_BWD; }
+    if ((flags & SYN) !== 0) {
+      st.syn[i]++;
+      if ((flags & ACK) !== 0) { st.synAck[i]++; if (d === 1) t |= T_SYNACK_BWD; }
+      else if (d === 0) t |= T_SYN_FWD;
+    } else if ((flags & ACK) !== 0 && d === 0 && (t & T_SYNACK_BWD) !== 0) {
+      t |= T_HANDSHAKE;
+    }
+    if ((flags & RST) !== 0) { st.rst[i]++; t |= d === 0 ? T_RST_FWD : T_RST_BWD; }
+    if ((flags & PSH) !== 0) st.psh[i]++;
+    if ((flags & ACK) !== 0) st.ack[i]++;
+    if ((flags & URG) !== 0) st.urg[i]++;
+    if ((flags & ECE) !== 0) st.ece[i]++;
+    if ((flags & CWR) !== 0) st.cwr[i]++;
+    if ((t & T_CLOSING) === 0 &&
+      ((t & (T_RST_FWD | T_RST_BWD)) !== 0 || (t & (T_FIN_FWD | T_FIN_BWD)) === (T_FIN_FWD | T_FIN_BWD))) {
+      t |= T_CLOSING;
+      st.tcp[s] = t;
+      st.closeAtUs[s] = ts + this.graceUs;
+      this.clsAppend(s);
+    } else {
+      st.tcp[s] = t;
     }
   }
 
@@ -588,7 +613,7 @@ export class FlowTable {
     const dstPort = aIsInit ? portB : portA;
     const fwd = 2 * s, bwd = fwd + 1;
     let service: string;
-    if (k[o + KEY_KIND] === KeyKind.Fragments) service = serviceName(proto, 0);
+    if (k[o + KEY_KIND] === KIND_FRAGMENTS) service = serviceName(proto, 0);
     else if (isKnownServicePort(proto, dstPort) || !isKnownServicePort(proto, srcPort)) service = serviceName(proto, dstPort);
     else service = serviceName(proto, srcPort);
     const flow: FlowV1 = {
@@ -610,7 +635,7 @@ export class FlowTable {
       bwdPackets: st.pkts[bwd],
       fwdBytes: st.wire[fwd],
       bwdBytes: st.wire[bwd],
-      features: computeFeatures(st, s, k[o + KEY_KIND] === KeyKind.Fragments),
+      features: computeFeatures(st, s, k[o + KEY_KIND] === KIND_FRAGMENTS),
     };
     this.onFlow(flow);
   }
@@ -619,9 +644,9 @@ export class FlowTable {
     const st = this.st;
     if (proto !== 6) return st.pkts[2 * s + 1] > 0 ? 'two_way' : 'one_way';
     const t = st.tcp[s];
-    const rst = (t & (Tcp.RstFwd | Tcp.RstBwd)) !== 0;
-    if ((t & Tcp.HandshakeDone) !== 0) return rst ? 'reset' : 'established';
-    if ((t & Tcp.SynFwd) !== 0) return (t & Tcp.RstBwd) !== 0 ? 'rejected' : 'half_open';
+    const rst = (t & (T_RST_FWD | T_RST_BWD)) !== 0;
+    if ((t & T_HANDSHAKE) !== 0) return rst ? 'reset' : 'established';
+    if ((t & T_SYN_FWD) !== 0) return (t & T_RST_BWD) !== 0 ? 'rejected' : 'half_open';
     return rst ? 'reset' : 'ongoing';
   }
 
