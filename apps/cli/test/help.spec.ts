@@ -1,4 +1,6 @@
-import { cli, cliProcess } from './helpers';
+import { spawnSync } from 'node:child_process';
+import { VERSION } from '../src/cli';
+import { cli, cliProcess, REPO } from './helpers';
 
 const COMMANDS = ['analyze', 'train', 'detect', 'flows', 'hosts', 'capture', 'eval'];
 
@@ -54,5 +56,9 @@ describe('netsentry --help', () => {
     expect(v.out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     const bad = cliProcess(['analyze', '--fail-on', 'nope', 'x.pcap']);
     expect(bad.code).toBe(2);
+    // npm workspaces link the bin into node_modules/.bin: `npx netsentry` from the root.
+    const npx = spawnSync('npx', ['--no-install', 'netsentry', '--version'], { cwd: REPO, encoding: 'utf8', timeout: 60_000 });
+    expect(npx.status).toBe(0);
+    expect(npx.stdout.trim()).toBe(VERSION);
   });
 });
