@@ -30,7 +30,7 @@ export const FlowV1 = z.object({
   end: EpochSeconds,
   endReason: FlowEndReason,
   state: FlowState,
-  /** Application port class: registered service name of the responder port (`http`, `dns`...) or `other`. */
+  /** Application port class: registered service name of the responder port (`http`, `dns`...), else of the initiator's port if only that one is registered, else `other`; `icmp`/`icmpv6`/... for port-less protocols. */
   service: z.string().min(1).max(32),
   fwdPackets: z.number().int().nonnegative(),
   bwdPackets: z.number().int().nonnegative(),
