@@ -274,12 +274,6 @@ export function displayValue(col: Column, flow: FlowV1): { name: string; value: 
 /** Rows sampled (evenly strided) for quantiles at training time. */
 export const QUANTILE_SAMPLE = 16384;
 
-function strided(v: Float64Array, step: number): Float64Array {
-  if (step <= 1) return v;
-  const out = new Float64Array(Math.ceil(v.length / step));
-  for (let i = 0, j = 0; i < v.length; i += step) out[j++] = v[i];
-  return out;
-}
 
 /**
  * Quantile grid (every 5 %) of each column of a row-major matrix, from an evenly strided sample
