@@ -274,7 +274,6 @@ export function displayValue(col: Column, flow: FlowV1): { name: string; value: 
 /** Rows sampled (evenly strided) for quantiles at training time. */
 export const QUANTILE_SAMPLE = 16384;
 
-
 /**
  * Quantile grid (every 5 %) of each column of a row-major matrix, from an evenly strided sample
  * of at most QUANTILE_SAMPLE rows; the 0 % and 100 % points are the exact minimum and maximum.
