@@ -95,7 +95,7 @@ describe('netsentry analyze', () => {
     expect(s.anomalies[0].srcIp === '10.87.1.10' || s.anomalies[0].dstIp === '10.87.1.10').toBe(true);
   });
 
-  it('a model file that is not a model → exit 2 naming the file', async () => {
+  has('a model file that is not a model → exit 2 naming the file', async () => {
     const bad = join(tmp.dir, 'bad-model.json');
     require('node:fs').writeFileSync(bad, '{"format":"something else"}');
     const r = await cli(['detect', pcap('zeek/http-bro.org.pcap'), '--model', bad]);

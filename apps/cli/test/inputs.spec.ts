@@ -37,7 +37,7 @@ describe('input errors', () => {
     expect(r2.err).toContain(`${tmp.dir}: is a directory`);
   });
 
-  it('a pcap header with garbage after it is read up to the damage', async () => {
+  itIf(haveSharedPcaps, 'needs ../shared/data/pcaps')('a pcap header with garbage after it is read up to the damage', async () => {
     const f = join(tmp.dir, 'header-only.pcap');
     const real = readFileSync(pcap('zeek/http-bro.org.pcap'));
     writeFileSync(f, Buffer.concat([real.subarray(0, 24), Buffer.from('x'.repeat(40))]));
