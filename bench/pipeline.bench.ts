@@ -224,26 +224,35 @@ async function live(file: string): Promise<void> {
     await sleep(300);
     kids.push(spawn('ip', ['netns', 'exec', nsA, 'socat', `TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr`, `UNIX-CONNECT:${sock}`], { stdio: 'ignore' }));
     await sleep(300);
-    console.log('| offered rate (tcpreplay --pps) | sent | seen by the sensor | lost | loss | published |');
-    console.log('|---|---|---|---|---|---|');
+    console.log('| offered rate (tcpreplay --pps) | sent | seen by the sensor | lost | loss | published | sensor CPU | load avg |');
+    console.log('|---|---|---|---|---|---|---|---|');
     let best = 0;
-    for (const pps of [50_000, 100_000, 150_000, 200_000, 250_000, 300_000, 400_000]) {
+    for (const pps of (process.env.BENCH_LIVE_RATES ?? '10000,25000,50000,100000,150000,200000,250000,300000').split(',').map(Number)) {
       const n = Math.min(pps * 4, 1_000_000);
       const s = startService('sensor', ['--iface', vA, '--sensor-id', `bench-live-${pps}`], {
-        KAFKA_BROKERS: `127.0.0.1:${port}`, NETSENTRY_TOPIC_SUFFIX: suffix, PACKETS_PARTITIONS: '4', SENSOR_BUFFER_BYTES: String(64 << 20),
+        KAFKA_BROKERS: `127.0.0.1:${port}`, NETSENTRY_TOPIC_SUFFIX: suffix, PACKETS_PARTITIONS: '4', SENSOR_BUFFER_BYTES: String(Number(process.env.BENCH_LIVE_BUFFER_MB ?? 512) << 20), SENSOR_LOG_EVERY_MS: '250',
       }, { prefix: ['ip', 'netns', 'exec', nsA] });
       await s.waitFor(/"event":"started"/, 60000);
       await sleep(1000);
       const out = spawnSync('ip', ['netns', 'exec', nsB, 'tcpreplay', '-i', vB, `--pps=${pps}`, `--limit=${n}`, file], { encoding: 'utf8', timeout: 120000 });
       const m = /Actual: (\d+) packets/.exec(out.stdout ?? '');
       const sent = m ? Number(m[1]) : n;
-      await sleep(2000);
+      const rated = /Rated: [\d.]+ Bps, [\d.]+ Mbps, ([\d.]+) pps/.exec(out.stdout ?? '');
+      const actualPps = rated ? Number(rated[1]) : 0;
+      // Let the sensor drain the kernel ring: wait until its count stops moving (at most 30 s).
+      let prev = -1;
+      for (let i = 0; i < 60; i++) {
+        await sleep(500);
+        const now = lastCounters(s).packetsSeen ?? 0;
+        if (now === prev && now > 0) break;
+        prev = now;
+      }
       await s.stop('SIGTERM');
       const c = lastCounters(s, 'stopped');
       const seen = c.packetsSeen ?? 0;
       const lost = Math.max(0, sent - seen);
       const loss = lost / sent;
-      console.log(`| ${fmt(pps)} | ${fmt(sent)} | ${fmt(seen)} | ${fmt(lost)} | ${(loss * 100).toFixed(3)}% | ${fmt(c.published ?? 0)} |`);
+      console.log(`| ${fmt(pps)} (achieved ${fmt(actualPps)}) | ${fmt(sent)} | ${fmt(seen)} | ${fmt(lost)} | ${(loss * 100).toFixed(3)}% | ${fmt(c.published ?? 0)} | ${((c.cpuMs ?? 0) / 1000).toFixed(2)} s (${seen ? (((c.cpuMs ?? 0) * 1000) / seen).toFixed(2) : '-'} µs/packet incl. start-up) | ${loadavg()[0].toFixed(1)} |`);
       if (loss < 0.001) best = pps;
       else break;
     }

@@ -24,8 +24,12 @@ export const SensorConfig = z
     pace: z.union([z.literal('max'), z.literal('realtime'), z.number().positive().max(1e6)]).default('max'),
     bpf: z.string().default(''),
     snaplen: z.number().int().min(64).max(262144).default(65535),
-    /** libpcap kernel buffer, bytes. */
-    bufferBytes: z.number().int().min(1 << 16).max(1 << 30).default(32 << 20),
+    /**
+     * libpcap kernel buffer, bytes. cap captures with snaplen 65535 in immediate mode, where
+     * every ring slot is ~64 KiB: the ring holds bufferBytes / 64 KiB packets (256 MiB ≈ 4 000),
+     * which is what absorbs the sensor being descheduled on a busy machine.
+     */
+    bufferBytes: z.number().int().min(1 << 16).max(2 ** 31).default(256 << 20),
     /** Packets per batch message (at most) and the longest a packet waits in a batch, ms. */
     batchPackets: z.number().int().min(1).max(65536).default(4096),
     batchDelayMs: z.number().int().min(1).max(10000).default(20),

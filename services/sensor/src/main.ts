@@ -20,6 +20,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   process.stdout.write(JSON.stringify({ event: 'started', sensor: cfg.config.sensorId, source: cfg.config.replay ?? cfg.config.iface }) + '\n');
+  const every = Number(process.env.SENSOR_LOG_EVERY_MS ?? 0);
+  if (every > 0) setInterval(() => process.stdout.write(JSON.stringify({ event: 'counters', ...sensor.counters.snapshot() }) + '\n'), every).unref();
   if (cfg.config.replay) {
     const r = await sensor.runReplay();
     if (r.error) process.stderr.write(`sensor: warning: ${r.error.message}\n`);

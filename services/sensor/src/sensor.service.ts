@@ -150,6 +150,7 @@ export class SensorService implements OnApplicationShutdown {
       await this.heartbeats.beat();
     }
     await this.producer?.disconnect().catch(() => undefined);
-    process.stdout.write(JSON.stringify({ event: 'stopped', ...this.counters.snapshot() }) + '\n');
+    const cpu = process.cpuUsage();
+    process.stdout.write(JSON.stringify({ event: 'stopped', ...this.counters.snapshot(), cpuMs: Math.round((cpu.user + cpu.system) / 1000) }) + '\n');
   }
 }
