@@ -67,6 +67,25 @@ describe('FlowTable: keys and direction', () => {
     expect(flows.every((f) => f.service === 'dns')).toBe(true);
   });
 
+  it('ignores packets with an unusable time and clamps damaged lengths', () => {
+    const flows: FlowV1[] = [];
+    const t = new FlowTable({ sensor: 'unit' }, (f) => flows.push(f));
+    const rec = new PacketRecord();
+    for (const bad of [NaN, -1, Infinity]) {
+      fill(rec, { t: 1, src: C, dst: S, sp: 1, dp: 2, proto: 17 });
+      rec.tsUs = bad;
+      expect(t.add(rec)).toBe(false);
+    }
+    fill(rec, { t: 1, src: C, dst: S, sp: 1, dp: 2, proto: 17 });
+    rec.payloadLen = -5; rec.l4HdrLen = -8;
+    expect(t.add(rec)).toBe(true);
+    t.flush();
+    expect(t.counters.badTime).toBe(3);
+    expect(flows).toHaveLength(1);
+    expect(FlowV1.safeParse(flows[0]).success).toBe(true);
+    expect([flows[0].features['Total Length of Fwd Packet'], flows[0].features['Fwd Header Length']]).toEqual([0, 0]);
+  });
+
   it('ignores non-IP packets and counts them', () => {
     const flows: FlowV1[] = [];
     const t = new FlowTable({ sensor: 'unit' }, (f) => flows.push(f));

@@ -49,6 +49,8 @@ export interface FlowTableCounters {
   fragments: number;
   /** Packets older than the table clock (accepted; IATs clamp at 0). */
   outOfOrder: number;
+  /** Packets with a timestamp that is not a finite number in [0, 1e17) µs, ignored. */
+  badTime: number;
   /** Flow records opened. */
   flowsCreated: number;
   /** Flow records exported (every reason). */
@@ -87,7 +89,7 @@ type EndReason = FlowV1['endReason'];
 
 export class FlowTable {
   readonly counters: FlowTableCounters = {
-    packets: 0, nonIp: 0, fragments: 0, outOfOrder: 0, flowsCreated: 0, flowsExported: 0, evicted: 0,
+    packets: 0, nonIp: 0, fragments: 0, outOfOrder: 0, badTime: 0, flowsCreated: 0, flowsExported: 0, evicted: 0,
     idle: 0, active: 0, fin: 0, rst: 0, endOfInput: 0, peakFlows: 0,
   };
   readonly sensor: string;
@@ -161,6 +163,11 @@ export class FlowTable {
       return false;
     }
     const ts = rec.tsUs;
+    // Untrusted input: a time that is not a finite, non-negative number would poison the clock.
+    if (!(ts >= 0 && ts < 1e17)) {
+      c.badTime++;
+      return false;
+    }
     if (ts > this.clockUs) {
       this.clockUs = ts;
       // Expiry scans run at most once per EXPIRE_STEP_US of packet time (a flow's own
@@ -459,10 +466,11 @@ export class FlowTable {
     st.pkts[i] = n;
     const wire = rec.wireLen;
     st.wire[i] += wire;
-    const pay = rec.payloadLen;
+    // Untrusted input: lengths from a damaged header must not wrap the Uint32 counters.
+    const pay = rec.payloadLen > 0 ? rec.payloadLen : 0;
     st.pay[i] += pay;
     st.paySq[i] += pay * pay;
-    const hdr = rec.l4HdrLen;
+    const hdr = rec.l4HdrLen > 0 ? rec.l4HdrLen : 0;
     st.hdr[i] += hdr;
     if (n === 1) {
       this.firstOfDirection(i, rec, pay, hdr, kind);
