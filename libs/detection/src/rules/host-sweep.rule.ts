@@ -36,19 +36,37 @@ export const hostSweepRule: RuleDefinition<HostSweepConfig> = {
       constructor(readonly label: string, readonly metric: string, readonly proto: number, readonly port: number) {}
     }
     class SourceWin {
-      readonly methods = new Map<string, MethodWin>();
-      /** Hosts that answered, per port. */
-      readonly answered = new Map<number, WindowDistinct<string>>();
-      /** Hosts that answered its ARP requests. */
-      readonly arpAnswered = new WindowDistinct<string>(w);
+      /** Methods by `proto * 65536 + port` (ARP: -1); the first lives inline (a spoofed source has one). */
+      private oneKey = NaN;
+      private one: MethodWin | null = null;
+      private more: Map<number, MethodWin> | null = null;
+      /** Hosts that answered, per port (made on the first answer). */
+      answered: Map<number, WindowDistinct<string>> | null = null;
+      /** Hosts that answered its ARP requests (made on the first). */
+      arpAnswered: WindowDistinct<string> | null = null;
       constructor(readonly ip: string) {}
-      method(key: string, make: () => MethodWin): MethodWin {
-        let m = this.methods.get(key);
-        if (m === undefined) { m = make(); this.methods.set(key, m); }
+      method(key: number, make: () => MethodWin): MethodWin {
+        if (this.more === null) {
+          if (this.oneKey === key) return this.one!;
+          if (this.one === null) { this.oneKey = key; return (this.one = make()); }
+          this.more = new Map([[this.oneKey, this.one]]);
+        }
+        let m = this.more.get(key);
+        if (m === undefined) { m = make(); this.more.set(key, m); }
         return m;
+      }
+      /** Methods in the order first used. */
+      methods(): MethodWin[] {
+        return this.more !== null ? [...this.more.values()] : this.one !== null ? [this.one] : [];
       }
     }
     const state = new IdleMap<string, SourceWin>();
+    /** Label and metric text are made once per method and source, when the method is first used. */
+    const newMethod = (proto: number, port: number, icmp: boolean): MethodWin => {
+      const name = icmp ? PROTO_NAME[proto] : `${PROTO_NAME[proto] ?? `proto ${proto}`} port ${port}`;
+      const metric = icmp ? `distinct_hosts_${proto === 1 ? 'icmp' : 'icmpv6'}_echo` : `distinct_hosts_${proto === 6 ? 'tcp' : proto === 17 ? 'udp' : proto}_${port}`;
+      return new MethodWin(name, metric, proto, icmp ? -1 : port);
+    };
 
     return {
       onInterval(iv, report) {
@@ -64,17 +82,18 @@ export const hostSweepRule: RuleDefinition<HostSweepConfig> = {
           for (const svc of s.services.items) {
             const icmp = svc.proto === 1 || svc.proto === 58;
             if (icmp && !cfg.icmpEcho) continue;
-            const name = icmp ? PROTO_NAME[svc.proto] : `${PROTO_NAME[svc.proto] ?? `proto ${svc.proto}`} port ${svc.port}`;
-            const metric = icmp ? `distinct_hosts_${svc.proto === 1 ? 'icmp' : 'icmpv6'}_echo` : `distinct_hosts_${svc.proto === 6 ? 'tcp' : svc.proto === 17 ? 'udp' : svc.proto}_${svc.port}`;
-            const m = sw.method(`${svc.proto}/${svc.port}`, () => new MethodWin(name, metric, svc.proto, icmp ? -1 : svc.port));
+            const m = sw.method(svc.proto * 65536 + svc.port, () => newMethod(svc.proto, svc.port, icmp));
             for (const h of svc.hosts.items) if (!allowT.has(h)) m.hosts.add(iv.start, h);
             if (!svc.hosts.exact) m.hosts.addEstimate(iv.start, svc.hosts.n);
             m.active.add(iv.start, 1);
             fresh = true;
           }
-          for (const h of s.arpReplies?.items ?? []) sw.arpAnswered.add(iv.start, h);
+          if (s.arpReplies !== undefined && s.arpReplies.items.length > 0) {
+            const a = (sw.arpAnswered ??= new WindowDistinct<string>(w));
+            for (const h of s.arpReplies.items) a.add(iv.start, h);
+          }
           if (arp) {
-            const m = sw.method('arp', () => new MethodWin('ARP requests', 'distinct_hosts_arp', 0, -2));
+            const m = sw.method(-1, () => new MethodWin('ARP requests', 'distinct_hosts_arp', 0, -2));
             for (const h of s.arpTargets.items) if (!allowT.has(h)) m.hosts.add(iv.start, h);
             if (!s.arpTargets.exact) m.hosts.addEstimate(iv.start, s.arpTargets.n);
             m.active.add(iv.start, 1);
@@ -82,8 +101,9 @@ export const hostSweepRule: RuleDefinition<HostSweepConfig> = {
           }
           for (const h of s.hosts.items) {
             for (const p of h.open.items) {
-              let a = sw.answered.get(p);
-              if (a === undefined) { a = new WindowDistinct<string>(w); sw.answered.set(p, a); }
+              const answered = (sw.answered ??= new Map());
+              let a = answered.get(p);
+              if (a === undefined) { a = new WindowDistinct<string>(w); answered.set(p, a); }
               a.add(iv.start, h.ip);
             }
           }
@@ -92,14 +112,14 @@ export const hostSweepRule: RuleDefinition<HostSweepConfig> = {
 
         for (const sw of touched) {
           const hits: { m: MethodWin; n: number; evidence: EvidenceV1[] }[] = [];
-          for (const m of sw.methods.values()) {
+          for (const m of sw.methods()) {
             const n = m.hosts.count(now);
             if (n < cfg.minHosts) continue;
             const evidence: EvidenceV1[] = [{ metric: m.metric, value: n, threshold: cfg.minHosts, op: '>=', windowSeconds: w }];
             if (m.port >= 0 || m.port === -2) {
-              const a = m.port === -2 ? sw.arpAnswered : sw.answered.get(m.port);
+              const a = m.port === -2 ? sw.arpAnswered : sw.answered?.get(m.port);
               let answered = 0;
-              if (a !== undefined) for (const h of m.hosts.items(now)) if (a.has(now, h)) answered++;
+              if (a !== undefined && a !== null) for (const h of m.hosts.items(now)) if (a.has(now, h)) answered++;
               const ratio = answered / n;
               if (ratio > cfg.maxAnsweredRatio) continue;
               evidence.push({ metric: `${m.metric}_answered_ratio`, value: round(ratio), threshold: cfg.maxAnsweredRatio, op: '<=', windowSeconds: w });

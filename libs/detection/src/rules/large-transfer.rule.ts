@@ -33,7 +33,7 @@ export const largeTransferRule: RuleDefinition<LargeTransferConfig> = {
     const minTrack = Math.min(cfg.minBytes, cfg.baselineMinBytes) / 1000;
     const pairs = new IdleMap<string, { src: string; dst: string; bytes: WindowSum }>();
     /** Bytes each source sent over the last two windows (the previous window is the baseline). */
-    const senders = new IdleMap<string, { last2: WindowSum; last1: WindowSum }>();
+    const senders = new IdleMap<string, WindowSum>();
     let sensorStart = NaN;
 
     return {
@@ -44,10 +44,10 @@ export const largeTransferRule: RuleDefinition<LargeTransferConfig> = {
         const touched: { src: string; dst: string; bytes: WindowSum; usual: number }[] = [];
         for (const s of iv.sources) {
           if (s.bytes === 0 || allowS.has(s.ip)) continue;
-          const snd = senders.touch(s.ip, iv.start, () => ({ last2: new WindowSum(2 * w), last1: new WindowSum(w) }));
-          snd.last2.add(iv.start, s.bytes);
-          snd.last1.add(iv.start, s.bytes);
-          const usual = snd.last2.sum(now) - snd.last1.sum(now);
+          const snd = senders.touch(s.ip, iv.start, () => new WindowSum(2 * w));
+          snd.add(iv.start, s.bytes);
+          // What it sent in the window before this one (byte counts are integers: exact).
+          const usual = snd.sum(now) - snd.sumSince(now - w);
           for (const h of s.hosts.items) {
             const key = `${s.ip}|${h.ip}`;
             if (h.bytes < minTrack && pairs.get(key) === undefined) continue;

@@ -50,8 +50,11 @@ export interface RuleEngineCounters {
 }
 
 interface SensorState {
-  /** Pending partials: interval start → entity key → instance → partial. */
-  pending: Map<number, Map<string, Map<string, StatsV1>>>;
+  /**
+   * Pending partials: interval start → entity key → the partial, or the partials of several
+   * instances (one per instance). Most entities have one partial: no map or array for them.
+   */
+  pending: Map<number, Map<string, StatsV1 | StatsV1[]>>;
   /** Intervals up to (excluding) this start are evaluated. */
   doneBefore: number;
   /** End of the newest interval a partial was seen for. */
@@ -93,10 +96,15 @@ export class RuleEngine {
     let byKey = st.pending.get(s.start);
     if (byKey === undefined) { byKey = new Map(); st.pending.set(s.start, byKey); }
     const key = statsKey(s);
-    let byInstance = byKey.get(key);
-    if (byInstance === undefined) { byInstance = new Map(); byKey.set(key, byInstance); }
-    if (byInstance.has(s.instance)) this.counters.replaced++;
-    byInstance.set(s.instance, s);
+    const had = byKey.get(key);
+    if (had === undefined) byKey.set(key, s);
+    else if (!Array.isArray(had)) {
+      if (had.instance === s.instance) { this.counters.replaced++; byKey.set(key, s); }
+      else byKey.set(key, [had, s]);
+    } else {
+      const i = had.findIndex((p) => p.instance === s.instance);
+      if (i >= 0) { this.counters.replaced++; had[i] = s; } else had.push(s);
+    }
     const end = s.start + s.intervalS;
     if (end > st.newestEnd) {
       st.newestEnd = end;
@@ -147,13 +155,14 @@ export class RuleEngine {
     if (until !== Infinity && until > st.doneBefore && st.pending.size === 0) st.doneBefore = Math.max(st.doneBefore, Math.floor(until / st.intervalS) * st.intervalS);
   }
 
-  private evaluate(sensor: string, st: SensorState, start: number, byKey: Map<string, Map<string, StatsV1>>): void {
+  private evaluate(sensor: string, st: SensorState, start: number, byKey: Map<string, StatsV1 | StatsV1[]>): void {
     this.counters.intervals++;
     const iv: IntervalStats = { sensor, start, end: start + st.intervalS, intervalS: st.intervalS, global: null, sources: [], destinations: [] };
     // Entities in key order, so rules see the same sequence whatever the arrival order.
-    for (const key of [...byKey.keys()].sort()) {
-      const parts = [...byKey.get(key)!.values()];
-      const merged = parts.length === 1 ? parts[0] : mergeStats(parts);
+    const keys = [...byKey.keys()].sort();
+    for (let i = 0; i < keys.length; i++) {
+      const parts = byKey.get(keys[i])!;
+      const merged = Array.isArray(parts) ? mergeStats(parts) : parts;
       const e = merged.entity;
       if (e.kind === 'global') iv.global = e as GlobalStatsEntityV1;
       else if (e.kind === 'source') iv.sources.push(e as SourceStatsEntityV1);

@@ -11,6 +11,27 @@ describe('sliding windows in packet time', () => {
     expect(Number.isNaN(w.first(200))).toBe(true);
   });
 
+  it('WindowSum keeps one interval inline, then grows; sumSince sums the newest part of the window', () => {
+    const w = new WindowSum(10);
+    w.add(100, 3);
+    w.add(100, 4); // same interval, still inline
+    expect(w.sum(101)).toBe(7);
+    expect(w.first(101)).toBe(100);
+    expect(w.sumSince(100)).toBe(7);
+    expect(w.sumSince(101)).toBe(0);
+    w.add(105, 5); // second interval: arrays
+    expect(w.sum(106)).toBe(12);
+    expect(w.sumSince(101)).toBe(5);
+    expect(w.sum(111)).toBe(5); // 100 left the window
+    expect(w.first(111)).toBe(105);
+    const once = new WindowSum(10);
+    once.add(100, 2);
+    expect(once.sum(120)).toBe(0);
+    expect(Number.isNaN(once.first(120))).toBe(true);
+    once.add(130, 1);
+    expect(once.sum(131)).toBe(1);
+  });
+
   it('WindowDistinct counts distinct items by last sighting, with sketch estimates as a lower bound', () => {
     const d = new WindowDistinct<number>(60);
     expect(d.count(100)).toBe(0);

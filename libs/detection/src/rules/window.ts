@@ -4,10 +4,16 @@
  * than the window when asked for a figure.
  */
 
-/** Sum of per-interval values over the last `windowS` seconds. */
+/**
+ * Sum of per-interval values over the last `windowS` seconds. The first interval lives in two
+ * fields; the arrays are made when a second interval comes (most windows of a spoofed-source
+ * flood see one interval).
+ */
 export class WindowSum {
-  private readonly ts: number[] = [];
-  private readonly vs: number[] = [];
+  private oneT = NaN;
+  private oneV = 0;
+  private ts: number[] | null = null;
+  private vs: number[] | null = null;
   private head = 0;
   private total = 0;
 
@@ -15,31 +21,66 @@ export class WindowSum {
 
   add(t: number, v: number): void {
     if (v === 0) return;
-    const n = this.ts.length;
-    if (n > this.head && this.ts[n - 1] === t) this.vs[n - 1] += v;
-    else { this.ts.push(t); this.vs.push(v); }
+    const ts = this.ts;
+    if (ts === null) {
+      if (Number.isNaN(this.oneT)) { this.oneT = t; this.oneV = v; }
+      else if (this.oneT === t) this.oneV += v;
+      else {
+        this.ts = [this.oneT, t];
+        this.vs = [this.oneV, v];
+        this.head = 0;
+        this.oneT = NaN;
+        this.oneV = 0;
+      }
+      this.total += v;
+      return;
+    }
+    const vs = this.vs!;
+    const n = ts.length;
+    if (n > this.head && ts[n - 1] === t) vs[n - 1] += v;
+    else { ts.push(t); vs.push(v); }
     this.total += v;
   }
 
   /** Sum over intervals starting after `now - windowS` (now = end of the newest interval). */
   sum(now: number): number {
     const cutoff = now - this.windowS;
-    while (this.head < this.ts.length && this.ts[this.head] < cutoff) {
-      this.total -= this.vs[this.head];
+    const ts = this.ts;
+    if (ts === null) {
+      if (this.oneT < cutoff) { this.oneT = NaN; this.oneV = 0; this.total = 0; }
+      return this.total;
+    }
+    const vs = this.vs!;
+    while (this.head < ts.length && ts[this.head] < cutoff) {
+      this.total -= vs[this.head];
       this.head++;
     }
-    if (this.head > 64 && this.head * 2 > this.ts.length) {
-      this.ts.splice(0, this.head);
-      this.vs.splice(0, this.head);
+    if (this.head > 64 && this.head * 2 > ts.length) {
+      ts.splice(0, this.head);
+      vs.splice(0, this.head);
       this.head = 0;
     }
-    if (this.head === this.ts.length) this.total = 0; // no drift once empty
+    if (this.head === ts.length) this.total = 0; // no drift once empty
     return this.total;
+  }
+
+  /**
+   * Sum over intervals starting at or after `cutoff` (a cut inside the window: the newest part
+   * of it). Expires like `sum(now)` first; walks only the entries past the window's start.
+   */
+  sumSince(cutoff: number): number {
+    const ts = this.ts;
+    if (ts === null) return this.oneT >= cutoff ? this.oneV : 0;
+    const vs = this.vs!;
+    let s = 0;
+    for (let i = ts.length - 1; i >= this.head && ts[i] >= cutoff; i--) s += vs[i];
+    return s;
   }
 
   /** Start of the oldest interval still in the window, or NaN when empty. */
   first(now: number): number {
     this.sum(now);
+    if (this.ts === null) return this.oneT;
     return this.head < this.ts.length ? this.ts[this.head] : NaN;
   }
 }

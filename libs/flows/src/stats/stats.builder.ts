@@ -56,13 +56,14 @@ class SrcAgg {
   packets = 0;
   bytes = 0;
   newFlows = 0;
+  /** ARP sets, made on a source's first ARP request / reply (most sources never send ARP). */
+  arpTargets: BottomK<true> | null = null;
+  arpReplies: BottomK<true> | null = null;
   constructor(
     readonly dstHosts: BottomK<true>,
     readonly dstPorts: BottomK<true>,
     readonly hosts: BottomK<HostAgg>,
     readonly services: BottomK<BottomK<true>>,
-    readonly arpTargets: BottomK<true>,
-    readonly arpReplies: BottomK<true>,
   ) {}
 }
 
@@ -116,6 +117,14 @@ export class StatsBuilder {
   private srcs = new Map<number, SrcAgg>();
   private dsts = new Map<number, DstAgg>();
   private v6 = new Map<number, Uint32Array>();
+  /**
+   * Empty sets, shared by every message of this builder (frozen: messages are read, never
+   * changed; most sources of a busy interval have no ARP and no answered port).
+   */
+  private noPorts!: DistinctPortsV1;
+  private noIps!: DistinctIpsV1;
+  /** Address text by key while an interval is emitted. */
+  private readonly names = new Map<number, string>();
   private readonly hs: HandshakeTable;
   /** The last packet's (src, dst) words and lookups; cleared when an interval is emitted. */
   private readonly lastPair = new Uint32Array(8);
@@ -148,6 +157,8 @@ export class StatsBuilder {
     this.hostK = opts.hostK ?? 1024;
     this.serviceK = opts.serviceK ?? 256;
     this.hs = new HandshakeTable(opts.handshakeSlotsLog2 ?? 17);
+    this.noPorts = Object.freeze({ n: 0, exact: true, k: this.portK, items: Object.freeze([]) as unknown as number[], overflow: 0 });
+    this.noIps = Object.freeze({ n: 0, exact: true, k: this.setK, items: Object.freeze([]) as unknown as string[], overflow: 0 });
   }
 
   /** Counts one decoded packet. `newFlow`: the flow table opened a flow with this packet. */
@@ -169,11 +180,12 @@ export class StatsBuilder {
       if (rec.arpOp === 1 && rec.arpSenderIp !== rec.arpTargetIp) {
         // Local-segment targets are destination hosts too, though not IP flows.
         const a = this.src(rec.arpSenderIp);
-        a.arpTargets.add(rec.arpTargetIp);
+        (a.arpTargets ??= this.newSet()).add(rec.arpTargetIp);
         a.dstHosts.add(rec.arpTargetIp);
       } else if (rec.arpOp === 2 && rec.arpSenderIp !== rec.arpTargetIp) {
         // A reply to the requester (the target): same flow hash as the request, same instance.
-        this.src(rec.arpTargetIp).arpReplies.add(rec.arpSenderIp);
+        const r = this.src(rec.arpTargetIp);
+        (r.arpReplies ??= this.newSet()).add(rec.arpSenderIp);
       }
       return;
     }
@@ -340,8 +352,6 @@ export class StatsBuilder {
         this.newPorts(),
         new BottomK<HostAgg>(this.hostK, this.addrHash, this.newHost),
         new BottomK<BottomK<true>>(this.serviceK, this.serviceHash, this.newSet),
-        this.newSet(),
-        this.newSet(),
       );
       this.srcs.set(key, s);
     }
@@ -392,41 +402,49 @@ export class StatsBuilder {
 
   private emit(): void {
     const start = (this.current * this.intervalUs) / 1e6;
-    const base = { sensor: this.sensor, instance: this.instance, start, intervalS: this.intervalS };
-    const fmt = (key: number): string => this.format(key);
+    const sensor = this.sensor, instance = this.instance, intervalS = this.intervalS;
+    // Address text is made once per address and interval: a destination's text is shared by
+    // every source entry naming it, a source's by the destination lists naming it.
+    this.names.clear();
+    const fmt = this.fmt;
 
-    const srcKeys = [...this.srcs.keys()].sort((a, b) => a - b);
-    const dstKeys = [...this.dsts.keys()].sort((a, b) => a - b);
+    const srcKeys = sortedKeys(this.srcs);
+    const dstKeys = sortedKeys(this.dsts);
     const global: GlobalStatsEntityV1 = {
       kind: 'global',
       packets: this.gPackets,
       bytes: this.gBytes,
       protocols: protocols(this.gProto),
       newFlows: this.gNewFlows,
-      topSources: this.top(srcKeys, (k) => this.srcs.get(k)!),
-      topDestinations: this.top(dstKeys, (k) => this.dsts.get(k)!),
+      topSources: this.top(srcKeys, this.srcs),
+      topDestinations: this.top(dstKeys, this.dsts),
     };
-    this.onStats({ ...base, entity: global });
+    this.onStats({ sensor, instance, start, intervalS, entity: global });
 
-    for (const key of srcKeys) {
+    for (let i = 0; i < srcKeys.length; i++) {
+      const key = srcKeys[i];
       const s = this.srcs.get(key)!;
-      const hosts: SourceHostV1[] = s.hosts.keysByHash().map((hk) => {
+      const hostKeys = s.hosts.keysByHash();
+      const hosts = new Array<SourceHostV1>(hostKeys.length);
+      for (let j = 0; j < hostKeys.length; j++) {
+        const hk = hostKeys[j];
         const h = s.hosts.get(hk)!;
-        return {
+        hosts[j] = {
           ip: fmt(hk),
           packets: h.packets,
           bytes: h.bytes,
           probes: h.probes,
-          ports: h.ports ? ports(h.ports) : emptyPorts(this.portK),
-          open: h.open ? ports(h.open) : emptyPorts(this.portK),
+          ports: h.ports !== null ? ports(h.ports) : this.noPorts,
+          open: h.open !== null ? ports(h.open) : this.noPorts,
           failed: h.failed,
         };
-      });
-      const services: SourceServiceV1[] = s.services.keysByHash().map((sk) => ({
-        proto: Math.floor(sk / 65536),
-        port: sk % 65536,
-        hosts: ips(s.services.get(sk)!, fmt),
-      }));
+      }
+      const serviceKeys = s.services.keysByHash();
+      const services = new Array<SourceServiceV1>(serviceKeys.length);
+      for (let j = 0; j < serviceKeys.length; j++) {
+        const sk = serviceKeys[j];
+        services[j] = { proto: Math.floor(sk / 65536), port: sk % 65536, hosts: ips(s.services.get(sk)!, fmt) };
+      }
       const entity: SourceStatsEntityV1 = {
         kind: 'source',
         ip: fmt(key),
@@ -437,13 +455,20 @@ export class StatsBuilder {
         dstPorts: ports(s.dstPorts),
         hosts: { exact: s.hosts.exact, k: s.hosts.k, n: s.hosts.n, items: hosts },
         services: { exact: s.services.exact, k: s.services.k, n: s.services.n, items: services },
-        arpTargets: ips(s.arpTargets, fmt),
-        arpReplies: ips(s.arpReplies, fmt),
+        arpTargets: s.arpTargets !== null ? ips(s.arpTargets, fmt) : this.noIps,
+        arpReplies: s.arpReplies !== null ? ips(s.arpReplies, fmt) : this.noIps,
       };
-      this.onStats({ ...base, entity });
+      this.onStats({ sensor, instance, start, intervalS, entity });
     }
-    for (const key of dstKeys) {
+    for (let i = 0; i < dstKeys.length; i++) {
+      const key = dstKeys[i];
       const d = this.dsts.get(key)!;
+      const attackerKeys = d.attackers.keysByHash();
+      const attackers = new Array<{ ip: string; packets: number }>(attackerKeys.length);
+      for (let j = 0; j < attackerKeys.length; j++) {
+        const ak = attackerKeys[j];
+        attackers[j] = { ip: fmt(ak), packets: d.attackers.get(ak)!.packets };
+      }
       const entity: DestinationStatsEntityV1 = {
         kind: 'destination',
         ip: fmt(key),
@@ -456,15 +481,10 @@ export class StatsBuilder {
         udpPorts: ports(d.udpPorts),
         udpAnswers: d.udpAnswers,
         icmpAnswers: d.icmpAnswers,
-        attackers: {
-          exact: d.attackers.exact,
-          k: d.attackers.k,
-          n: d.attackers.n,
-          items: d.attackers.keysByHash().map((ak) => ({ ip: fmt(ak), packets: d.attackers.get(ak)!.packets })),
-        },
+        attackers: { exact: d.attackers.exact, k: d.attackers.k, n: d.attackers.n, items: attackers },
         sources: ips(d.sources, fmt),
       };
-      this.onStats({ ...base, entity });
+      this.onStats({ sensor, instance, start, intervalS, entity });
     }
 
     this.gPackets = 0;
@@ -474,22 +494,52 @@ export class StatsBuilder {
     this.srcs = new Map();
     this.dsts = new Map();
     this.v6 = new Map();
+    this.names.clear();
     this.lastS = null;
     this.lastH = undefined;
     this.lastD = null;
   }
+
+  /** Address text of a key, cached for the interval being emitted. */
+  private readonly fmt = (key: number): string => {
+    let t = this.names.get(key);
+    if (t === undefined) {
+      t = this.format(key);
+      this.names.set(key, t);
+    }
+    return t;
+  };
 
   private format(key: number): string {
     if (key < V4_LIMIT) return `${key >>> 24}.${(key >>> 16) & 255}.${(key >>> 8) & 255}.${key & 255}`;
     return ipToString(this.v6.get(key)!);
   }
 
-  private top(keys: number[], get: (k: number) => { packets: number; bytes: number }): HostCountV1[] {
-    const rows = keys
-      .map((k) => ({ k, v: get(k) }))
-      .filter((r) => r.v.packets > 0)
-      .map((r) => ({ ip: this.format(r.k), packets: r.v.packets, bytes: r.v.bytes }));
-    return sortTop(rows).slice(0, this.topN);
+  private top(keys: number[], m: Map<number, { packets: number; bytes: number }>): HostCountV1[] {
+    // The N largest by (bytes, packets) are found on numbers (a bounded insertion list), then
+    // every row at or above the N-th is given its text and ordered by sortTop (ties by text).
+    const n = this.topN;
+    if (n <= 0) return [];
+    const bb: number[] = [], bp: number[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const v = m.get(keys[i])!;
+      if (v.packets === 0) continue;
+      const len = bb.length;
+      if (len === n && (v.bytes < bb[len - 1] || (v.bytes === bb[len - 1] && v.packets <= bp[len - 1]))) continue;
+      let j = len === n ? len - 1 : len;
+      while (j > 0 && (v.bytes > bb[j - 1] || (v.bytes === bb[j - 1] && v.packets > bp[j - 1]))) { bb[j] = bb[j - 1]; bp[j] = bp[j - 1]; j--; }
+      bb[j] = v.bytes;
+      bp[j] = v.packets;
+    }
+    if (bb.length === 0) return [];
+    const cutB = bb[bb.length - 1], cutP = bp[bb.length - 1];
+    const rows: HostCountV1[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const v = m.get(keys[i])!;
+      if (v.packets === 0 || v.bytes < cutB || (v.bytes === cutB && v.packets < cutP)) continue;
+      rows.push({ ip: this.fmt(keys[i]), packets: v.packets, bytes: v.bytes });
+    }
+    return sortTop(rows).slice(0, n);
   }
 }
 
@@ -512,17 +562,23 @@ function protocols(c: Float64Array): ProtocolCountsV1 {
 }
 
 function ips(set: BottomK<true>, fmt: (k: number) => string): DistinctIpsV1 {
-  const items = set.keysByHash().map(fmt);
+  const keys = set.keysByHash();
+  const items = new Array<string>(keys.length);
+  for (let i = 0; i < keys.length; i++) items[i] = fmt(keys[i]);
   const n = set.n;
   return { n, exact: set.exact, k: set.k, items, overflow: n - items.length };
+}
+
+function sortedKeys(m: Map<number, unknown>): number[] {
+  const out = new Float64Array(m.size);
+  let i = 0;
+  for (const k of m.keys()) out[i++] = k;
+  out.sort();
+  return Array.from(out);
 }
 
 function ports(set: BottomK<true>): DistinctPortsV1 {
   const items = set.keysByHash();
   const n = set.n;
   return { n, exact: set.exact, k: set.k, items, overflow: n - items.length };
-}
-
-function emptyPorts(k: number): DistinctPortsV1 {
-  return { n: 0, exact: true, k, items: [], overflow: 0 };
 }
