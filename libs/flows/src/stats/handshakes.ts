@@ -1,4 +1,7 @@
-import { mix32 } from './hash';
+import * as hash from './hash';
+
+// A module local: an imported binding is a getter call per use under CommonJS (swc).
+const mix32 = hash.mix32;
 
 /** What a direction-dependent 5-tuple is waiting for. */
 export const enum Pending {

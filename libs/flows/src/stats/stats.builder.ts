@@ -10,10 +10,22 @@ import type {
   SourceStatsEntityV1,
   StatsV1,
 } from '@netsentry/contracts';
-import { IpProto, L3, TcpFlag, ipToString, type PacketRecord } from '@netsentry/packets';
+import { ipToString, type PacketRecord } from '@netsentry/packets';
 import { BottomK } from './bottom-k';
-import { HandshakeTable, Pending } from './handshakes';
-import { hashPort, hashService, hashWords } from './hash';
+import { HandshakeTable } from './handshakes';
+import * as hash from './hash';
+
+// Hot-path constants and functions are module-level locals on purpose: compiled to CommonJS
+// (swc), every imported binding and const enum member is a getter call on the other module's
+// exports object, on every packet (the values are those of @netsentry/packets' L3, IpProto and
+// TcpFlag, and of ./handshakes' Pending).
+const L3_IPV4 = 4, L3_IPV6 = 6, L3_ARP = 0x0806;
+const TCP = 6, UDP = 17, ICMP = 1, ICMPV6 = 58;
+const F_SYN = 0x02, F_RST = 0x04, F_ACK = 0x10;
+const PENDING_SYN = 1, PENDING_SYNACK = 2, PENDING_DATAGRAM = 3;
+const hashWords = hash.hashWords;
+const hashPort = hash.hashPort;
+const hashService = hash.hashService;
 
 export interface StatsBuilderOptions {
   /** Sensor id the packets come from. */
@@ -173,7 +185,7 @@ export class StatsBuilder {
     this.gBytes += wire;
     if (newFlow) this.gNewFlows++;
 
-    if (rec.l3 === L3.ARP) {
+    if (rec.l3 === L3_ARP) {
       this.gProto[2 * P.Arp]++;
       this.gProto[2 * P.Arp + 1] += wire;
       // ARP requests name the hosts a sender looks for on its segment; gratuitous ARP names itself.
@@ -189,14 +201,14 @@ export class StatsBuilder {
       }
       return;
     }
-    if (rec.l3 !== L3.IPv4 && rec.l3 !== L3.IPv6) {
+    if (rec.l3 !== L3_IPV4 && rec.l3 !== L3_IPV6) {
       this.gProto[2 * P.Other]++;
       this.gProto[2 * P.Other + 1] += wire;
       return;
     }
 
     const proto = rec.proto;
-    const pi = proto === IpProto.TCP ? P.Tcp : proto === IpProto.UDP ? P.Udp : proto === IpProto.ICMP ? P.Icmp : proto === IpProto.ICMPv6 ? P.Icmp6 : P.Other;
+    const pi = proto === TCP ? P.Tcp : proto === UDP ? P.Udp : proto === ICMP ? P.Icmp : proto === ICMPV6 ? P.Icmp6 : P.Other;
     this.gProto[2 * pi]++;
     this.gProto[2 * pi + 1] += wire;
 
@@ -231,60 +243,60 @@ export class StatsBuilder {
 
     // Later fragments carry no transport header (and cannot be told apart from a flood).
     if (rec.isFragment && !rec.isFirstFragment) {
-      if (proto === IpProto.UDP || proto === IpProto.ICMP || proto === IpProto.ICMPv6) this.attack(d, sk);
+      if (proto === UDP || proto === ICMP || proto === ICMPV6) this.attack(d, sk);
       return;
     }
 
     switch (proto) {
-      case IpProto.TCP: {
+      case TCP: {
         const f = rec.tcpFlags;
-        if ((f & TcpFlag.SYN) !== 0) {
-          if ((f & TcpFlag.ACK) === 0) {
+        if ((f & F_SYN) !== 0) {
+          if ((f & F_ACK) === 0) {
             d.syns++;
             d.synPorts.add(rec.dstPort);
             this.attack(d, sk);
-            this.probe(s, h, dk, IpProto.TCP, rec.dstPort);
-            this.hs.hash(rec.src, rec.srcPort, rec.dst, rec.dstPort, IpProto.TCP);
-            this.hs.set(Pending.Syn);
+            this.probe(s, h, dk, TCP, rec.dstPort);
+            this.hs.hash(rec.src, rec.srcPort, rec.dst, rec.dstPort, TCP);
+            this.hs.set(PENDING_SYN);
           } else {
             // SYN-ACK: the port answered the initiator (rec.dst).
             this.openPort(dk, sk, rec.srcPort);
-            this.hs.hash(rec.dst, rec.dstPort, rec.src, rec.srcPort, IpProto.TCP);
-            if (this.hs.get() === Pending.Syn) this.hs.set(Pending.SynAck);
+            this.hs.hash(rec.dst, rec.dstPort, rec.src, rec.srcPort, TCP);
+            if (this.hs.get() === PENDING_SYN) this.hs.set(PENDING_SYNACK);
           }
-        } else if ((f & TcpFlag.RST) !== 0) {
-          this.hs.hash(rec.dst, rec.dstPort, rec.src, rec.srcPort, IpProto.TCP);
-          if (this.hs.get() === Pending.Syn) {
+        } else if ((f & F_RST) !== 0) {
+          this.hs.hash(rec.dst, rec.dstPort, rec.src, rec.srcPort, TCP);
+          if (this.hs.get() === PENDING_SYN) {
             this.hs.clear();
             const r = this.hostOf(dk, sk);
             if (r !== undefined) r.failed++;
           }
-        } else if ((f & TcpFlag.ACK) !== 0) {
+        } else if ((f & F_ACK) !== 0) {
           // The initiator's ACK completes the handshake; the SYN-ACK may be missing from a
           // one-direction capture (asymmetric routing), and a spoofed SYN never gets an ACK.
-          this.hs.hash(rec.src, rec.srcPort, rec.dst, rec.dstPort, IpProto.TCP);
+          this.hs.hash(rec.src, rec.srcPort, rec.dst, rec.dstPort, TCP);
           const pending = this.hs.get();
-          if (pending === Pending.SynAck || pending === Pending.Syn) {
+          if (pending === PENDING_SYNACK || pending === PENDING_SYN) {
             this.hs.clear();
             d.handshakes++;
           }
         }
         break;
       }
-      case IpProto.UDP:
+      case UDP:
         d.udpPorts.add(rec.dstPort);
         if (newFlow) {
           // A flow opened from a service port to a high port is an answer whose request was
           // not seen (one-direction capture, reflection): not a probe.
-          if (!isServiceReply(rec.srcPort, rec.dstPort)) this.probe(s, h, dk, IpProto.UDP, rec.dstPort);
-          this.hs.hash(rec.src, rec.srcPort, rec.dst, rec.dstPort, IpProto.UDP);
-          this.hs.set(Pending.Datagram);
+          if (!isServiceReply(rec.srcPort, rec.dstPort)) this.probe(s, h, dk, UDP, rec.dstPort);
+          this.hs.hash(rec.src, rec.srcPort, rec.dst, rec.dstPort, UDP);
+          this.hs.set(PENDING_DATAGRAM);
           this.attack(d, sk);
         } else {
           // A packet back on a flow the destination opened is an answer (kept pending: every
           // answer of the flow counts).
-          this.hs.hash(rec.dst, rec.dstPort, rec.src, rec.srcPort, IpProto.UDP);
-          if (this.hs.get() === Pending.Datagram) {
+          this.hs.hash(rec.dst, rec.dstPort, rec.src, rec.srcPort, UDP);
+          if (this.hs.get() === PENDING_DATAGRAM) {
             d.udpAnswers++;
             this.openPort(dk, sk, rec.srcPort);
           } else {
@@ -292,20 +304,20 @@ export class StatsBuilder {
           }
         }
         break;
-      case IpProto.ICMP:
-      case IpProto.ICMPv6: {
+      case ICMP:
+      case ICMPV6: {
         const t = rec.icmpType;
-        const v6 = proto === IpProto.ICMPv6;
+        const v6 = proto === ICMPV6;
         if (v6 ? t === 128 : t === 8) {
           // Echo request: remember the pair, so its replies are known as answers. Request and
           // reply share a flow hash (no ports), so they reach the same aggregator instance.
           this.probe(s, h, dk, proto, -1);
           this.hs.hash(rec.src, 0, rec.dst, 0, proto);
-          this.hs.set(Pending.Datagram);
+          this.hs.set(PENDING_DATAGRAM);
           this.attack(d, sk);
         } else if (v6 ? t === 129 : t === 0) {
           this.hs.hash(rec.dst, 0, rec.src, 0, proto);
-          if (this.hs.get() === Pending.Datagram) d.icmpAnswers++;
+          if (this.hs.get() === PENDING_DATAGRAM) d.icmpAnswers++;
           else this.attack(d, sk);
         } else if (v6 ? t < 128 : t === 3 || t === 4 || t === 5 || t === 11 || t === 12) {
           // Errors always answer a packet the destination sent.
