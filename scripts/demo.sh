@@ -22,10 +22,20 @@ fi
 [ -f "$capture" ] || fail "the demo capture $capture is missing (it is shipped in data/samples/; regenerate it with 'npm run lab -- run lab/scenarios/demo.yaml --out data/samples' as root)."
 [ -f apps/cli/src/main.ts ] || fail "the CLI (apps/cli) is not built yet in this checkout: nothing to run."
 
+baseline=${DEMO_BASELINE:-$root/data/samples/baseline.pcap}
 rm -rf "$out"; mkdir -p "$out"
+# Train on normal traffic first, then detect on the suspect capture: the workflow we recommend.
+if [ -f "$baseline" ]; then
+  say "training the Isolation Forest on the benign baseline $baseline"
+  npx --no-install netsentry train "$baseline" -o "$out/model.json" || fail "netsentry train failed."
+  model_args=(--model "$out/model.json")
+else
+  say "no baseline capture ($baseline): the model will be trained on the first part of the input"
+  model_args=()
+fi
 say "analysing $capture"
 set +e
-npx --no-install netsentry analyze "$capture" --out "$out"
+npx --no-install netsentry analyze "$capture" "${model_args[@]}" --out "$out"
 rc=$?
 set -e
 [ $rc -le 1 ] || fail "netsentry analyze failed (exit $rc)."
