@@ -39,3 +39,29 @@ export async function sendChunked(producer: Producer, data: TopicMessages[], max
   // Sequential: keeps per-partition order across chunks and bounds memory in flight.
   for (const c of chunks) await producer.sendBatch({ acks: -1, topicMessages: c });
 }
+
+/**
+ * `sendChunked` retried in place with exponential backoff (200 ms doubling to 5 s) for up to
+ * `maxMs`: a transient broker fault (leader move, timeout on a busy machine) must neither lose
+ * what a consumer already took out of its input nor reorder it. `onError` is told of each failed
+ * attempt. Throws the last error when the broker stays away longer than `maxMs`.
+ */
+export async function sendReliably(
+  producer: Producer,
+  data: TopicMessages[],
+  opts: { maxMs?: number; onError?: (e: Error) => void } = {},
+): Promise<void> {
+  const until = Date.now() + (opts.maxMs ?? 120_000);
+  let backoff = 200;
+  for (;;) {
+    try {
+      await sendChunked(producer, data);
+      return;
+    } catch (e) {
+      opts.onError?.(e as Error);
+      if (Date.now() + backoff > until) throw e;
+      await new Promise((r) => setTimeout(r, backoff));
+      backoff = Math.min(backoff * 2, 5000);
+    }
+  }
+}

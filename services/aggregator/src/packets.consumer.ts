@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Consumer, EachBatchPayload, Kafka, Producer, TopicMessages } from 'kafkajs';
 import type { FlowV1, StatsV1 } from '@netsentry/contracts';
-import { createKafka, DeadLetters, ensureTopics, readEnvelope, sendChunked, topicMap, type TopicMap } from '@netsentry/messaging';
+import { createKafka, DeadLetters, ensureTopics, readEnvelope, sendReliably, topicMap, type TopicMap } from '@netsentry/messaging';
 import { decodePacketBatch, PacketRecord } from '@netsentry/packets';
 import { SensorPipeline } from './sensor.pipeline';
 import { flowMessages } from './flows.producer';
@@ -20,6 +20,8 @@ export interface AggregatorCounters {
   deadLetters: number;
   commits: number;
   rebalances: number;
+  /** Failed produce attempts (retried). */
+  publishErrors: number;
 }
 
 /**
@@ -46,7 +48,7 @@ export class PacketsConsumer implements OnApplicationShutdown {
   private outFlows: FlowV1[] = [];
   private outStats: StatsV1[] = [];
   private downstreamParts = { flows: 1, stats: 1 };
-  readonly counters: AggregatorCounters = { messages: 0, packets: 0, flows: 0, stats: 0, deadLetters: 0, commits: 0, rebalances: 0 };
+  readonly counters: AggregatorCounters = { messages: 0, packets: 0, flows: 0, stats: 0, deadLetters: 0, commits: 0, rebalances: 0, publishErrors: 0 };
   private readonly onFlow = (f: FlowV1): void => {
     this.outFlows.push(f);
   };
@@ -158,20 +160,35 @@ export class PacketsConsumer implements OnApplicationShutdown {
     const data: TopicMessages[] = [];
     if (flows.length) data.push({ topic: t.flows, messages: flowMessages(flows) });
     if (stats.length) data.push({ topic: t.stats, messages: statsMessages(stats) });
-    if (data.length) await sendChunked(producer, data);
+    const onError = (e: Error): void => {
+      this.counters.publishErrors++;
+      this.log.warn(`publish failed, retrying: ${e.message}`);
+    };
+    if (data.length) {
+      try {
+        await sendReliably(producer, data, { onError });
+      } catch (e) {
+        // Keep them for the next attempt: these packets' offsets are already resolved.
+        this.outFlows = flows.concat(this.outFlows);
+        this.outStats = stats.concat(this.outStats);
+        throw e;
+      }
+    }
     this.counters.flows += flows.length;
     this.counters.stats += stats.length;
 
     const wms: TopicMessages[] = [];
     const everyUs = this.cfg.watermarkEveryS * 1e6;
+    const sent: SensorPipeline[] = [];
     for (const p of touched) {
       if (!p.ended && p.wmUs - p.sentWmUs < everyUs) continue;
       const wm = { sensor: p.sensor, source: p.partition, sources: p.parts, wmUs: p.wmUs, eos: p.ended };
       wms.push({ topic: t.flows, messages: watermarkMessages(wm, this.downstreamParts.flows) });
       wms.push({ topic: t.stats, messages: watermarkMessages(wm, this.downstreamParts.stats) });
-      p.sentWmUs = p.wmUs;
+      sent.push(p);
     }
-    if (wms.length) await sendChunked(producer, wms);
+    if (wms.length) await sendReliably(producer, wms, { onError });
+    for (const p of sent) p.sentWmUs = p.wmUs;
     await this.dead!.flush();
     this.counters.deadLetters = this.dead!.total;
 

@@ -172,6 +172,19 @@ export class DetectorConsumer implements OnApplicationShutdown {
       await this.handleBatch(payload);
     } finally {
       this.inflight--;
+      if (this.inflight === 0) this.announceEnds();
+    }
+  }
+
+  /** Announces sensors whose input is entirely stored (called when no batch is still storing). */
+  private announceEnds(): void {
+    for (const r of this.sensors.values()) {
+      if (r.ended && !r.reported && r.stored) {
+        r.reported = true;
+        // Everything of this sensor's input is stored: tests and operators wait for this line.
+        const cpu = process.cpuUsage();
+        process.stdout.write(JSON.stringify({ event: 'sensor_end', sensor: r.sensor, ...this.counters, cpuMs: Math.round((cpu.user + cpu.system) / 1000) }) + '\n');
+      }
     }
   }
 
@@ -195,7 +208,6 @@ export class DetectorConsumer implements OnApplicationShutdown {
       if (!isRunning() || isStale()) break;
       const offset = Number(m.offset);
       lastOffset = offset;
-      resolveOffset(m.offset);
       if (tIdx < 0) {
         const hb = parseJsonMessage(HeartbeatSchema, m.value);
         if (!hb.ok) this.reject(topic, partition, m, hb.code, hb.reason);
@@ -234,26 +246,23 @@ export class DetectorConsumer implements OnApplicationShutdown {
         }
         const r = this.rules(s.value.sensor);
         const key = m.key?.toString() ?? statsKey(s.value);
-        if (r.onStats(s.value, key)) stats.push(s.value);
-        else this.counters.statsDuplicates++;
+        if (!r.onStats(s.value, key)) this.counters.statsDuplicates++;
+        // Stored even when the rules already had it: a batch retried after a failed write
+        // must still write it (the upsert makes the second write a no-op).
+        stats.push(s.value);
         r.tracker(trackerKey).record(offset, (s.value.start + s.value.intervalS) * 1e6 + horizonUs);
         touched.add(r);
       }
     }
     for (const r of touched) r.tick();
     if (lastOffset < 0) return;
+    const endedBefore = [...touched].filter((r) => r.ended);
     await this.store(flows, stats, beats);
+    for (const r of endedBefore) r.stored = true;
     await this.dead!.flush();
     this.counters.deadLetters = this.dead!.total;
-    // Announce a sensor's end only when no other batch is still storing (batches overlap).
-    for (const r of this.inflight === 1 ? this.sensors.values() : []) {
-      if (r.ended && !r.reported) {
-        r.reported = true;
-        // Everything of this sensor's input is stored: tests and operators wait for this line.
-        const cpu = process.cpuUsage();
-        process.stdout.write(JSON.stringify({ event: 'sensor_end', sensor: r.sensor, ...this.counters, cpuMs: Math.round((cpu.user + cpu.system) / 1000) }) + '\n');
-      }
-    }
+    // Only now is the batch consumed: if a write above failed, kafkajs delivers it again.
+    resolveOffset(String(lastOffset));
 
     // A rebalance during this batch dropped the rule state it fed: stored rows stay (idempotent),
     // but the offsets are left for the replay.
@@ -265,7 +274,7 @@ export class DetectorConsumer implements OnApplicationShutdown {
       if (!tr) continue;
       if (r.ended) {
         r.commits.delete(trackerKey);
-        if (r.commits.size === 0) this.sensors.delete(name);
+        if (r.commits.size === 0 && r.reported) this.sensors.delete(name);
         continue;
       }
       const first = tr.firstNeeded(r.advancedUs);
@@ -303,7 +312,14 @@ export class DetectorConsumer implements OnApplicationShutdown {
     const fresh = this.newAlertIds;
     this.pendingAlerts = new Map();
     this.newAlertIds = new Set();
-    if (alerts.length) await upsertAlerts(ds, alerts);
+    try {
+      if (alerts.length) await upsertAlerts(ds, alerts);
+    } catch (e) {
+      // Rule state has moved on and will not raise these again: keep them for the next write.
+      for (const a of alerts) if (!this.pendingAlerts.has(a.id)) this.pendingAlerts.set(a.id, a);
+      for (const id of fresh) this.newAlertIds.add(id);
+      throw e;
+    }
     for (const a of alerts) {
       if (fresh.has(a.id)) this.counters.alertsNew++;
       else this.counters.alertsUpdated++;

@@ -20,6 +20,8 @@ export class SensorRules {
   ended = false;
   /** The end of input was announced (log line) once. */
   reported = false;
+  /** The batch that saw the end of input has stored its writes (the flush's alerts included). */
+  stored = false;
 
   constructor(
     readonly sensor: string,

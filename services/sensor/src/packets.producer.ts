@@ -2,8 +2,12 @@ import type { Producer } from 'kafkajs';
 import { envelopeHeaders } from '@netsentry/messaging';
 import type { OutBatch } from './packets.batcher';
 
-/** Requests in flight per partition. */
-const WAVE = 4;
+/**
+ * Requests in flight per partition: ONE. Concurrent send() calls for one partition were measured
+ * to reorder messages (an end-of-input mark overtook packets and split flows), so each
+ * partition's requests go strictly one after the other; partitions still send in parallel.
+ */
+const WAVE = 1;
 import type { SensorCounters } from './sensor.counters';
 
 /**
@@ -64,10 +68,8 @@ export class PacketsProducer {
     const q = this.queues[p];
     let backoff = 100;
     while (q.length > 0) {
-      // A wave of up to WAVE requests for this partition, sent together: kafkajs writes them in
-      // order on one connection (the idempotent producer keeps that order across its retries), so
-      // the partition's order holds while the round trips overlap. Each request carries one
-      // record batch under the broker's max.message.bytes.
+      // Up to WAVE requests for this partition (see WAVE), each one record batch under the
+      // broker's max.message.bytes.
       const reqs: OutBatch[][] = [];
       let i = 0;
       while (i < q.length && reqs.length < WAVE) {
