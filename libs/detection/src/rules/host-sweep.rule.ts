@@ -33,7 +33,18 @@ export const hostSweepRule: RuleDefinition<HostSweepConfig> = {
       readonly hosts = new WindowDistinct<string>(w);
       readonly active = new WindowSum(w);
       /** `port`: the TCP/UDP port swept, -1 for ICMP echo (answers not tracked), -2 for ARP. */
-      constructor(readonly label: string, readonly metric: string, readonly proto: number, readonly port: number) {}
+      constructor(readonly proto: number, readonly port: number) {}
+      /** Text, made only for a report (a spoofed source's method never is). */
+      get label(): string {
+        if (this.port === -2) return 'ARP requests';
+        if (this.port === -1) return PROTO_NAME[this.proto];
+        return `${PROTO_NAME[this.proto] ?? `proto ${this.proto}`} port ${this.port}`;
+      }
+      get metric(): string {
+        if (this.port === -2) return 'distinct_hosts_arp';
+        if (this.port === -1) return `distinct_hosts_${this.proto === 1 ? 'icmp' : 'icmpv6'}_echo`;
+        return `distinct_hosts_${this.proto === 6 ? 'tcp' : this.proto === 17 ? 'udp' : this.proto}_${this.port}`;
+      }
     }
     class SourceWin {
       /** Methods by `proto * 65536 + port` (ARP: -1); the first lives inline (a spoofed source has one). */
@@ -61,12 +72,6 @@ export const hostSweepRule: RuleDefinition<HostSweepConfig> = {
       }
     }
     const state = new IdleMap<string, SourceWin>();
-    /** Label and metric text are made once per method and source, when the method is first used. */
-    const newMethod = (proto: number, port: number, icmp: boolean): MethodWin => {
-      const name = icmp ? PROTO_NAME[proto] : `${PROTO_NAME[proto] ?? `proto ${proto}`} port ${port}`;
-      const metric = icmp ? `distinct_hosts_${proto === 1 ? 'icmp' : 'icmpv6'}_echo` : `distinct_hosts_${proto === 6 ? 'tcp' : proto === 17 ? 'udp' : proto}_${port}`;
-      return new MethodWin(name, metric, proto, icmp ? -1 : port);
-    };
 
     return {
       onInterval(iv, report) {
@@ -82,7 +87,7 @@ export const hostSweepRule: RuleDefinition<HostSweepConfig> = {
           for (const svc of s.services.items) {
             const icmp = svc.proto === 1 || svc.proto === 58;
             if (icmp && !cfg.icmpEcho) continue;
-            const m = sw.method(svc.proto * 65536 + svc.port, () => newMethod(svc.proto, svc.port, icmp));
+            const m = sw.method(svc.proto * 65536 + svc.port, () => new MethodWin(svc.proto, icmp ? -1 : svc.port));
             for (const h of svc.hosts.items) if (!allowT.has(h)) m.hosts.add(iv.start, h);
             if (!svc.hosts.exact) m.hosts.addEstimate(iv.start, svc.hosts.n);
             m.active.add(iv.start, 1);
@@ -93,7 +98,7 @@ export const hostSweepRule: RuleDefinition<HostSweepConfig> = {
             for (const h of s.arpReplies.items) a.add(iv.start, h);
           }
           if (arp) {
-            const m = sw.method(-1, () => new MethodWin('ARP requests', 'distinct_hosts_arp', 0, -2));
+            const m = sw.method(-1, () => new MethodWin(0, -2));
             for (const h of s.arpTargets.items) if (!allowT.has(h)) m.hosts.add(iv.start, h);
             if (!s.arpTargets.exact) m.hosts.addEstimate(iv.start, s.arpTargets.n);
             m.active.add(iv.start, 1);

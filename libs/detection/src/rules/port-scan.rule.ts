@@ -28,9 +28,10 @@ export const portScanRule: RuleDefinition<PortScanConfig> = {
     const state = new IdleMap<string, HostWin>();
     class HostWin {
       readonly ports = new WindowDistinct<number>(w);
-      readonly open = new WindowDistinct<number>(w);
       readonly probes = new WindowSum(w);
-      readonly failed = new WindowSum(w);
+      /** Answered ports and refused probes, made on the first (most pairs of a flood have neither). */
+      open: WindowDistinct<number> | null = null;
+      failed: WindowSum | null = null;
       constructor(readonly src: string, readonly dst: string) {}
     }
 
@@ -46,9 +47,12 @@ export const portScanRule: RuleDefinition<PortScanConfig> = {
             const hw = state.touch(`${s.ip}|${h.ip}`, iv.start, () => new HostWin(s.ip, h.ip));
             for (const p of h.ports.items) hw.ports.add(iv.start, p);
             if (!h.ports.exact) hw.ports.addEstimate(iv.start, h.ports.n);
-            for (const p of h.open.items) hw.open.add(iv.start, p);
+            if (h.open.items.length > 0) {
+              const open = (hw.open ??= new WindowDistinct<number>(w));
+              for (const p of h.open.items) open.add(iv.start, p);
+            }
             hw.probes.add(iv.start, h.probes);
-            hw.failed.add(iv.start, h.failed);
+            if (h.failed !== 0) (hw.failed ??= new WindowSum(w)).add(iv.start, h.failed);
             if (h.ports.n > 0) touched.push(hw);
           }
         }
@@ -56,10 +60,10 @@ export const portScanRule: RuleDefinition<PortScanConfig> = {
           const n = hw.ports.count(now);
           if (n < cfg.minPorts) continue;
           let answered = 0;
-          for (const p of hw.open.items(now)) if (hw.ports.has(now, p)) answered++;
+          if (hw.open !== null) for (const p of hw.open.items(now)) if (hw.ports.has(now, p)) answered++;
           const ratio = answered / n;
           if (ratio > cfg.maxAnsweredRatio) continue;
-          const failed = hw.failed.sum(now);
+          const failed = hw.failed !== null ? hw.failed.sum(now) : 0;
           report({
             type: 'port_scan',
             rule,
