@@ -22,6 +22,7 @@ import * as flowKey from './flow-key';
 import { computeFeatures } from './features';
 import { formatAddress } from './address';
 import { isKnownServicePort, serviceName } from './services';
+import { warmUpFlowTable } from './warm-up';
 
 export interface FlowTableOptions {
   /** Sensor id stamped on every flow (part of the flow id). */
@@ -133,6 +134,7 @@ export class FlowTable {
     // not depend on it (exports follow packet time and list order, never hash order).
     this.seed = (Math.random() * 0x100000000) >>> 0;
     this.grow(Math.min(this.maxFlows, Math.max(16, opts.initialCapacity ?? 4096)));
+    if (opts.sensor !== 'warm-up') warmUpFlowTable(FlowTable);
   }
 
   /** Live flow records. */
