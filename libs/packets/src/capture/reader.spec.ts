@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { execFileSync, spawn } from 'node:child_process';
 import { SHARED_PCAPS, haveSharedPcaps, itIf } from '@netsentry/testing';
 import { readCaptureFile } from './reader';
 import { recordFields } from '../testing/record';
@@ -57,6 +58,24 @@ describe('readCaptureFile', () => {
     expect(frames).toBe(509);
     expect(s.packets).toBe(509);
     expect(bytes).toBeGreaterThan(0);
+  });
+
+  itIf(haveSharedPcaps, sharedReason)('reads from a pipe (named FIFO), plain and gzip', async () => {
+    const src = join(SHARED_PCAPS, 'zeek/irc-dcc-send.pcapng');
+    const plain = await collect(src);
+    for (const [name, bytes] of [['plain', readFileSync(src)], ['gzip', gzipSync(readFileSync(src))]] as const) {
+      const fifo = join(dir, `pipe-${name}`);
+      execFileSync('mkfifo', [fifo]);
+      const bin = join(dir, `pipe-${name}.bin`);
+      writeFileSync(bin, bytes);
+      // A writer process on the other end: a pipe cannot seek, so only sequential reads work.
+      const writer = spawn('sh', ['-c', `cat "${bin}" > "${fifo}"`], { stdio: 'ignore' });
+      const exited = new Promise((res) => writer.once('exit', res));
+      const got = await collect(fifo);
+      await exited;
+      expect(got.summary.error).toBeUndefined();
+      expect(got.recs).toEqual(plain.recs);
+    }
   });
 
   it('an AbortSignal stops the read with CAPTURE.ABORTED', async () => {

@@ -1,5 +1,5 @@
-import { open } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { CaptureFramer, type CaptureFormat } from './framer';
 import { captureError, type CaptureError } from './errors';
@@ -100,13 +100,15 @@ export async function readCaptureFile(
     // buffer is free again as soon as push() returns.
     let cur = Buffer.allocUnsafe(chunkSize);
     let next = Buffer.allocUnsafe(chunkSize);
-    const first = await fh.read(cur, 0, chunkSize, 0);
+    // Reads are sequential (position null): only one is ever in flight, and pipes such as
+    // /dev/stdin work as well as files.
+    const first = await fh.read(cur, 0, chunkSize, null);
     gzip = first.bytesRead >= 2 && cur[0] === 0x1f && cur[1] === 0x8b;
     if (!gzip) {
       let n = first.bytesRead;
       let pos = n;
       while (n > 0) {
-        const ahead = fh.read(next, 0, chunkSize, pos);
+        const ahead = fh.read(next, 0, chunkSize, null);
         // A failed read-ahead is reported when awaited below, not as an unhandled rejection.
         ahead.catch(() => undefined);
         framer.push(cur.subarray(0, n));
@@ -123,7 +125,7 @@ export async function readCaptureFile(
         next = t;
       }
     } else {
-      error = await readGzip(path, framer, chunkSize, size, opts);
+      error = await readGzip(path, fh, cur.subarray(0, first.bytesRead), framer, chunkSize, size, opts);
     }
   } catch (e) {
     error = captureError('CAPTURE.READ_ERROR', path, framer.offset, `read failed: ${(e as Error).message}`);
@@ -154,14 +156,25 @@ function withoutUnsupported(o: Record<string, number>): Record<string, number> {
   return o;
 }
 
-async function readGzip(path: string, framer: CaptureFramer, chunkSize: number, size: number, opts: ReadCaptureOptions): Promise<CaptureError | undefined> {
-  const src = createReadStream(path, { highWaterMark: chunkSize });
-  const gunzip = createGunzip({ chunkSize: 1024 * 1024 });
+/** The file's bytes as chunks, starting with the already-read first chunk. */
+async function* fileChunks(fh: FileHandle, first: Buffer, chunkSize: number): AsyncGenerator<Buffer> {
+  yield Buffer.from(first);
+  for (;;) {
+    const b = Buffer.allocUnsafe(chunkSize);
+    const { bytesRead } = await fh.read(b, 0, chunkSize, null);
+    if (bytesRead === 0) return;
+    yield b.subarray(0, bytesRead);
+  }
+}
+
+async function readGzip(path: string, fh: FileHandle, first: Buffer, framer: CaptureFramer, chunkSize: number, size: number, opts: ReadCaptureOptions): Promise<CaptureError | undefined> {
   let compressedRead = 0;
   let readError: Error | null = null;
-  src.on('data', (c) => { compressedRead += c.length; });
-  src.on('error', (e) => { readError = e; gunzip.destroy(e); });
-  src.pipe(gunzip);
+  const src = Readable.from(fileChunks(fh, first, chunkSize), { objectMode: false });
+  src.on('data', (c: Buffer) => { compressedRead += c.length; });
+  const gunzip = createGunzip({ chunkSize: 1024 * 1024 });
+  // pipeline() destroys the gunzip stream with a read error, which ends the loop below.
+  pipeline(src, gunzip, (e) => { if (e && src.errored) readError = src.errored as Error; });
   try {
     for await (const chunk of gunzip) {
       framer.push(chunk as Buffer);
@@ -171,7 +184,7 @@ async function readGzip(path: string, framer: CaptureFramer, chunkSize: number, 
     }
     return undefined;
   } catch (e) {
-    if (readError) return captureError('CAPTURE.READ_ERROR', path, framer.offset, `read failed: ${(readError as Error).message}`);
+    if (readError || src.errored) return captureError('CAPTURE.READ_ERROR', path, framer.offset, `read failed: ${((readError ?? src.errored) as Error).message}`);
     return captureError('GZIP.CORRUPT', path, framer.offset + framer.pendingBytes, `gzip stream broken after ${compressedRead} compressed bytes: ${(e as Error).message}`);
   } finally {
     src.destroy();
