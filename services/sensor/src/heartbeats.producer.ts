@@ -48,7 +48,7 @@ export class HeartbeatsProducer {
       return;
     }
     try {
-      await this.producer.send({ topic: this.topic, acks: 1, messages: [{ key: this.sensor, value: JSON.stringify(checked.data) }] });
+      await this.producer.send({ topic: this.topic, acks: -1, messages: [{ key: this.sensor, value: JSON.stringify(checked.data) }] });
     } catch {
       this.errors++;
     }
