@@ -197,7 +197,7 @@ async function main(): Promise<void> {
     console.log(`| ${r.what} | ${r.packets.toLocaleString('en-US')} | ${(r.cpuMs / 1000).toFixed(2)} | ${(r.packets / r.cpuMs / 1000).toFixed(2)} M | ${(r.ms / 1000).toFixed(2)} | ${r.rssMb.toFixed(0)} | ${r.note} |`);
   }
   console.log('');
-  console.log(`Load average during the run: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores (wall times include waiting for a core; CPU time does not).`);
+  console.log(`Load average during the run: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores. Wall: for NetSentry the pipeline's own clock (first read to last flow, excluding node start-up), for the others the whole process; wall includes waiting for a core. CPU: whole process (for NetSentry also start-up and V8 compiler threads).`);
   console.log('');
   console.log('SYN flood, 1 048 576 distinct (source address, source port) pairs, one SYN each (synthetic PacketRecords, no file I/O):');
   console.log('');
