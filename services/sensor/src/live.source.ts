@@ -56,7 +56,6 @@ export class LiveSource {
     if (!canCapture()) return { ok: false, code: 'CAPTURE.PERMISSION', message: CAPTURE_PERMISSION_MESSAGE };
     let CapCtor: new () => CapHandle;
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       CapCtor = require('cap').Cap;
     } catch (e) {
       return { ok: false, code: 'CAPTURE.OPEN', message: `the cap module (libpcap binding) is not built: ${(e as Error).message}` };
