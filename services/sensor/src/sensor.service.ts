@@ -8,6 +8,7 @@ import { SensorCounters } from './sensor.counters';
 import { ReplaySource, type ReplayResult } from './replay.source';
 import { LiveSource } from './live.source';
 import { RollingPcapWriter } from './rolling-pcap.writer';
+import { canCapture, CAPTURE_PERMISSION_MESSAGE } from './capture.permissions';
 import type { SensorConfig } from './config';
 
 export const SENSOR_CONFIG = Symbol('SENSOR_CONFIG');
@@ -38,6 +39,8 @@ export class SensorService implements OnApplicationShutdown {
   /** Connects, creates the owned topics, and starts capturing. Returns an error message on failure. */
   async start(): Promise<{ ok: true } | { ok: false; message: string }> {
     const cfg = this.cfg;
+    // Say it before anything else: without the capability nothing below can work.
+    if (cfg.iface && !canCapture()) return { ok: false, message: CAPTURE_PERMISSION_MESSAGE };
     const topics = topicMap(cfg.topicSuffix);
     const kafka = createKafka({ brokers: cfg.brokers, clientId: `sensor-${cfg.sensorId}`, logLevel: cfg.logLevel });
     let parts: number;
