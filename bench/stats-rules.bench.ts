@@ -12,7 +12,8 @@
  *   - /work/shared/data/pcaps/stopddos/pkt.TCP.synflood.spoofed.pcap (37 k spoofed sources),
  *     repeated BENCH_SR_FLOOD_REPEAT (default 5) times, if the shared captures are present.
  * Each (input, stage) runs BENCH_SR_RUNS (default 3) times after one warm-up; the best CPU time
- * is reported. Run: node -r @swc-node/register bench/stats-rules.bench.ts
+ * is reported (BENCH_SR_ONLY=<text> keeps the inputs whose name contains it).
+ * Run: node -r @swc-node/register bench/stats-rules.bench.ts
  * Figures are recorded in docs/bench/stats-rules.md.
  */
 import { existsSync } from 'node:fs';
@@ -112,6 +113,9 @@ async function main(): Promise<void> {
   if (existsSync(flood)) inputs.push({ name: `pkt.TCP.synflood.spoofed.pcap ×${floodRepeat}`, file: flood, repeat: floodRepeat });
   else notes.push(`${flood} is missing: spoofed SYN flood skipped.`);
 
+  // BENCH_SR_ONLY=<text>: only the inputs whose name contains it.
+  const only = process.env.BENCH_SR_ONLY;
+  if (only) inputs.splice(0, inputs.length, ...inputs.filter((i) => i.name.includes(only)));
   const lines: string[] = [];
   lines.push(`Load average at start: ${loadavg().map((x) => x.toFixed(1)).join(' ')}; node ${process.version}; best of ${RUNS} (CPU time).`);
   lines.push('');

@@ -6,7 +6,6 @@ import type {
   SourceStatsEntityV1,
   StatsV1,
 } from '@netsentry/contracts';
-import { statsKey } from '@netsentry/contracts';
 import { mergeStats } from '@netsentry/flows';
 import { AlertAggregator, type AlertChange, type Finding } from '../alerts';
 import { CidrSet } from './cidr';
@@ -49,12 +48,35 @@ export interface RuleEngineCounters {
   flows: number;
 }
 
+type Parts = StatsV1 | StatsV1[];
+
+interface PendingInterval {
+  global: Parts | null;
+  sources: Map<string, Parts>;
+  destinations: Map<string, Parts>;
+}
+
+/** Adds a partial to an entity's parts; true when it replaced one of the same instance. */
+function addPart(had: Parts | null | undefined, s: StatsV1, set: (p: Parts) => void): boolean {
+  if (had === undefined || had === null) { set(s); return false; }
+  if (!Array.isArray(had)) {
+    if (had.instance === s.instance) { set(s); return true; }
+    set([had, s]);
+    return false;
+  }
+  const i = had.findIndex((p) => p.instance === s.instance);
+  if (i >= 0) { had[i] = s; return true; }
+  had.push(s);
+  return false;
+}
+
 interface SensorState {
   /**
-   * Pending partials: interval start → entity key → the partial, or the partials of several
-   * instances (one per instance). Most entities have one partial: no map or array for them.
+   * Pending partials: interval start → entity (kind, then address) → the partial, or the
+   * partials of several instances (one per instance). Most entities have one partial: no map
+   * or array for them, and no key text beyond the address the message carries.
    */
-  pending: Map<number, Map<string, StatsV1 | StatsV1[]>>;
+  pending: Map<number, PendingInterval>;
   /** Intervals up to (excluding) this start are evaluated. */
   doneBefore: number;
   /** End of the newest interval a partial was seen for. */
@@ -93,18 +115,18 @@ export class RuleEngine {
       return;
     }
     this.counters.partials++;
-    let byKey = st.pending.get(s.start);
-    if (byKey === undefined) { byKey = new Map(); st.pending.set(s.start, byKey); }
-    const key = statsKey(s);
-    const had = byKey.get(key);
-    if (had === undefined) byKey.set(key, s);
-    else if (!Array.isArray(had)) {
-      if (had.instance === s.instance) { this.counters.replaced++; byKey.set(key, s); }
-      else byKey.set(key, [had, s]);
+    let pi = st.pending.get(s.start);
+    if (pi === undefined) { pi = { global: null, sources: new Map(), destinations: new Map() }; st.pending.set(s.start, pi); }
+    const e = s.entity;
+    let replaced: boolean;
+    if (e.kind === 'global') {
+      const p = pi;
+      replaced = addPart(p.global, s, (v) => { p.global = v; });
     } else {
-      const i = had.findIndex((p) => p.instance === s.instance);
-      if (i >= 0) { this.counters.replaced++; had[i] = s; } else had.push(s);
+      const m = e.kind === 'source' ? pi.sources : pi.destinations;
+      replaced = addPart(m.get(e.ip), s, (v) => { m.set(e.ip, v); });
     }
+    if (replaced) this.counters.replaced++;
     const end = s.start + s.intervalS;
     if (end > st.newestEnd) {
       st.newestEnd = end;
@@ -147,28 +169,37 @@ export class RuleEngine {
   private finalizeUpTo(sensor: string, st: SensorState, until: number): void {
     const ready = [...st.pending.keys()].filter((start) => start + st.intervalS <= until).sort((a, b) => a - b);
     for (const start of ready) {
-      const byKey = st.pending.get(start)!;
+      const pi = st.pending.get(start)!;
       st.pending.delete(start);
       st.doneBefore = Math.max(st.doneBefore, start + st.intervalS);
-      this.evaluate(sensor, st, start, byKey);
+      this.evaluate(sensor, st, start, pi);
     }
     if (until !== Infinity && until > st.doneBefore && st.pending.size === 0) st.doneBefore = Math.max(st.doneBefore, Math.floor(until / st.intervalS) * st.intervalS);
   }
 
-  private evaluate(sensor: string, st: SensorState, start: number, byKey: Map<string, StatsV1 | StatsV1[]>): void {
+  private evaluate(sensor: string, st: SensorState, start: number, pi: PendingInterval): void {
     this.counters.intervals++;
-    const iv: IntervalStats = { sensor, start, end: start + st.intervalS, intervalS: st.intervalS, global: null, sources: [], destinations: [] };
-    // Entities in key order, so rules see the same sequence whatever the arrival order.
-    const keys = [...byKey.keys()].sort();
-    for (let i = 0; i < keys.length; i++) {
-      const parts = byKey.get(keys[i])!;
-      const merged = Array.isArray(parts) ? mergeStats(parts) : parts;
-      const e = merged.entity;
-      if (e.kind === 'global') iv.global = e as GlobalStatsEntityV1;
-      else if (e.kind === 'source') iv.sources.push(e as SourceStatsEntityV1);
-      else iv.destinations.push(e as DestinationStatsEntityV1);
-    }
+    const merge = (parts: Parts): StatsV1 => (Array.isArray(parts) ? mergeStats(parts) : parts);
+    const iv: IntervalStats = {
+      sensor,
+      start,
+      end: start + st.intervalS,
+      intervalS: st.intervalS,
+      global: pi.global !== null ? (merge(pi.global).entity as GlobalStatsEntityV1) : null,
+      // Entities in key order (`src:<ip>` / `dst:<ip>`, i.e. by address text), so rules see
+      // the same sequence whatever the arrival order.
+      sources: byAddress(pi.sources, merge) as SourceStatsEntityV1[],
+      destinations: byAddress(pi.destinations, merge) as DestinationStatsEntityV1[],
+    };
     for (const r of st.rules) r.onInterval(iv, this.report);
     this.aggregator.tick(iv.end);
   }
+}
+
+/** The merged entities of one kind, ordered by address text. */
+function byAddress(m: Map<string, Parts>, merge: (p: Parts) => StatsV1): StatsV1['entity'][] {
+  const ips = [...m.keys()].sort();
+  const out = new Array<StatsV1['entity']>(ips.length);
+  for (let i = 0; i < ips.length; i++) out[i] = merge(m.get(ips[i])!).entity;
+  return out;
 }
