@@ -31,7 +31,17 @@ export const largeTransferRule: RuleDefinition<LargeTransferConfig> = {
     // Pairs are tracked once an interval carries a thousandth of the smallest threshold: below
     // that a pair cannot matter (at most windowS/intervalS * 0.1% of the threshold is missed).
     const minTrack = Math.min(cfg.minBytes, cfg.baselineMinBytes) / 1000;
-    const pairs = new IdleMap<string, { src: string; dst: string; bytes: WindowSum }>();
+    /** Live pairs per source: a source without any skips its small host entries without key text. */
+    const pairCount = new Map<string, number>();
+    const pairs = new IdleMap<string, { src: string; dst: string; bytes: WindowSum }>((_k, p) => {
+      const n = pairCount.get(p.src)! - 1;
+      if (n === 0) pairCount.delete(p.src);
+      else pairCount.set(p.src, n);
+    });
+    const newPair = (src: string, dst: string): { src: string; dst: string; bytes: WindowSum } => {
+      pairCount.set(src, (pairCount.get(src) ?? 0) + 1);
+      return { src, dst, bytes: new WindowSum(w) };
+    };
     /** Bytes each source sent over the last two windows (the previous window is the baseline). */
     const senders = new IdleMap<string, WindowSum>();
     let sensorStart = NaN;
@@ -48,11 +58,13 @@ export const largeTransferRule: RuleDefinition<LargeTransferConfig> = {
           snd.add(iv.start, s.bytes);
           // What it sent in the window before this one (byte counts are integers: exact).
           const usual = snd.sum(now) - snd.sumSince(now - w);
+          const tracked = pairCount.has(s.ip);
           for (const h of s.hosts.items) {
+            if (h.bytes < minTrack && !tracked) continue;
             const key = `${s.ip}|${h.ip}`;
             if (h.bytes < minTrack && pairs.get(key) === undefined) continue;
             if (allowT.has(h.ip)) continue;
-            const p = pairs.touch(key, iv.start, () => ({ src: s.ip, dst: h.ip, bytes: new WindowSum(w) }));
+            const p = pairs.touch(key, iv.start, () => newPair(s.ip, h.ip));
             p.bytes.add(iv.start, h.bytes);
             if (h.bytes > 0) touched.push({ ...p, usual });
           }

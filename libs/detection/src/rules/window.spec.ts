@@ -82,5 +82,11 @@ describe('sliding windows in packet time', () => {
     expect(m.get('a')).toBe(1);
     expect(m.get('b')).toBeUndefined();
     expect(m.size).toBe(1);
+    const dropped: string[] = [];
+    const d = new IdleMap<string, number>((k) => dropped.push(k));
+    d.touch('x', 1, () => 1);
+    d.touch('y', 9, () => 2);
+    for (let i = 0; i < 8; i++) d.expire(5);
+    expect(dropped).toEqual(['x']);
   });
 });

@@ -217,6 +217,9 @@ export class IdleMap<K, V> {
   private readonly map = new Map<K, { v: V; t: number }>();
   private calls = 0;
 
+  /** `onDrop` is called for every entry `expire` drops. */
+  constructor(private readonly onDrop?: (key: K, value: V) => void) {}
+
   get size(): number {
     return this.map.size;
   }
@@ -240,6 +243,11 @@ export class IdleMap<K, V> {
   /** Drops entries not touched since `before` (see the class comment for when). */
   expire(before: number): void {
     if ((++this.calls & 7) !== 0) return;
-    for (const [k, e] of this.map) if (e.t < before) this.map.delete(k);
+    for (const [k, e] of this.map) {
+      if (e.t < before) {
+        this.map.delete(k);
+        this.onDrop?.(k, e.v);
+      }
+    }
   }
 }
