@@ -9,3 +9,4 @@ export * from './anomalies.store';
 export * from './sensors.store';
 export * from './models.store';
 export * from './retention';
+export * from './training.store';
