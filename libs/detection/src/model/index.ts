@@ -22,7 +22,7 @@ export {
 } from './model';
 export { Scorer, type ScoreResult, type ScorerOptions, severityOf, sameFeatureList } from './scorer';
 export { toAnomaly } from './anomaly';
-export { retrainGuard, type RetrainVerdict } from './retrain';
+export { retrainGuard, retrainOnWindow, type RetrainVerdict, type RetrainOptions, type RetrainDecision } from './retrain';
 export { spearman, rocAuc, quantileSorted } from './stats';
 export { flowsFromCapture } from './capture-flows';
 export { loadLabelledFlows, BENIGN_CAPTURES, ATTACK_CAPTURES, type LabelledFlows } from './labelled-flows';
