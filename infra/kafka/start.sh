@@ -39,6 +39,12 @@ die() { echo "kafka: $*" >&2; exit 1; }
 
 command -v java >/dev/null || die "java not found: install a JDK 17+ (apt-get install openjdk-17-jre-headless)"
 
+# One start at a time per port: two concurrent starts (a test run and a developer) otherwise both
+# format the same storage with different cluster ids and one of them fails.
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.start-$PORT.lock"
+flock 9
+
 # True when something on 127.0.0.1:$1 speaks the Kafka protocol (ApiVersions answered).
 kafka_answers() {
   node "$HERE/probe.js" "127.0.0.1:$1" >/dev/null 2>&1
@@ -121,8 +127,9 @@ fi
 
 if [[ ! -f "$PIDFILE" ]]; then
   # setsid: the broker outlives the shell (and the test runner) that started it.
+  # 9>&-: the broker must not inherit (and hold forever) the start lock.
   setsid java -cp "$CP" "${JAVA_OPTS[@]}" kafka.Kafka "$PROPS" \
-    >>"$LOGDIR/stdout.log" 2>&1 < /dev/null &
+    >>"$LOGDIR/stdout.log" 2>&1 < /dev/null 9>&- &
   echo $! > "$PIDFILE"
 fi
 PID="$(cat "$PIDFILE")"
