@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DETECTOR_CONFIG, DetectorConsumer } from './detector.consumer';
 import { ModelWatcher } from './model.watcher';
+import { RetrainScheduler } from './retrain.scheduler';
 import { ALERT_CHANNEL, AlertsNotifier, NOTIFY_MIN_SEVERITY, type AlertChannel } from './alerts.notifier';
 import type { DetectorConfig } from './config';
 
@@ -17,8 +18,9 @@ export class DetectorModule {
         ModelWatcher,
         AlertsNotifier,
         DetectorConsumer,
+        RetrainScheduler,
       ],
-      exports: [DetectorConsumer],
+      exports: [DetectorConsumer, RetrainScheduler],
     };
   }
 }

@@ -4,6 +4,7 @@ import { readDetectorConfig } from './config';
 import { DetectorModule } from './detector.module';
 import { DetectorConsumer } from './detector.consumer';
 import { alertChannelFromEnv } from './alerts.channel';
+import { RetrainScheduler } from './retrain.scheduler';
 
 async function main(): Promise<void> {
   const cfg = readDetectorConfig();
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
   const consumer = app.get(DetectorConsumer);
   try {
     await consumer.start();
+    await app.get(RetrainScheduler).start();
   } catch (e) {
     process.stderr.write(`detector: cannot start: ${(e as Error).message}\n`);
     await app.close();
