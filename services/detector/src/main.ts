@@ -29,6 +29,9 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   process.stdout.write(JSON.stringify({ event: 'started', instance: cfg.config.instanceId }) + '\n');
+  // Retention once at start too, not only every RETENTION_EVERY_MS (1 h): a detector restarted
+  // more often than that would otherwise never apply it. It logs its own failures.
+  void consumer.retention();
   const every = Number(process.env.DETECTOR_LOG_EVERY_MS ?? 10000);
   setInterval(() => process.stdout.write(JSON.stringify({ event: 'counters', ...consumer.counters }) + '\n'), every).unref();
 }
