@@ -7,3 +7,4 @@ export * from './sensor.v1';
 export * from './deadletter.v1';
 export * from './flow.v1';
 export * from './stats.v1';
+export * from './flow-batch.v1';

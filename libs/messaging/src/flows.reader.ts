@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { FlowV1, parseJsonMessage } from '@netsentry/contracts';
+import { parseFlowsMessage, parseJsonMessage, type FlowV1 } from '@netsentry/contracts';
 import { kindOf, KIND_WATERMARK, WatermarkV1 } from './envelope';
 
 /**
@@ -43,11 +43,12 @@ export async function readFlowsUntilEnd(
               }
               return;
             }
-            const f = parseJsonMessage(FlowV1, message.value);
+            // One JSON FlowV1 or a flow batch (libs/contracts flow-batch.v1).
+            const f = parseFlowsMessage(message.value);
             if (!f.ok) invalid++;
-            else if (f.value.sensor === sensor) {
-              flows.push(f.value);
-              lastFlowAtMs = Date.now();
+            else {
+              for (const x of f.flows) if (x.sensor === sensor) flows.push(x);
+              if (f.flows.length && f.flows[0].sensor === sensor) lastFlowAtMs = Date.now();
             }
           },
         })

@@ -1,7 +1,7 @@
-import type { FlowV1, Severity, TopFeatureV1 } from '@netsentry/contracts';
+import { flowOfBatch, FLOW_STATES, type FlowBatchV1, type FlowV1, type Severity, type TopFeatureV1 } from '@netsentry/contracts';
 import { FLOW_FEATURE_NAMES } from '@netsentry/flows';
 import { accumulatePathCredit, scoreRowsInto, SCORE_BLOCK_ROWS } from '../forest';
-import { displayValue, fillRow } from './features';
+import { displayValue, fillRow, type NumericColumn } from './features';
 import type { Model } from './model';
 import { ModelError } from './model.errors';
 import { cdfFromGrid } from './stats';
@@ -108,6 +108,101 @@ export class Scorer {
     const x = into && into.length >= n * this.nCols ? into : new Float64Array(n * this.nCols);
     for (let i = 0; i < n; i++) this.missingFeatureValues += fillRow(this.model.columns, flows[i], x, i);
     return x;
+  }
+
+  /**
+   * Row-major matrix of model columns straight from a decoded flow batch's columns (no FlowV1
+   * objects): the same values toMatrix gives for the same flows. Categorical codes are looked up
+   * once per distinct value of the batch (its service list, the states, the protocols seen).
+   */
+  batchMatrix(b: FlowBatchV1, into?: Float64Array): Float64Array {
+    const cols = this.model.columns;
+    const nCols = this.nCols;
+    const n = b.count;
+    const d = b.featureNames.length;
+    const x = into && into.length >= n * nCols ? into : new Float64Array(n * nCols);
+    const byName = new Map<string, number>();
+    for (let j = 0; j < d; j++) byName.set(b.featureNames[j], j);
+    const feats = b.features;
+    for (let c = 0; c < nCols; c++) {
+      const col = cols[c];
+      if (col.kind === 'numeric') {
+        const j = byName.get(col.name) ?? -1;
+        if (j < 0) {
+          // absent from the batch: the scaled median, as fillRow does
+          for (let r = 0; r < n; r++) x[r * nCols + c] = 0;
+          this.missingFeatureValues += n;
+          continue;
+        }
+        const { log, center, scale } = col as NumericColumn;
+        if (log) {
+          for (let r = 0; r < n; r++) {
+            const v = feats[r * d + j];
+            x[r * nCols + c] = (Math.log1p(v > 0 ? v : 0) - center) / scale;
+          }
+        } else {
+          for (let r = 0; r < n; r++) x[r * nCols + c] = (feats[r * d + j] - center) / scale;
+        }
+        continue;
+      }
+      const freq = col.freq;
+      const code = (cat: string): number => freq[cat] ?? 0;
+      switch (col.name) {
+        case 'proto': {
+          const t = new Float64Array(256).fill(Number.NaN);
+          for (let r = 0; r < n; r++) {
+            const p = b.proto[r];
+            let v = t[p];
+            if (v !== v) v = t[p] = code(String(p));
+            x[r * nCols + c] = v;
+          }
+          break;
+        }
+        case 'service': {
+          const t = b.services.map(code);
+          for (let r = 0; r < n; r++) x[r * nCols + c] = t[b.service[r]];
+          break;
+        }
+        case 'state': {
+          const t = FLOW_STATES.map(code);
+          for (let r = 0; r < n; r++) x[r * nCols + c] = t[b.state[r]];
+          break;
+        }
+        case 'port_class': {
+          const none = code('none');
+          const wk = code('well_known');
+          const reg = code('registered');
+          const dyn = code('dynamic');
+          for (let r = 0; r < n; r++) {
+            const p = b.proto[r];
+            const port = b.dstPort[r];
+            x[r * nCols + c] = p !== 6 && p !== 17 && p !== 132 ? none : port < 1024 ? wk : port < 49152 ? reg : dyn;
+          }
+          break;
+        }
+      }
+    }
+    return x;
+  }
+
+  /**
+   * Scores a decoded flow batch from its columns. Returns every score, and a result (with its
+   * explanation and the flow as a FlowV1) only for the anomalous rows: the only ones that need
+   * an object.
+   */
+  scoreFlowBatch(b: FlowBatchV1): { scores: Float64Array; anomalies: { index: number; flow: FlowV1; result: ScoreResult }[] } {
+    const n = b.count;
+    const x = this.batchMatrix(b);
+    const scores = new Float64Array(n);
+    scoreRowsInto(this.model.layout, x, 0, n, scores, this.acc);
+    const anomalies: { index: number; flow: FlowV1; result: ScoreResult }[] = [];
+    const threshold = this.model.threshold;
+    for (let i = 0; i < n; i++) {
+      if (!(scores[i] > threshold)) continue;
+      const flow = flowOfBatch(b, i);
+      anomalies.push({ index: i, flow, result: this.result(flow, x, i * this.nCols, scores[i]) });
+    }
+    return { scores, anomalies };
   }
 
   /** Scores only (no explanations) for nRows rows of a matrix built by toMatrix. */

@@ -1,0 +1,138 @@
+import { decodeFlowBatch, encodeFlowBatches, flowsOfBatch, isFlowBatch, parseFlowsMessage } from './flow-batch.v1';
+import { FLOW_END_REASONS, FLOW_STATES, FlowV1 } from './flow.v1';
+
+function flow(i: number, over: Partial<FlowV1> = {}): FlowV1 {
+  const v6 = i % 3 === 0;
+  return {
+    id: `f${i.toString(16).padStart(15, '0')}`,
+    sensor: 'sensor-a',
+    proto: [6, 17, 1, 58, 132][i % 5],
+    srcIp: v6 ? `2001:db8::${((i % 65534) + 1).toString(16)}` : `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+    srcPort: (i * 7919) % 65536,
+    dstIp: v6 ? 'fe80::1:0:0:1' : '192.168.1.10',
+    dstPort: i % 2 ? 443 : 65535,
+    vlan: i % 4096,
+    vlanInner: 4095 - (i % 4096),
+    start: 1700000000 + i * 0.000001,
+    end: 1700000001.123457 + i,
+    endReason: FLOW_END_REASONS[i % FLOW_END_REASONS.length],
+    state: FLOW_STATES[i % FLOW_STATES.length],
+    service: ['http', 'dns', 'other', 'icmp', 'https'][i % 5],
+    fwdPackets: i,
+    bwdPackets: 2 ** 53 - 1 - i,
+    fwdBytes: 60 * i,
+    bwdBytes: 0,
+    features: { duration: i / 7, 'bytes\\per\tpkt "q"': -1.5e-300 * i, 'ünï': Number.MAX_VALUE, '0': i, syn_count: 1 },
+    ...over,
+  };
+}
+
+describe('flow batch v1 codec', () => {
+  const flows = Array.from({ length: 1200 }, (_, i) => flow(i));
+
+  it('round-trips flows exactly, and every decoded flow passes FlowV1', () => {
+    for (const f of flows.slice(0, 20)) expect(FlowV1.safeParse(f).success).toBe(true);
+    const { batches, rest } = encodeFlowBatches(flows, 500);
+    expect(rest).toEqual([]);
+    expect(batches.length).toBe(3);
+    const back = batches.flatMap((b) => {
+      expect(isFlowBatch(b)).toBe(true);
+      const d = decodeFlowBatch(b);
+      if (!d.ok) throw new Error(d.reason);
+      return flowsOfBatch(d.batch);
+    });
+    expect(back).toEqual(flows);
+    for (const f of back) expect(FlowV1.parse(f)).toEqual(f);
+  });
+
+  it('sends what a batch cannot carry exactly back to the caller (as JSON)', () => {
+    const odd = [flow(1, { id: 'with space' }), flow(2, { srcIp: '2001:DB8::1' }), flow(3, { dstIp: '::ffff:1.2.3.4' }), flow(4, { features: { other: 1 } })];
+    const { batches, rest } = encodeFlowBatches([flow(0), ...odd, flow(5)]);
+    expect(rest).toEqual(odd);
+    expect(batches.length).toBe(1);
+    const d = decodeFlowBatch(batches[0]);
+    expect(d.ok && flowsOfBatch(d.batch)).toEqual([flow(0), flow(5)]);
+  });
+
+  it('reads either encoding of a flows-topic message', () => {
+    const json = Buffer.from(JSON.stringify(flow(7)));
+    expect(isFlowBatch(json)).toBe(false);
+    expect(parseFlowsMessage(json)).toEqual({ ok: true, flows: [flow(7)] });
+    expect(parseFlowsMessage(Buffer.from(' {"id":1}'))).toMatchObject({ ok: false, code: 'SCHEMA.INVALID' });
+    const [b] = encodeFlowBatches([flow(8), flow(9)]).batches;
+    expect(parseFlowsMessage(b)).toEqual({ ok: true, flows: [flow(8), flow(9)] });
+  });
+
+  it('refuses every truncation, and never throws on damaged bytes', () => {
+    const [b] = encodeFlowBatches(flows.slice(0, 3)).batches;
+    for (let len = 0; len < b.length; len++) {
+      const r = decodeFlowBatch(b.subarray(0, len));
+      expect(r.ok).toBe(false);
+    }
+    expect(decodeFlowBatch(Buffer.concat([b, Buffer.from([0])]))).toMatchObject({ ok: false, code: 'FLOWBATCH.INVALID' });
+    // Every byte flipped to every value of a small set: either refused, or every flow still valid.
+    let accepted = 0;
+    for (let i = 0; i < b.length; i++) {
+      for (const v of [0x00, 0x01, 0x7f, 0x80, 0xff, b[i] ^ 0x10]) {
+        const c = Buffer.from(b);
+        c[i] = v;
+        const r = decodeFlowBatch(c);
+        if (r.ok) {
+          accepted++;
+          for (const f of flowsOfBatch(r.batch)) expect(FlowV1.safeParse(f).success).toBe(true);
+        }
+      }
+    }
+    expect(accepted).toBeGreaterThan(0); // most bytes are values: damage there is not detectable
+  });
+
+  // Field → byte offset (in a one-flow batch) of a value to break; the value written is invalid.
+  const one = encodeFlowBatches([flow(1)]).batches[0];
+  const tail = (fromEnd: number): number => one.length - fromEnd;
+  const d = Object.keys(flow(1).features).length;
+  const featStart = tail(d * 8);
+  const CASES: [string, number, number[]][] = [
+    ['a bad magic', 0, [0x7b]],
+    ['an unknown version', 4, [2]],
+    ['unknown flags', 5, [1]],
+    ['no flows', 8, [0]],
+    ['a feature that is NaN', featStart + 6, [0xf8, 0x7f]],
+    ['a feature that is Infinity', featStart, [0, 0, 0, 0, 0, 0, 0xf0, 0x7f]],
+    ['a negative byte count (bwdBytes)', featStart - 8, [0, 0, 0, 0, 0, 0, 0xf0, 0xbf]],
+    ['a fractional packet count (fwdPackets)', featStart - 32, [0, 0, 0, 0, 0, 0, 0xe0, 0x3f]],
+    ['a count beyond 2^53 (bwdPackets)', featStart - 24, [0, 0, 0, 0, 0, 0, 0x40, 0x43]],
+    ['a negative end time', featStart - 40, [0, 0, 0, 0, 0, 0, 0xf0, 0xbf]],
+    ['a start time that is NaN', featStart - 48, [0, 0, 0, 0, 0, 0, 0xf8, 0x7f]],
+    ['a service index past the list', featStart - 49, [200]],
+    ['an unknown state', featStart - 50, [FLOW_STATES.length]],
+    ['an unknown end reason', featStart - 51, [FLOW_END_REASONS.length]],
+    ['an inner VLAN id above 4095', featStart - 52, [0x10]],
+    ['a VLAN id above 4095', featStart - 54, [0x10]],
+  ];
+  it.each(CASES)('refuses %s', (_what, at, bytes) => {
+    const c = Buffer.from(one);
+    for (let k = 0; k < bytes.length; k++) c[at + k] = bytes[k];
+    const r = decodeFlowBatch(c);
+    expect(r.ok).toBe(false);
+  });
+
+  it('refuses an id byte outside printable ASCII, a bad sensor, a bad address family', () => {
+    const enc = (f: FlowV1): Buffer => encodeFlowBatches([f]).batches[0];
+    const b = enc(flow(1));
+    const idAt = b.indexOf(Buffer.from(flow(1).id));
+    const c = Buffer.from(b);
+    c[idAt + 3] = 0x09;
+    expect(decodeFlowBatch(c).ok).toBe(false);
+    const s = Buffer.from(b);
+    s[14] = 0x20; // first byte of the sensor
+    expect(decodeFlowBatch(s).ok).toBe(false);
+    const fam = Buffer.from(b);
+    fam[idAt + flow(1).id.length + 1] = 5; // srcFamily after ids and proto
+    expect(decodeFlowBatch(fam).ok).toBe(false);
+  });
+
+  it('the cases above each break only their field (the untouched batch decodes)', () => {
+    expect(decodeFlowBatch(one).ok).toBe(true);
+    expect(one.length).toBe(featStart + d * 8);
+  });
+});
