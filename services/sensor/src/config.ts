@@ -23,13 +23,32 @@ export const SensorConfig = z
     /** Replay pace: `max`, `realtime`, or a speed factor (2 = twice as fast as recorded). */
     pace: z.union([z.literal('max'), z.literal('realtime'), z.number().positive().max(1e6)]).default('max'),
     bpf: z.string().default(''),
-    snaplen: z.number().int().min(64).max(262144).default(65535),
     /**
-     * libpcap kernel buffer, bytes. cap captures with snaplen 65535 in immediate mode, where
-     * every ring slot is ~64 KiB: the ring holds bufferBytes / 64 KiB packets (256 MiB ≈ 4 000),
-     * which is what absorbs the sensor being descheduled on a busy machine.
+     * Bytes kept of each live packet (wire lengths and header-declared lengths are kept whole).
+     * Headers only by default: flows and rules need nothing past them, and in immediate mode
+     * (TPACKET_V2) every kernel ring slot is snaplen-sized (65535 on a link with offloads, such
+     * as a veth, makes ~64 KiB slots; 256 makes ~200× more slots). Set 65535 for whole packets in
+     * the rolling pcap output. The cap fallback always captures 65535 and truncates here.
+     */
+    snaplen: z.number().int().min(64).max(262144).default(256),
+    /**
+     * libpcap kernel buffer, bytes: what absorbs the sensor being descheduled on a busy machine.
+     * Slots: bufferBytes / (snaplen + ~100) in immediate mode; packets are packed by size otherwise.
      */
     bufferBytes: z.number().int().min(1 << 16).max(2 ** 31).default(256 << 20),
+    /**
+     * Live capture engine: `pcap-ring` (services/sensor/native, built by `npm run build:capture
+     * -w @netsentry/sensor`: batched, kernel drop counters) or `cap` (one call per packet, drops
+     * estimated). Unset: pcap-ring when built, else cap.
+     */
+    captureEngine: z.enum(['pcap-ring', 'cap']).optional(),
+    /**
+     * libpcap immediate mode (pcap-ring): packets are delivered as they come. Off: the kernel
+     * hands over blocks (TPACKET_V3) when full or after `captureTimeoutMs`: fewer wake-ups, up to
+     * that much latency.
+     */
+    immediate: z.boolean().default(true),
+    captureTimeoutMs: z.number().int().min(1).max(10000).default(50),
     /** Packets per batch message (at most) and the longest a packet waits in a batch, ms. */
     batchPackets: z.number().int().min(1).max(65536).default(4096),
     batchDelayMs: z.number().int().min(1).max(10000).default(20),
@@ -93,6 +112,9 @@ export function readSensorConfig(argv: string[] = process.argv, env: NodeJS.Proc
     bpf: o.bpf ?? env.SENSOR_BPF,
     snaplen: num(o.snaplen ?? env.SENSOR_SNAPLEN),
     bufferBytes: num(o.bufferBytes ?? env.SENSOR_BUFFER_BYTES),
+    captureEngine: env.SENSOR_CAPTURE_ENGINE || undefined,
+    immediate: env.SENSOR_IMMEDIATE === undefined || env.SENSOR_IMMEDIATE === '' ? undefined : env.SENSOR_IMMEDIATE === '1' || env.SENSOR_IMMEDIATE === 'true' ? true : env.SENSOR_IMMEDIATE === '0' || env.SENSOR_IMMEDIATE === 'false' ? false : env.SENSOR_IMMEDIATE,
+    captureTimeoutMs: num(env.SENSOR_CAPTURE_TIMEOUT_MS),
     batchPackets: num(env.SENSOR_BATCH_PACKETS),
     batchDelayMs: num(env.SENSOR_BATCH_DELAY_MS),
     maxBufferedBytes: num(env.SENSOR_MAX_BUFFERED_BYTES),

@@ -85,7 +85,20 @@ export class SensorService implements OnApplicationShutdown {
 
     const batcher = new PacketBatcher(parts, cfg.batchPackets, (b) => this.packets!.offer(b, true));
     this.batcher = batcher;
-    const live = new LiveSource({ iface: cfg.iface!, bpf: cfg.bpf, snaplen: cfg.snaplen, bufferBytes: cfg.bufferBytes }, batcher, this.counters, null);
+    const live = new LiveSource(
+      {
+        iface: cfg.iface!,
+        bpf: cfg.bpf,
+        snaplen: cfg.snaplen,
+        bufferBytes: cfg.bufferBytes,
+        immediate: cfg.immediate,
+        timeoutMs: cfg.captureTimeoutMs,
+        engine: cfg.captureEngine,
+      },
+      batcher,
+      this.counters,
+      null,
+    );
     const opened = live.open();
     if (!opened.ok) {
       this.heartbeats.status = 'error';
@@ -108,7 +121,13 @@ export class SensorService implements OnApplicationShutdown {
     }
     this.live = live;
     this.heartbeats.status = 'capturing';
-    if (cfg.bpf !== '') this.heartbeats.message = 'kernel drops are not counted with a BPF filter (cap exposes no pcap_stats)';
+    if (opened.engine === 'cap') {
+      this.heartbeats.message =
+        (cfg.captureEngine === 'cap' ? 'capture engine cap (chosen)' : 'capture engine cap (the pcap_ring addon is not built: npm run build:capture -w @netsentry/sensor)') +
+        ': kernel drops are ' +
+        (cfg.bpf !== '' ? 'not counted with a BPF filter' : 'estimated from the interface counters');
+      this.log.warn(this.heartbeats.message);
+    }
     this.heartbeats.start(cfg.heartbeatMs);
     // Batches leave at least every batchDelayMs; a quiet interface still advances the clock.
     this.timers.push(
@@ -118,7 +137,7 @@ export class SensorService implements OnApplicationShutdown {
           batcher.advanceTo(nowUs - cfg.tickMs * 1000);
           batcher.flushAll(0);
         } else batcher.flushAll(1_000_000);
-        this.counters.kernelDropped = live.estimateKernelDrops();
+        this.counters.kernelDropped = live.kernelDrops();
         this.counters.malformed = live.decodeCounters.damaged;
         this.heartbeats!.status = this.counters.bufferDropped > 0 || this.packets!.bufferedBytes > cfg.maxBufferedBytes / 2 ? 'degraded' : 'capturing';
       }, Math.min(cfg.batchDelayMs, cfg.tickMs)),
@@ -143,6 +162,7 @@ export class SensorService implements OnApplicationShutdown {
     this.replay?.stop();
     if (this.live) {
       this.live.close();
+      this.counters.kernelDropped = this.live.kernelDrops();
       this.batcher?.end();
     }
     await this.pcap?.close();
