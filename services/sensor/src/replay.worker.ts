@@ -44,7 +44,11 @@ async function main(): Promise<void> {
     // Backpressure: wait (bounded slices, rechecking stop) while too much is unacknowledged.
     while (Atomics.load(sh, 0) + kib > d.maxBufferedKiB && Atomics.load(sh, 1) === 0) Atomics.wait(sh, 0, Atomics.load(sh, 0), 50);
     Atomics.add(sh, 0, kib);
-    port.postMessage({ type: 'batch', batch: b } satisfies ReplayWorkerMessage);
+    // Hand the batch's memory over instead of copying it (a built batch of 4 KiB or more owns
+    // its ArrayBuffer; smaller ones sit in Node's shared pool and are copied).
+    const v = b.value;
+    const own = v !== null && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength;
+    port.postMessage({ type: 'batch', batch: b } satisfies ReplayWorkerMessage, own ? [v.buffer as ArrayBuffer] : []);
   };
   const batcher = new PacketBatcher(d.parts, d.batchPackets, post);
   const tickEveryUs = 1_000_000;

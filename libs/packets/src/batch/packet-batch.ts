@@ -6,27 +6,43 @@ import { PacketRecord, type L3 } from '../packet';
  * thousand packets as struct-of-arrays columns, no payload. All integers little-endian.
  *
  *   0  magic "NSPB" (4 bytes)
- *   4  format version u8 (= 1)
+ *   4  format version u8 (1 or 2; the builder writes 2, the reader takes both)
  *   5  flags u8 (= 0; a reader refuses flags it does not know)
- *   6  row size u16 (bytes per packet over all columns; = ROW_BYTES for version 1)
+ *   6  row size u16 (bytes per packet over all decoded columns; = ROW_BYTES)
  *   8  packet count u32
  *  12  reserved u32 (= 0)
- *  16  columns, each `count` values, in this order (widest first, so every column is aligned):
+ *
+ * The decoded columns, each `count` values, in this order (widest first, so every column is aligned):
  *      f64 tsUs
  *      u32 wireLen, capLen, ifIndex, ipLen, seq, ack, payloadLen, arpSenderIp, arpTargetIp,
  *          src (4 words per packet), dst (4 words per packet)
  *      u16 linkType, l3, vlanOuter, vlanInner, srcPort, dstPort, ipHdrLen, window, l4HdrLen, arpOp
  *      u8  proto, ttl, tcpFlags, fragment bits (1 = isFragment, 2 = isFirstFragment), icmpType, icmpCode
- * Total length is exactly 16 + count * ROW_BYTES.
+ *
+ * Version 1: from byte 16, those columns as they are. Total length exactly 16 + count * ROW_BYTES.
+ *
+ * Version 2 (about half the bytes on real traffic): the same values cut into 34 slots — the
+ * columns above with src and dst split into one slot per address word — and each slot stored
+ * in the cheapest of these modes:
+ *  16  one mode byte per slot, in slot order:
+ *        0 every value is zero (no bytes)
+ *        1 every value is the same (the value, slot width bytes, in the constants area)
+ *        2 one value per packet (count × width bytes in the data area)
+ *        3 equal, packet by packet, to the previous slot (only where it has the same width)
+ *        4 tsUs only: a base (f64, constants area) plus a u32 per packet (data area)
+ *  50  constants area: the values of the slots in modes 1 and 4, in slot order
+ *      data area: the packet values of the slots in modes 2 and 4, in slot order
+ * Total length exactly 50 + the constants + count × the widths of the data slots.
  */
 export const BATCH_MAGIC = 0x4250534e; // "NSPB" read as u32le
-export const BATCH_VERSION = 1;
+/** Version the builder writes. */
+export const BATCH_VERSION = 2;
 export const BATCH_HEADER = 16;
 const F64_COLS = 1;
 const U32_COLS = 9 + 8;
 const U16_COLS = 10;
 const U8_COLS = 6;
-/** Bytes per packet in version 1. */
+/** Bytes per packet of the decoded columns (and of every packet in version 1). */
 export const ROW_BYTES = F64_COLS * 8 + U32_COLS * 4 + U16_COLS * 2 + U8_COLS;
 /** A batch larger than this is refused (bounds what a hostile message can make us allocate). */
 export const BATCH_MAX_PACKETS = 1 << 20;
@@ -87,6 +103,79 @@ class Columns {
   }
 }
 
+type Col = Float64Array | Uint32Array | Uint16Array | Uint8Array;
+type ColName = { [K in keyof Columns]: Columns[K] extends Col ? K : never }[keyof Columns];
+
+/** One version-2 slot: a column, or one word of the 4-word address columns (`word` ≥ 0). */
+interface Slot {
+  readonly col: ColName;
+  readonly width: 1 | 2 | 4 | 8;
+  readonly word: number;
+}
+const U32_NAMES = ['wireLen', 'capLen', 'ifIndex', 'ipLen', 'seq', 'ack', 'payloadLen', 'arpSenderIp', 'arpTargetIp'] as const;
+const U16_NAMES = ['linkType', 'l3', 'vlanOuter', 'vlanInner', 'srcPort', 'dstPort', 'ipHdrLen', 'window', 'l4HdrLen', 'arpOp'] as const;
+const U8_NAMES = ['proto', 'ttl', 'tcpFlags', 'frag', 'icmpType', 'icmpCode'] as const;
+const SLOTS: readonly Slot[] = [
+  { col: 'tsUs', width: 8, word: -1 },
+  ...U32_NAMES.map((col): Slot => ({ col, width: 4, word: -1 })),
+  ...[0, 1, 2, 3].map((word): Slot => ({ col: 'src', width: 4, word })),
+  ...[0, 1, 2, 3].map((word): Slot => ({ col: 'dst', width: 4, word })),
+  ...U16_NAMES.map((col): Slot => ({ col, width: 2, word: -1 })),
+  ...U8_NAMES.map((col): Slot => ({ col, width: 1, word: -1 })),
+];
+const N_SLOTS = SLOTS.length;
+/** Bytes before the constants area in version 2. */
+const V2_FIXED = BATCH_HEADER + N_SLOTS;
+const M_ZERO = 0;
+const M_CONST = 1;
+const M_FULL = 2;
+const M_PREV = 3;
+const M_DELTA = 4;
+
+/** Mode `m` is allowed for slot `s`. */
+function modeAllowed(s: number, m: number): boolean {
+  if (m <= M_FULL) return true;
+  if (m === M_PREV) return s > 0 && SLOTS[s - 1].width === SLOTS[s].width;
+  return m === M_DELTA && s === 0;
+}
+
+/** Value of slot `sl` for packet `i` in columns `c`. */
+function slotGet(a: Col, sl: Slot, i: number): number {
+  return sl.word < 0 ? a[i] : a[(i << 2) + sl.word];
+}
+
+/** Slot `s` equals slot `s - 1` for the first `n` packets. */
+function sameAsPrev(c: Columns, s: number, n: number): boolean {
+  const sl = SLOTS[s];
+  const pl = SLOTS[s - 1];
+  const a = c[sl.col];
+  const b = c[pl.col];
+  for (let i = 0; i < n; i++) if (slotGet(a, sl, i) !== slotGet(b, pl, i)) return false;
+  return true;
+}
+
+/** Every timestamp is an integer within 2^32 - 1 µs of the smallest (mode 4 is exact). */
+function tsFitsDelta(ts: Float64Array, n: number): boolean {
+  let lo = ts[0];
+  let hi = ts[0];
+  for (let i = 0; i < n; i++) {
+    const t = ts[i];
+    if (!Number.isSafeInteger(t)) return false;
+    if (t < lo) lo = t;
+    else if (t > hi) hi = t;
+  }
+  return hi - lo <= 0xffffffff;
+}
+
+/** Writes `v` little-endian in `width` bytes at `at`; returns the next offset. */
+function writeLE(out: Buffer, at: number, width: number, v: number): number {
+  if (width === 8) out.writeDoubleLE(v, at);
+  else if (width === 4) out.writeUInt32LE(v, at);
+  else if (width === 2) out.writeUInt16LE(v, at);
+  else out[at] = v;
+  return at + width;
+}
+
 /**
  * Collects decoded packets (copying the record's header fields) into columns and builds one
  * batch message. No allocation per packet: the columns are allocated once for `capacity` rows.
@@ -94,10 +183,14 @@ class Columns {
 export class PacketBatchBuilder {
   private readonly cols: Columns;
   private n = 0;
+  /** Version-2 plan of the last build: a mode per slot, and the u32 words of a gathered slot. */
+  private readonly modes = new Uint8Array(N_SLOTS);
+  private readonly scratch: Uint32Array;
 
   constructor(readonly capacity = 4096) {
     if (!(capacity >= 1 && capacity <= BATCH_MAX_PACKETS)) throw new RangeError(`batch capacity ${capacity} outside 1..${BATCH_MAX_PACKETS}`);
     this.cols = new Columns(new ArrayBuffer(capacity * ROW_BYTES), 0, capacity);
+    this.scratch = new Uint32Array(capacity);
   }
 
   /** Packets added since the last reset. */
@@ -110,9 +203,9 @@ export class PacketBatchBuilder {
     return this.n >= this.capacity;
   }
 
-  /** Bytes build() would return now. */
+  /** Bytes build() would return now (version 2; scans the columns). */
   get byteLength(): number {
-    return BATCH_HEADER + this.n * ROW_BYTES;
+    return this.plan();
   }
 
   /** Copies the header fields of `rec`; returns false (and copies nothing) when full. */
@@ -139,20 +232,96 @@ export class PacketBatchBuilder {
     return true;
   }
 
-  /** Encodes the packets added so far into a new Buffer (the builder keeps them until reset()). */
-  build(): Buffer {
+  /**
+   * Encodes the packets added so far into a new Buffer (the builder keeps them until reset()),
+   * in version 2 unless asked for version 1 (what readers older than version 2 take).
+   */
+  build(version: 1 | 2 = 2): Buffer {
     if (!LE_HOST) throw new Error('packet batches are built on little-endian hosts only');
     const n = this.n;
-    // Every byte is written below (header fields and packed columns), so no zero-fill.
-    const out = Buffer.allocUnsafe(BATCH_HEADER + n * ROW_BYTES);
+    if (version === 1) {
+      // Every byte is written below (header fields and packed columns), so no zero-fill.
+      const out = Buffer.allocUnsafe(BATCH_HEADER + n * ROW_BYTES);
+      this.header(out, 1);
+      Columns.pack(this.cols, this.capacity, n, out.subarray(BATCH_HEADER));
+      return out;
+    }
+    const total = this.plan();
+    const out = Buffer.allocUnsafe(total);
+    this.header(out, 2);
+    const modes = this.modes;
+    out.set(modes, BATCH_HEADER);
+    let cp = V2_FIXED;
+    let dp = V2_FIXED;
+    for (let s = 0; s < N_SLOTS; s++) if (modes[s] === M_CONST) dp += SLOTS[s].width;
+    dp += modes[0] === M_DELTA ? 8 : 0;
+    const c = this.cols;
+    const sc = this.scratch;
+    for (let s = 0; s < N_SLOTS; s++) {
+      const m = modes[s];
+      if (m === M_ZERO || m === M_PREV) continue;
+      const sl = SLOTS[s];
+      const a = c[sl.col];
+      if (m === M_CONST) {
+        cp = writeLE(out, cp, sl.width, slotGet(a, sl, 0));
+      } else if (m === M_DELTA) {
+        const ts = c.tsUs;
+        let base = ts[0];
+        for (let i = 1; i < n; i++) if (ts[i] < base) base = ts[i];
+        cp = writeLE(out, cp, 8, base);
+        for (let i = 0; i < n; i++) sc[i] = ts[i] - base;
+        out.set(new Uint8Array(sc.buffer, 0, n * 4), dp);
+        dp += n * 4;
+      } else if (sl.word < 0) {
+        out.set(new Uint8Array(a.buffer, a.byteOffset, n * sl.width), dp);
+        dp += n * sl.width;
+      } else {
+        for (let i = 0, j = sl.word; i < n; i++, j += 4) sc[i] = a[j];
+        out.set(new Uint8Array(sc.buffer, 0, n * 4), dp);
+        dp += n * 4;
+      }
+    }
+    return out;
+  }
+
+  private header(out: Buffer, version: number): void {
     out.writeUInt32LE(BATCH_MAGIC, 0);
-    out[4] = BATCH_VERSION;
+    out[4] = version;
     out[5] = 0;
     out.writeUInt16LE(ROW_BYTES, 6);
-    out.writeUInt32LE(n, 8);
+    out.writeUInt32LE(this.n, 8);
     out.writeUInt32LE(0, 12);
-    Columns.pack(this.cols, this.capacity, n, out.subarray(BATCH_HEADER));
-    return out;
+  }
+
+  /** Chooses each slot's version-2 mode for the current packets; returns the encoded length. */
+  private plan(): number {
+    const n = this.n;
+    const c = this.cols;
+    const modes = this.modes;
+    let total = V2_FIXED;
+    for (let s = 0; s < N_SLOTS; s++) {
+      const sl = SLOTS[s];
+      const a = c[sl.col];
+      let m = M_ZERO;
+      if (n > 0) {
+        const v0 = slotGet(a, sl, 0);
+        let same = true;
+        if (sl.word < 0) {
+          for (let i = 1; i < n; i++) if (a[i] !== v0) { same = false; break; }
+        } else {
+          for (let i = 1, j = 4 + sl.word; i < n; i++, j += 4) if (a[j] !== v0) { same = false; break; }
+        }
+        if (same) m = v0 === 0 && !Object.is(v0, -0) ? M_ZERO : M_CONST;
+        else if (s > 0 && SLOTS[s - 1].width === sl.width && sameAsPrev(c, s, n)) m = M_PREV;
+        else if (s === 0 && tsFitsDelta(c.tsUs, n)) m = M_DELTA;
+        else m = M_FULL;
+      }
+      modes[s] = m;
+      if (m === M_CONST) total += sl.width;
+      else if (m === M_FULL) total += n * sl.width;
+      else if (m === M_DELTA) total += 8 + n * 4;
+    }
+    return total;
   }
 
   reset(): void {
@@ -206,17 +375,24 @@ export function decodePacketBatch(buf: Uint8Array): PacketBatchResult {
   const u32 = (o: number): number => (buf[o] | (buf[o + 1] << 8) | (buf[o + 2] << 16) | (buf[o + 3] << 24)) >>> 0;
   if (u32(0) !== BATCH_MAGIC) return fail('BATCH.BAD_MAGIC', 'not a packet batch (magic is not "NSPB")');
   const version = buf[4];
-  if (version !== BATCH_VERSION) return fail('BATCH.UNSUPPORTED_VERSION', `format version ${version}, this reader knows ${BATCH_VERSION}`);
+  if (version !== 1 && version !== 2) return fail('BATCH.UNSUPPORTED_VERSION', `format version ${version}, this reader knows 1 and 2`);
   if (buf[5] !== 0) return fail('BATCH.UNSUPPORTED_FLAGS', `flags 0x${buf[5].toString(16)}`);
   const row = buf[6] | (buf[7] << 8);
   if (row !== ROW_BYTES) return fail('BATCH.BAD_LENGTH', `row size ${row}, version ${version} has ${ROW_BYTES}`);
   const n = u32(8);
   if (n > BATCH_MAX_PACKETS) return fail('BATCH.BAD_LENGTH', `${n} packets, at most ${BATCH_MAX_PACKETS}`);
-  if (buf.length !== BATCH_HEADER + n * ROW_BYTES) return fail('BATCH.BAD_LENGTH', `${buf.length} bytes for ${n} packets, expected ${BATCH_HEADER + n * ROW_BYTES}`);
-  // Copy into a fresh, aligned buffer: Kafka hands out Buffers at arbitrary offsets.
-  const ab = new ArrayBuffer(n * ROW_BYTES);
-  new Uint8Array(ab).set(buf.subarray(BATCH_HEADER));
-  const cols = new Columns(ab, 0, n);
+  let cols: Columns;
+  if (version === 1) {
+    if (buf.length !== BATCH_HEADER + n * ROW_BYTES) return fail('BATCH.BAD_LENGTH', `${buf.length} bytes for ${n} packets, expected ${BATCH_HEADER + n * ROW_BYTES}`);
+    // Copy into a fresh, aligned buffer: Kafka hands out Buffers at arbitrary offsets.
+    const ab = new ArrayBuffer(n * ROW_BYTES);
+    new Uint8Array(ab).set(buf.subarray(BATCH_HEADER));
+    cols = new Columns(ab, 0, n);
+  } else {
+    const r = decodeSlots(buf, n);
+    if (!(r instanceof Columns)) return r;
+    cols = r;
+  }
   for (let i = 0; i < n; i++) {
     const l3 = cols.l3[i];
     if (l3 !== 0 && l3 !== 4 && l3 !== 6 && l3 !== 0x0806) return fail('BATCH.BAD_VALUE', `packet ${i}: network layer ${l3}`);
@@ -224,6 +400,67 @@ export function decodePacketBatch(buf: Uint8Array): PacketBatchResult {
     if (!Number.isInteger(cols.tsUs[i])) return fail('BATCH.BAD_VALUE', `packet ${i}: timestamp ${cols.tsUs[i]}`);
   }
   return { ok: true, batch: new PacketBatch(n, version, cols) };
+}
+
+/** u32 words of a gathered slot while decoding (grown as needed, reused). */
+let decodeScratch = new Uint32Array(4096);
+
+/** Version 2: checks the modes and the exact length, then fills aligned columns of `n` rows. */
+function decodeSlots(buf: Uint8Array, n: number): Columns | PacketBatchResult {
+  if (buf.length < V2_FIXED) return fail('BATCH.TOO_SHORT', `${buf.length} bytes, a version 2 header needs ${V2_FIXED}`);
+  let constBytes = 0;
+  let rowBytes = 0;
+  for (let s = 0; s < N_SLOTS; s++) {
+    const m = buf[BATCH_HEADER + s];
+    if (!modeAllowed(s, m)) return fail('BATCH.BAD_VALUE', `slot ${s} (${SLOTS[s].col}): mode ${m}`);
+    if (m === M_CONST) constBytes += SLOTS[s].width;
+    else if (m === M_FULL) rowBytes += SLOTS[s].width;
+    else if (m === M_DELTA) {
+      constBytes += 8;
+      rowBytes += 4;
+    }
+  }
+  const expected = V2_FIXED + constBytes + n * rowBytes;
+  if (buf.length !== expected) return fail('BATCH.BAD_LENGTH', `${buf.length} bytes for ${n} packets, expected ${expected}`);
+  const cols = new Columns(new ArrayBuffer(n * ROW_BYTES), 0, n);
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (decodeScratch.length < n) decodeScratch = new Uint32Array(n);
+  const sc = decodeScratch;
+  const sc8 = new Uint8Array(sc.buffer, 0, n * 4);
+  let cp = V2_FIXED;
+  let dp = V2_FIXED + constBytes;
+  for (let s = 0; s < N_SLOTS; s++) {
+    const m = buf[BATCH_HEADER + s];
+    if (m === M_ZERO) continue; // the columns start zeroed
+    const sl = SLOTS[s];
+    const a = cols[sl.col];
+    const w = sl.width;
+    if (m === M_CONST) {
+      const v = w === 8 ? dv.getFloat64(cp, true) : w === 4 ? dv.getUint32(cp, true) : w === 2 ? dv.getUint16(cp, true) : buf[cp];
+      cp += w;
+      if (sl.word < 0) a.fill(v);
+      else for (let i = 0, j = sl.word; i < n; i++, j += 4) a[j] = v;
+    } else if (m === M_PREV) {
+      const pl = SLOTS[s - 1];
+      const b = cols[pl.col];
+      if (sl.word < 0 && pl.word < 0) a.set(b);
+      else for (let i = 0; i < n; i++) a[sl.word < 0 ? i : (i << 2) + sl.word] = slotGet(b, pl, i);
+    } else if (m === M_DELTA) {
+      const base = dv.getFloat64(cp, true);
+      cp += 8;
+      sc8.set(buf.subarray(dp, dp + n * 4));
+      dp += n * 4;
+      for (let i = 0; i < n; i++) a[i] = base + sc[i];
+    } else if (sl.word < 0) {
+      new Uint8Array(a.buffer, a.byteOffset, n * w).set(buf.subarray(dp, dp + n * w));
+      dp += n * w;
+    } else {
+      sc8.set(buf.subarray(dp, dp + n * 4));
+      dp += n * 4;
+      for (let i = 0, j = sl.word; i < n; i++, j += 4) a[j] = sc[i];
+    }
+  }
+  return cols;
 }
 
 export type { Columns as PacketBatchColumns };
