@@ -4,8 +4,7 @@
  * additions come last. Formulas: libs/flows/README.md. Every value is finite: rates of a
  * zero-duration flow are 0, statistics of an empty set are 0.
  */
-import type { FlowStore } from './flow-store';
-import { KEY_PROTO_VLAN, KEY_WORDS } from './flow-key';
+import { type FlowStore, SLOT } from './flow-store';
 
 // Captured once: global lookups are slow inside jest's vm context (see flow-key.ts).
 const sqrt = Math.sqrt, min = Math.min, max = Math.max;
@@ -122,60 +121,85 @@ function varOf(n: number, sum: number, sq: number): number {
 const mean = (sum: number, n: number): number => (n > 0 ? sum / n : 0);
 /** Per-second rate over the flow's duration; 0 for a zero-duration flow (no division by zero). */
 const rate = (x: number, durS: number): number => (durS > 0 ? x / durS : 0);
-const bulkRate = (st: FlowStore, i: number): number => (st.bDurUs[i] > 0 ? st.bBytes[i] / (st.bDurUs[i] / 1e6) : 0);
+const bulkRate = (bytes: number, durUs: number): number => (durUs > 0 ? bytes / (durUs / 1e6) : 0);
 
-/** Features of slot `s` of the store (see FLOW_FEATURE_NAMES). */
-export function computeFeatures(st: FlowStore, s: number, fragmentBucket: boolean): FlowFeatures {
-  const f = 2 * s, b = f + 1;
-  const nf = st.pkts[f], nb = st.pkts[b], n = nf + nb;
-  const durUs = st.lastUs[s] - st.startUs[s];
+// Field offsets, read once (export time only; the per-packet code uses literals).
+const {
+  fStride, fDir, fDirSize, iStride, iDir, iDirSize, startUs: F_START, lastUs: F_LAST, iatMin: F_IAT_MIN,
+  iatMax: F_IAT_MAX, iatSum: F_IAT_SUM, iatSq: F_IAT_SQ, actMin: F_ACT_MIN, actMax: F_ACT_MAX, actSum: F_ACT_SUM,
+  actSq: F_ACT_SQ, idlMin: F_IDL_MIN, idlMax: F_IDL_MAX, idlSum: F_IDL_SUM, idlSq: F_IDL_SQ, pkts: D_PKTS, wire: D_WIRE,
+  pay: D_PAY, paySq: D_PAY_SQ, payMin: D_PAY_MIN, payMax: D_PAY_MAX, dIatMin: D_IAT_MIN, dIatMax: D_IAT_MAX,
+  dIatSum: D_IAT_SUM, dIatSq: D_IAT_SQ, hdr: D_HDR, hdrMin: D_HDR_MIN, bPkts: D_B_PKTS, bBytes: D_B_BYTES,
+  bDurUs: D_B_DUR, actCnt: I_ACT_CNT, idlCnt: I_IDL_CNT, subflows: I_SUBFLOWS, noPay: D_NO_PAY, initWin: D_INIT_WIN,
+  ttl: D_TTL, fin: D_FIN, syn: D_SYN, synAck: D_SYN_ACK, rst: D_RST, psh: D_PSH, ack: D_ACK, urg: D_URG, ece: D_ECE,
+  cwr: D_CWR, frags: D_FRAGS, bStates: D_B_STATES,
+} = SLOT;
+
+/** Features of slot `s` of the store (see FLOW_FEATURE_NAMES); `proto` from the flow's key. */
+export function computeFeatures(st: FlowStore, s: number, proto: number, fragmentBucket: boolean): FlowFeatures {
+  const fa = st.f, ia = st.i;
+  const o = s * fStride, p = s * iStride;
+  const f = o + fDir, b = f + fDirSize;
+  const pf = p + iDir, pb = pf + iDirSize;
+  // Unsigned counters of the Int32 block.
+  const u = (x: number): number => ia[x] >>> 0;
+  const nf = fa[f + D_PKTS], nb = fa[b + D_PKTS], n = nf + nb;
+  const durUs = fa[o + F_LAST] - fa[o + F_START];
   const durS = durUs / 1e6;
-  const payF = st.pay[f], payB = st.pay[b];
-  const sumAll = payF + payB, sqAll = st.paySq[f] + st.paySq[b];
+  const payF = fa[f + D_PAY], payB = fa[b + D_PAY];
+  const sumAll = payF + payB, sqAll = fa[f + D_PAY_SQ] + fa[b + D_PAY_SQ];
   let lenMin = 0, lenMax = 0;
   if (nf > 0 && nb > 0) {
-    lenMin = min(st.payMin[f], st.payMin[b]);
-    lenMax = max(st.payMax[f], st.payMax[b]);
-  } else if (nf > 0) { lenMin = st.payMin[f]; lenMax = st.payMax[f]; }
-  else if (nb > 0) { lenMin = st.payMin[b]; lenMax = st.payMax[b]; }
-  const sub = st.subflows[s] > 0 ? st.subflows[s] : 1;
+    lenMin = min(fa[f + D_PAY_MIN], fa[b + D_PAY_MIN]);
+    lenMax = max(fa[f + D_PAY_MAX], fa[b + D_PAY_MAX]);
+  } else if (nf > 0) { lenMin = fa[f + D_PAY_MIN]; lenMax = fa[f + D_PAY_MAX]; }
+  else if (nb > 0) { lenMin = fa[b + D_PAY_MIN]; lenMax = fa[b + D_PAY_MAX]; }
+  const subflows = u(p + I_SUBFLOWS);
+  const sub = subflows > 0 ? subflows : 1;
+  const iatSum = fa[o + F_IAT_SUM];
+  const fIatSum = fa[f + D_IAT_SUM], bIatSum = fa[b + D_IAT_SUM];
+  const actCnt = u(p + I_ACT_CNT), idlCnt = u(p + I_IDL_CNT);
+  const pshF = u(pf + D_PSH), pshB = u(pb + D_PSH), urgF = u(pf + D_URG), urgB = u(pb + D_URG);
+  const bStatesF = u(pf + D_B_STATES), bStatesB = u(pb + D_B_STATES);
+  const noPayF = u(pf + D_NO_PAY);
+  const wireF = fa[f + D_WIRE], wireB = fa[b + D_WIRE];
   return {
-    'Protocol': st.key[s * KEY_WORDS + KEY_PROTO_VLAN] & 0xff,
+    'Protocol': proto,
     'Flow Duration': durUs,
     'Total Fwd Packet': nf,
     'Total Bwd packets': nb,
     'Total Length of Fwd Packet': payF,
     'Total Length of Bwd Packet': payB,
-    'Fwd Packet Length Max': nf > 0 ? st.payMax[f] : 0,
-    'Fwd Packet Length Min': nf > 0 ? st.payMin[f] : 0,
+    'Fwd Packet Length Max': nf > 0 ? fa[f + D_PAY_MAX] : 0,
+    'Fwd Packet Length Min': nf > 0 ? fa[f + D_PAY_MIN] : 0,
     'Fwd Packet Length Mean': mean(payF, nf),
-    'Fwd Packet Length Std': stdOf(nf, payF, st.paySq[f]),
-    'Bwd Packet Length Max': nb > 0 ? st.payMax[b] : 0,
-    'Bwd Packet Length Min': nb > 0 ? st.payMin[b] : 0,
+    'Fwd Packet Length Std': stdOf(nf, payF, fa[f + D_PAY_SQ]),
+    'Bwd Packet Length Max': nb > 0 ? fa[b + D_PAY_MAX] : 0,
+    'Bwd Packet Length Min': nb > 0 ? fa[b + D_PAY_MIN] : 0,
     'Bwd Packet Length Mean': mean(payB, nb),
-    'Bwd Packet Length Std': stdOf(nb, payB, st.paySq[b]),
+    'Bwd Packet Length Std': stdOf(nb, payB, fa[b + D_PAY_SQ]),
     'Flow Bytes/s': rate(sumAll, durS),
     'Flow Packets/s': rate(n, durS),
-    'Flow IAT Mean': mean(st.iatSum[s], n - 1),
-    'Flow IAT Std': stdOf(n - 1, st.iatSum[s], st.iatSq[s]),
-    'Flow IAT Max': st.iatMax[s],
-    'Flow IAT Min': st.iatMin[s],
-    'Fwd IAT Total': st.dIatSum[f],
-    'Fwd IAT Mean': mean(st.dIatSum[f], nf - 1),
-    'Fwd IAT Std': stdOf(nf - 1, st.dIatSum[f], st.dIatSq[f]),
-    'Fwd IAT Max': st.dIatMax[f],
-    'Fwd IAT Min': st.dIatMin[f],
-    'Bwd IAT Total': st.dIatSum[b],
-    'Bwd IAT Mean': mean(st.dIatSum[b], nb - 1),
-    'Bwd IAT Std': stdOf(nb - 1, st.dIatSum[b], st.dIatSq[b]),
-    'Bwd IAT Max': st.dIatMax[b],
-    'Bwd IAT Min': st.dIatMin[b],
-    'Fwd PSH Flags': st.psh[f],
-    'Bwd PSH Flags': st.psh[b],
-    'Fwd URG Flags': st.urg[f],
-    'Bwd URG Flags': st.urg[b],
-    'Fwd Header Length': st.hdr[f],
-    'Bwd Header Length': st.hdr[b],
+    'Flow IAT Mean': mean(iatSum, n - 1),
+    'Flow IAT Std': stdOf(n - 1, iatSum, fa[o + F_IAT_SQ]),
+    'Flow IAT Max': fa[o + F_IAT_MAX],
+    'Flow IAT Min': fa[o + F_IAT_MIN],
+    'Fwd IAT Total': fIatSum,
+    'Fwd IAT Mean': mean(fIatSum, nf - 1),
+    'Fwd IAT Std': stdOf(nf - 1, fIatSum, fa[f + D_IAT_SQ]),
+    'Fwd IAT Max': fa[f + D_IAT_MAX],
+    'Fwd IAT Min': fa[f + D_IAT_MIN],
+    'Bwd IAT Total': bIatSum,
+    'Bwd IAT Mean': mean(bIatSum, nb - 1),
+    'Bwd IAT Std': stdOf(nb - 1, bIatSum, fa[b + D_IAT_SQ]),
+    'Bwd IAT Max': fa[b + D_IAT_MAX],
+    'Bwd IAT Min': fa[b + D_IAT_MIN],
+    'Fwd PSH Flags': pshF,
+    'Bwd PSH Flags': pshB,
+    'Fwd URG Flags': urgF,
+    'Bwd URG Flags': urgB,
+    'Fwd Header Length': fa[f + D_HDR],
+    'Bwd Header Length': fa[b + D_HDR],
     'Fwd Packets/s': rate(nf, durS),
     'Bwd Packets/s': rate(nb, durS),
     'Packet Length Min': lenMin,
@@ -183,50 +207,50 @@ export function computeFeatures(st: FlowStore, s: number, fragmentBucket: boolea
     'Packet Length Mean': mean(sumAll, n),
     'Packet Length Std': stdOf(n, sumAll, sqAll),
     'Packet Length Variance': varOf(n, sumAll, sqAll),
-    'FIN Flag Count': st.fin[f] + st.fin[b],
-    'SYN Flag Count': st.syn[f] + st.syn[b],
-    'RST Flag Count': st.rst[f] + st.rst[b],
-    'PSH Flag Count': st.psh[f] + st.psh[b],
-    'ACK Flag Count': st.ack[f] + st.ack[b],
-    'URG Flag Count': st.urg[f] + st.urg[b],
-    'CWR Flag Count': st.cwr[f] + st.cwr[b],
-    'ECE Flag Count': st.ece[f] + st.ece[b],
+    'FIN Flag Count': u(pf + D_FIN) + u(pb + D_FIN),
+    'SYN Flag Count': u(pf + D_SYN) + u(pb + D_SYN),
+    'RST Flag Count': u(pf + D_RST) + u(pb + D_RST),
+    'PSH Flag Count': pshF + pshB,
+    'ACK Flag Count': u(pf + D_ACK) + u(pb + D_ACK),
+    'URG Flag Count': urgF + urgB,
+    'CWR Flag Count': u(pf + D_CWR) + u(pb + D_CWR),
+    'ECE Flag Count': u(pf + D_ECE) + u(pb + D_ECE),
     'Down/Up Ratio': nf > 0 ? nb / nf : 0,
     'Average Packet Size': mean(sumAll, n),
     'Fwd Segment Size Avg': mean(payF, nf),
     'Bwd Segment Size Avg': mean(payB, nb),
-    'Fwd Bytes/Bulk Avg': mean(st.bBytes[f], st.bStates[f]),
-    'Fwd Packet/Bulk Avg': mean(st.bPkts[f], st.bStates[f]),
-    'Fwd Bulk Rate Avg': bulkRate(st, f),
-    'Bwd Bytes/Bulk Avg': mean(st.bBytes[b], st.bStates[b]),
-    'Bwd Packet/Bulk Avg': mean(st.bPkts[b], st.bStates[b]),
-    'Bwd Bulk Rate Avg': bulkRate(st, b),
+    'Fwd Bytes/Bulk Avg': mean(fa[f + D_B_BYTES], bStatesF),
+    'Fwd Packet/Bulk Avg': mean(fa[f + D_B_PKTS], bStatesF),
+    'Fwd Bulk Rate Avg': bulkRate(fa[f + D_B_BYTES], fa[f + D_B_DUR]),
+    'Bwd Bytes/Bulk Avg': mean(fa[b + D_B_BYTES], bStatesB),
+    'Bwd Packet/Bulk Avg': mean(fa[b + D_B_PKTS], bStatesB),
+    'Bwd Bulk Rate Avg': bulkRate(fa[b + D_B_BYTES], fa[b + D_B_DUR]),
     'Subflow Fwd Packets': nf / sub,
     'Subflow Fwd Bytes': payF / sub,
     'Subflow Bwd Packets': nb / sub,
     'Subflow Bwd Bytes': payB / sub,
-    'FWD Init Win Bytes': st.initWin[f],
-    'Bwd Init Win Bytes': st.initWin[b],
-    'Fwd Act Data Pkts': nf - st.noPay[f],
-    'Fwd Seg Size Min': nf > 0 ? st.hdrMin[f] : 0,
-    'Active Mean': mean(st.actSum[s], st.actCnt[s]),
-    'Active Std': stdOf(st.actCnt[s], st.actSum[s], st.actSq[s]),
-    'Active Max': st.actMax[s],
-    'Active Min': st.actMin[s],
-    'Idle Mean': mean(st.idlSum[s], st.idlCnt[s]),
-    'Idle Std': stdOf(st.idlCnt[s], st.idlSum[s], st.idlSq[s]),
-    'Idle Max': st.idlMax[s],
-    'Idle Min': st.idlMin[s],
-    'Fwd Bytes': st.wire[f],
-    'Bwd Bytes': st.wire[b],
-    'Flow Wire Bytes/s': rate(st.wire[f] + st.wire[b], durS),
-    'SYN-ACK Flag Count': st.synAck[f] + st.synAck[b],
-    'Fwd Init TTL': st.ttl[f],
-    'Bwd Init TTL': st.ttl[b],
-    'Fwd Payloadless Packets': st.noPay[f],
-    'Bwd Payloadless Packets': st.noPay[b],
-    'Fwd Fragments': st.frags[f],
-    'Bwd Fragments': st.frags[b],
+    'FWD Init Win Bytes': ia[pf + D_INIT_WIN],
+    'Bwd Init Win Bytes': ia[pb + D_INIT_WIN],
+    'Fwd Act Data Pkts': nf - noPayF,
+    'Fwd Seg Size Min': nf > 0 ? fa[f + D_HDR_MIN] : 0,
+    'Active Mean': mean(fa[o + F_ACT_SUM], actCnt),
+    'Active Std': stdOf(actCnt, fa[o + F_ACT_SUM], fa[o + F_ACT_SQ]),
+    'Active Max': fa[o + F_ACT_MAX],
+    'Active Min': fa[o + F_ACT_MIN],
+    'Idle Mean': mean(fa[o + F_IDL_SUM], idlCnt),
+    'Idle Std': stdOf(idlCnt, fa[o + F_IDL_SUM], fa[o + F_IDL_SQ]),
+    'Idle Max': fa[o + F_IDL_MAX],
+    'Idle Min': fa[o + F_IDL_MIN],
+    'Fwd Bytes': wireF,
+    'Bwd Bytes': wireB,
+    'Flow Wire Bytes/s': rate(wireF + wireB, durS),
+    'SYN-ACK Flag Count': u(pf + D_SYN_ACK) + u(pb + D_SYN_ACK),
+    'Fwd Init TTL': u(pf + D_TTL),
+    'Bwd Init TTL': u(pb + D_TTL),
+    'Fwd Payloadless Packets': noPayF,
+    'Bwd Payloadless Packets': u(pb + D_NO_PAY),
+    'Fwd Fragments': u(pf + D_FRAGS),
+    'Bwd Fragments': u(pb + D_FRAGS),
     'Fragment Bucket': fragmentBucket ? 1 : 0,
   };
 }

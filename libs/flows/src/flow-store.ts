@@ -1,12 +1,22 @@
 /**
- * Struct-of-typed-arrays state of every live flow record. Slot `s` owns index `s` of the
- * per-flow arrays, `2s + d` of the per-direction arrays (d = 0 forward = initiator's packets,
- * d = 1 backward) and `KEY_WORDS * s ...` of the key. No object per flow or per packet; the
- * arrays grow by doubling up to the table's maxFlows.
+ * State of every live flow record, array-of-structs: slot `s` owns one stride of a Float64Array
+ * (times, sums, sums of squares, minima/maxima, packet and byte counts) and one stride of an
+ * Int32Array (TCP bits, flag and event counters). Each stride holds the per-flow fields and then
+ * one block per direction (d = 0 forward = the initiator's packets, d = 1 backward), so a packet
+ * touches a few adjacent cache lines through two base pointers instead of ~40 separate arrays.
+ * No object per flow or per packet; the blocks grow by doubling up to the table's maxFlows.
+ *
+ * The per-packet accumulation (`update`) lives here, next to the layout: the offsets are a
+ * file-local `const enum`, which the compiler (swc, tsc) inlines as literals. Imported constants
+ * would be property loads, and module-level `const`s context-slot loads, on every field access.
+ * Other files read fields through `SLOT` (export time only).
+ *
+ * Integer counters in the Int32Array are read as unsigned (`>>> 0`), the same values the former
+ * Uint32Array columns held; counts in the Float64Array are exact to 2^53.
  */
-import { KEY_WORDS } from './flow-key';
+import type { PacketRecord } from '@netsentry/packets';
 
-/** Bits of `tcp[s]`: what the TCP state machine has seen (mirrored as T_* constants in flow-table.ts). */
+/** Bits of the TCP state word: what the TCP state machine has seen (mirrored as T_* constants in flow-table.ts). */
 export const enum Tcp {
   SynFwd = 1,
   SynAckBwd = 2,
@@ -21,178 +31,376 @@ export const enum Tcp {
   SynSeen = 256,
 }
 
-type Arr = Float64Array | Uint32Array | Int32Array | Uint8Array;
-
-function grown<T extends Arr>(a: T, n: number, fill?: number): T {
-  const b = new (a.constructor as new (n: number) => T)(n);
-  if (fill !== undefined && fill !== 0) b.fill(fill);
-  b.set(a);
-  return b;
+/** Float64 block: per-flow fields (offsets from the slot's base). */
+const enum F {
+  StartUs = 0,
+  LastUs = 1,
+  CloseAtUs = 2,
+  /** Start of the current active period (CICFlowMeter Active/Idle). */
+  ActStartUs = 3,
+  /** Flow IAT (both directions) min / max / sum / sum of squares, count = packets - 1. */
+  IatMin = 4, IatMax = 5, IatSum = 6, IatSq = 7,
+  ActMin = 8, ActMax = 9, ActSum = 10, ActSq = 11,
+  IdlMin = 12, IdlMax = 13, IdlSum = 14, IdlSq = 15,
+  /** First direction block. */
+  Dir = 16,
+  /** Doubles per direction block (see FD). */
+  DirSize = 20,
+  /** Doubles per slot: Dir + 2 * DirSize. */
+  Stride = 56,
 }
+
+/** Float64 block: per-direction fields (offsets from the direction's base). */
+const enum FD {
+  Pkts = 0,
+  /** Frame bytes on the wire. */
+  Wire = 1,
+  /** Transport payload bytes (CICFlowMeter "packet length"). */
+  Pay = 2, PaySq = 3, PayMin = 4, PayMax = 5,
+  DLastUs = 6, DIatMin = 7, DIatMax = 8, DIatSum = 9, DIatSq = 10,
+  /** Transport header bytes (TCP header incl. options, UDP/ICMP 8). */
+  Hdr = 11, HdrMin = 12,
+  /** Bulk transfer state (CICFlowMeter bulk features). */
+  BStartUs = 13, BLastUs = 14, BCntH = 15, BSizeH = 16, BPkts = 17, BBytes = 18, BDurUs = 19,
+}
+
+/** Int32 block: per-flow fields, then two direction blocks. */
+const enum I {
+  /** Tcp bits. */
+  Tcp = 0,
+  /** 1 when endpoint A (the lower one in the key) is the initiator. */
+  InitIsA = 1,
+  ActCnt = 2,
+  IdlCnt = 3,
+  /** Subflows: 1 + number of gaps > 1 s. */
+  Subflows = 4,
+  Dir = 5,
+  DirSize = 14,
+  /** Int32 words per slot: Dir + 2 * DirSize. */
+  Stride = 33,
+}
+
+/** Int32 block: per-direction fields. */
+const enum ID {
+  NoPay = 0, InitWin = 1, Ttl = 2,
+  Fin = 3, Syn = 4, SynAck = 5, Rst = 6, Psh = 7, Ack = 8, Urg = 9, Ece = 10, Cwr = 11,
+  Frags = 12, BStates = 13,
+}
+
+/** Field offsets for readers outside this file (export time, never per packet). */
+export const SLOT = {
+  fStride: F.Stride, fDir: F.Dir, fDirSize: F.DirSize, iStride: I.Stride, iDir: I.Dir, iDirSize: I.DirSize,
+  startUs: F.StartUs, lastUs: F.LastUs, iatMin: F.IatMin, iatMax: F.IatMax, iatSum: F.IatSum, iatSq: F.IatSq,
+  actMin: F.ActMin, actMax: F.ActMax, actSum: F.ActSum, actSq: F.ActSq,
+  idlMin: F.IdlMin, idlMax: F.IdlMax, idlSum: F.IdlSum, idlSq: F.IdlSq,
+  pkts: FD.Pkts, wire: FD.Wire, pay: FD.Pay, paySq: FD.PaySq, payMin: FD.PayMin, payMax: FD.PayMax,
+  dIatMin: FD.DIatMin, dIatMax: FD.DIatMax, dIatSum: FD.DIatSum, dIatSq: FD.DIatSq, hdr: FD.Hdr, hdrMin: FD.HdrMin,
+  bPkts: FD.BPkts, bBytes: FD.BBytes, bDurUs: FD.BDurUs,
+  actCnt: I.ActCnt, idlCnt: I.IdlCnt, subflows: I.Subflows,
+  noPay: ID.NoPay, initWin: ID.InitWin, ttl: ID.Ttl, fin: ID.Fin, syn: ID.Syn, synAck: ID.SynAck, rst: ID.Rst,
+  psh: ID.Psh, ack: ID.Ack, urg: ID.Urg, ece: ID.Ece, cwr: ID.Cwr, frags: ID.Frags, bStates: ID.BStates,
+} as const;
+
+// TCP flags and CICFlowMeter constants (literals: see above).
+const enum Flag { FIN = 0x01, SYN = 0x02, RST = 0x04, PSH = 0x08, ACK = 0x10, URG = 0x20, ECE = 0x40, CWR = 0x80 }
+/** A gap over 1 s starts a new subflow. */
+const enum SubflowGap { Us = 1_000_000 }
+/** A bulk ends after a 1 s gap. */
+const enum BulkGap { Us = 1_000_000 }
 
 export class FlowStore {
   cap = 0;
-  /** Canonical key words, KEY_WORDS per slot. */
-  key = new Uint32Array(0);
-  /** Hash of the key (kept to probe and to move entries without rehashing). */
-  hash = new Uint32Array(0);
-  /** 1 when endpoint A (the lower one in the key) is the initiator. */
-  initIsA = new Uint8Array(0);
-  /** Tcp bits. */
-  tcp = new Uint32Array(0);
+  /** Float64 fields, F.Stride per slot. */
+  f = new Float64Array(0);
+  /** Int32 fields, I.Stride per slot. */
+  i = new Int32Array(0);
 
-  // ---- per flow (index s) ----
-  startUs = new Float64Array(0);
-  lastUs = new Float64Array(0);
-  closeAtUs = new Float64Array(0);
-  /** Start of the current active period (CICFlowMeter Active/Idle). */
-  actStartUs = new Float64Array(0);
-  /** Flow IAT (both directions) min / max / sum / sum of squares, count = packets - 1. */
-  iatMin = new Float64Array(0);
-  iatMax = new Float64Array(0);
-  iatSum = new Float64Array(0);
-  iatSq = new Float64Array(0);
-  actMin = new Float64Array(0);
-  actMax = new Float64Array(0);
-  actSum = new Float64Array(0);
-  actSq = new Float64Array(0);
-  actCnt = new Uint32Array(0);
-  idlMin = new Float64Array(0);
-  idlMax = new Float64Array(0);
-  idlSum = new Float64Array(0);
-  idlSq = new Float64Array(0);
-  idlCnt = new Uint32Array(0);
-  /** Subflows: 1 + number of gaps > 1 s. */
-  subflows = new Uint32Array(0);
+  /**
+   * @param activityUs gap that ends an active period (Active/Idle features)
+   * @param graceUs wait after FIN both ways / RST before a record is exported
+   */
+  constructor(readonly activityUs: number, readonly graceUs: number) {}
 
-  // ---- per direction (index 2s + d) ----
-  pkts = new Uint32Array(0);
-  /** Frame bytes on the wire. */
-  wire = new Float64Array(0);
-  /** Transport payload bytes (CICFlowMeter "packet length"). */
-  pay = new Float64Array(0);
-  paySq = new Float64Array(0);
-  payMin = new Uint32Array(0);
-  payMax = new Uint32Array(0);
-  dLastUs = new Float64Array(0);
-  dIatMin = new Float64Array(0);
-  dIatMax = new Float64Array(0);
-  dIatSum = new Float64Array(0);
-  dIatSq = new Float64Array(0);
-  /** Transport header bytes (TCP header incl. options, UDP/ICMP 8). */
-  hdr = new Float64Array(0);
-  hdrMin = new Uint32Array(0);
-  noPay = new Uint32Array(0);
-  initWin = new Int32Array(0);
-  ttl = new Uint32Array(0);
-  fin = new Uint32Array(0);
-  syn = new Uint32Array(0);
-  synAck = new Uint32Array(0);
-  rst = new Uint32Array(0);
-  psh = new Uint32Array(0);
-  ack = new Uint32Array(0);
-  urg = new Uint32Array(0);
-  ece = new Uint32Array(0);
-  cwr = new Uint32Array(0);
-  frags = new Uint32Array(0);
-  /** Bulk transfer state (CICFlowMeter bulk features). */
-  bStartUs = new Float64Array(0);
-  bLastUs = new Float64Array(0);
-  bCntH = new Uint32Array(0);
-  bSizeH = new Float64Array(0);
-  bStates = new Uint32Array(0);
-  bPkts = new Float64Array(0);
-  bBytes = new Float64Array(0);
-  bDurUs = new Float64Array(0);
-
-  // ---- intrusive lists (index s; -1 = none) ----
-  /** Least recently seen first: idle expiry and eviction. */
-  lruPrev = new Int32Array(0);
-  lruNext = new Int32Array(0);
-  /** Record start order: active timeout. Only slots holding packets. */
-  agePrev = new Int32Array(0);
-  ageNext = new Int32Array(0);
-  /** Closing TCP flows in close-deadline order. */
-  clsPrev = new Int32Array(0);
-  clsNext = new Int32Array(0);
-
-  /** Grows every array to `n` slots, keeping contents. */
+  /** Grows both blocks to `n` slots, keeping contents. */
   resize(n: number): void {
-    const n2 = n * 2;
-    this.key = grown(this.key, n * KEY_WORDS);
-    this.hash = grown(this.hash, n);
-    this.initIsA = grown(this.initIsA, n);
-    this.tcp = grown(this.tcp, n);
-    for (const f of ['startUs', 'lastUs', 'closeAtUs', 'actStartUs', 'iatMin', 'iatMax', 'iatSum', 'iatSq',
-      'actMin', 'actMax', 'actSum', 'actSq', 'idlMin', 'idlMax', 'idlSum', 'idlSq'] as const) {
-      this[f] = grown(this[f], n);
-    }
-    this.actCnt = grown(this.actCnt, n);
-    this.idlCnt = grown(this.idlCnt, n);
-    this.subflows = grown(this.subflows, n);
-    for (const f of ['wire', 'pay', 'paySq', 'dLastUs', 'dIatMin', 'dIatMax', 'dIatSum', 'dIatSq', 'hdr',
-      'bStartUs', 'bLastUs', 'bSizeH', 'bPkts', 'bBytes', 'bDurUs'] as const) {
-      this[f] = grown(this[f], n2);
-    }
-    for (const f of ['pkts', 'payMin', 'payMax', 'hdrMin', 'noPay', 'ttl', 'fin', 'syn', 'synAck', 'rst', 'psh',
-      'ack', 'urg', 'ece', 'cwr', 'frags', 'bCntH', 'bStates'] as const) {
-      this[f] = grown(this[f], n2);
-    }
-    this.initWin = grown(this.initWin, n2);
-    for (const f of ['lruPrev', 'lruNext', 'agePrev', 'ageNext', 'clsPrev', 'clsNext'] as const) {
-      this[f] = grown(this[f], n, -1);
-    }
+    if (n <= this.cap) return;
+    const f = new Float64Array(n * F.Stride);
+    f.set(this.f);
+    const i = new Int32Array(n * I.Stride);
+    i.set(this.i);
+    this.f = f;
+    this.i = i;
     this.cap = n;
   }
 
-  /** Clears the statistics of slot `s` (key, lists and TCP bits are the caller's business). */
+  /** Bytes held by the blocks (for the memory bound report). */
+  byteLength(): number {
+    return this.f.byteLength + this.i.byteLength;
+  }
+
+  // ------------------------------------------------------------------ record life cycle
+
+  /** Packets of the current record, both directions (0: free or dormant slot). */
+  packets(s: number): number {
+    const o = s * F.Stride + F.Dir;
+    return this.f[o + FD.Pkts] + this.f[o + F.DirSize + FD.Pkts];
+  }
+
+  /** Packets of the record in direction d (0 forward). */
+  dirPackets(s: number, d: number): number {
+    return this.f[s * F.Stride + F.Dir + d * F.DirSize + FD.Pkts];
+  }
+
+  /** Frame bytes of the record in direction d. */
+  dirWire(s: number, d: number): number {
+    return this.f[s * F.Stride + F.Dir + d * F.DirSize + FD.Wire];
+  }
+
+  startUs(s: number): number {
+    return this.f[s * F.Stride + F.StartUs];
+  }
+
+  lastUs(s: number): number {
+    return this.f[s * F.Stride + F.LastUs];
+  }
+
+  closeAtUs(s: number): number {
+    return this.f[s * F.Stride + F.CloseAtUs];
+  }
+
+  /** Tcp bits of slot s. */
+  tcp(s: number): number {
+    return this.i[s * I.Stride + I.Tcp];
+  }
+
+  setTcp(s: number, bits: number): void {
+    this.i[s * I.Stride + I.Tcp] = bits;
+  }
+
+  /** True when endpoint A of the key is the initiator. */
+  initIsA(s: number): boolean {
+    return this.i[s * I.Stride + I.InitIsA] === 1;
+  }
+
+  /** Clears the statistics of slot `s`; TCP bits and InitIsA are the caller's business. */
   clearStats(s: number): void {
-    this.startUs[s] = 0; this.closeAtUs[s] = 0; this.actStartUs[s] = 0;
-    this.iatMin[s] = 0; this.iatMax[s] = 0; this.iatSum[s] = 0; this.iatSq[s] = 0;
-    this.actMin[s] = 0; this.actMax[s] = 0; this.actSum[s] = 0; this.actSq[s] = 0; this.actCnt[s] = 0;
-    this.idlMin[s] = 0; this.idlMax[s] = 0; this.idlSum[s] = 0; this.idlSq[s] = 0; this.idlCnt[s] = 0;
-    this.subflows[s] = 0;
-    for (let i = 2 * s; i < 2 * s + 2; i++) {
-      this.pkts[i] = 0; this.wire[i] = 0; this.pay[i] = 0; this.paySq[i] = 0; this.payMin[i] = 0; this.payMax[i] = 0;
-      this.dLastUs[i] = 0; this.dIatMin[i] = 0; this.dIatMax[i] = 0; this.dIatSum[i] = 0; this.dIatSq[i] = 0;
-      this.hdr[i] = 0; this.hdrMin[i] = 0; this.noPay[i] = 0; this.initWin[i] = -1; this.ttl[i] = 0;
-      this.fin[i] = 0; this.syn[i] = 0; this.synAck[i] = 0; this.rst[i] = 0; this.psh[i] = 0; this.ack[i] = 0;
-      this.urg[i] = 0; this.ece[i] = 0; this.cwr[i] = 0; this.frags[i] = 0;
-      this.bStartUs[i] = -1; this.bLastUs[i] = -1; this.bCntH[i] = 0; this.bSizeH[i] = 0; this.bStates[i] = 0;
-      this.bPkts[i] = 0; this.bBytes[i] = 0; this.bDurUs[i] = 0;
+    const f = this.f, i = this.i;
+    const o = s * F.Stride;
+    f.fill(0, o, o + F.Stride);
+    const p = s * I.Stride;
+    const keep0 = i[p + I.Tcp], keep1 = i[p + I.InitIsA];
+    i.fill(0, p, p + I.Stride);
+    i[p + I.Tcp] = keep0; i[p + I.InitIsA] = keep1;
+    for (let d = 0; d < 2; d++) {
+      const od = o + F.Dir + d * F.DirSize;
+      f[od + FD.BStartUs] = -1; f[od + FD.BLastUs] = -1;
+      i[p + I.Dir + d * I.DirSize + ID.InitWin] = -1;
     }
+  }
+
+  /**
+   * Starts a record in slot s at time ts (first packet; statistics already cleared, or a
+   * continuation after an active timeout).
+   */
+  startRecord(s: number, ts: number): void {
+    const o = s * F.Stride;
+    this.f[o + F.StartUs] = ts;
+    this.f[o + F.LastUs] = ts;
+    this.f[o + F.ActStartUs] = ts;
+    this.i[s * I.Stride + I.Subflows] = 1;
+  }
+
+  /** Sets who initiated the record in slot s (statistics are cleared, Tcp bits reset). */
+  initRecord(s: number, initIsA: boolean, synSeen: boolean): void {
+    this.clearStats(s);
+    const p = s * I.Stride;
+    this.i[p + I.InitIsA] = initIsA ? 1 : 0;
+    this.i[p + I.Tcp] = synSeen ? Tcp.SynSeen : 0;
+  }
+
+  /** Marks slot s free (no packets) so the dormant check sees it empty. */
+  clearPackets(s: number): void {
+    const o = s * F.Stride + F.Dir;
+    this.f[o + FD.Pkts] = 0;
+    this.f[o + F.DirSize + FD.Pkts] = 0;
+  }
+
+  /** Export time: closes the last active period (CICFlowMeter endActiveIdleTime). */
+  closeActivePeriod(s: number): void {
+    const o = s * F.Stride;
+    const active = this.f[o + F.LastUs] - this.f[o + F.ActStartUs];
+    if (active > 0) this.addActive(o, s * I.Stride, active);
+  }
+
+  // ------------------------------------------------------------------ per packet
+
+  /**
+   * Adds one packet to slot s. `srcIsA`: the packet's source is endpoint A of the key;
+   * `flags`: TCP flags (0 unless a non-fragment TCP packet); `bucket`: the packet belongs to
+   * the non-first-fragment bucket. Returns true when the packet closed the TCP connection (FIN
+   * both ways or RST): the caller puts the slot on its close list.
+   */
+  update(s: number, rec: PacketRecord, ts: number, srcIsA: boolean, flags: number, bucket: boolean): boolean {
+    const f = this.f, iw = this.i;
+    const o = s * F.Stride, p = s * I.Stride;
+    // Direction: 0 = forward (from the initiator).
+    let d = (srcIsA ? 1 : 0) === iw[p + I.InitIsA] ? 0 : 1;
+    if (flags !== 0 && (flags & (Flag.SYN | Flag.ACK)) === Flag.SYN && (iw[p + I.Tcp] & Tcp.SynSeen) === 0) {
+      // First SYN arrives after other packets of the flow: its sender is the initiator.
+      if (d === 1) { this.swapDirections(s); d = 0; }
+      iw[p + I.Tcp] |= Tcp.SynSeen;
+    }
+    const od = o + F.Dir + d * F.DirSize;
+    const pd = p + I.Dir + d * I.DirSize;
+    const n = f[od + FD.Pkts] + 1;
+    f[od + FD.Pkts] = n;
+    f[od + FD.Wire] += rec.wireLen;
+    // Untrusted input: lengths from a damaged header must not go negative.
+    const pay = rec.payloadLen > 0 ? rec.payloadLen : 0;
+    f[od + FD.Pay] += pay;
+    f[od + FD.PaySq] += pay * pay;
+    const hdr = rec.l4HdrLen > 0 ? rec.l4HdrLen : 0;
+    f[od + FD.Hdr] += hdr;
+    if (n === 1) {
+      // First packet of a direction: minima, initial TTL and window.
+      f[od + FD.PayMin] = pay; f[od + FD.PayMax] = pay; f[od + FD.HdrMin] = hdr;
+      iw[pd + ID.Ttl] = rec.ttl;
+      if (rec.proto === 6 && !bucket) iw[pd + ID.InitWin] = rec.window;
+      f[od + FD.DLastUs] = ts;
+    } else {
+      if (pay < f[od + FD.PayMin]) f[od + FD.PayMin] = pay;
+      if (pay > f[od + FD.PayMax]) f[od + FD.PayMax] = pay;
+      if (hdr < f[od + FD.HdrMin]) f[od + FD.HdrMin] = hdr;
+      const dLast = f[od + FD.DLastUs];
+      let iat = ts - dLast;
+      if (iat < 0) iat = 0;
+      if (n === 2) { f[od + FD.DIatMin] = iat; f[od + FD.DIatMax] = iat; }
+      else {
+        if (iat < f[od + FD.DIatMin]) f[od + FD.DIatMin] = iat;
+        if (iat > f[od + FD.DIatMax]) f[od + FD.DIatMax] = iat;
+      }
+      f[od + FD.DIatSum] += iat;
+      f[od + FD.DIatSq] += iat * iat;
+      if (ts > dLast) f[od + FD.DLastUs] = ts;
+    }
+    if (pay === 0) iw[pd + ID.NoPay]++;
+    if (bucket || rec.isFragment) iw[pd + ID.Frags]++;
+
+    // Flow-level IAT, subflows and active/idle periods.
+    const other = o + F.Dir + (d ^ 1) * F.DirSize;
+    if (n + f[other + FD.Pkts] > 1) {
+      const last = f[o + F.LastUs];
+      let iat = ts - last;
+      if (iat < 0) iat = 0;
+      if (n + f[other + FD.Pkts] === 2) { f[o + F.IatMin] = iat; f[o + F.IatMax] = iat; }
+      else {
+        if (iat < f[o + F.IatMin]) f[o + F.IatMin] = iat;
+        if (iat > f[o + F.IatMax]) f[o + F.IatMax] = iat;
+      }
+      f[o + F.IatSum] += iat;
+      f[o + F.IatSq] += iat * iat;
+      if (iat > SubflowGap.Us) iw[p + I.Subflows]++;
+      if (iat > this.activityUs) this.activityGap(o, p, ts, last, iat);
+      if (ts > last) f[o + F.LastUs] = ts;
+    }
+
+    // Bulk (CICFlowMeter): >= 4 payload packets one way, gaps <= 1 s, none the other way between.
+    if (f[other + FD.BLastUs] > f[od + FD.BStartUs]) f[od + FD.BStartUs] = -1;
+    if (pay > 0) this.bulk(od, pd, ts, pay);
+
+    // TCP flags and connection state.
+    return flags !== 0 ? this.tcpFlags(s, p, pd, d, flags, ts) : false;
+  }
+
+  /** A gap longer than the activity timeout: close the active period, record the idle one. */
+  private activityGap(o: number, p: number, ts: number, last: number, iat: number): void {
+    const active = last - this.f[o + F.ActStartUs];
+    if (active > 0) this.addActive(o, p, active);
+    const f = this.f;
+    if (this.i[p + I.IdlCnt] === 0 || iat < f[o + F.IdlMin]) f[o + F.IdlMin] = iat;
+    if (iat > f[o + F.IdlMax]) f[o + F.IdlMax] = iat;
+    f[o + F.IdlSum] += iat; f[o + F.IdlSq] += iat * iat; this.i[p + I.IdlCnt]++;
+    f[o + F.ActStartUs] = ts;
+  }
+
+  private addActive(o: number, p: number, v: number): void {
+    const f = this.f;
+    if (this.i[p + I.ActCnt] === 0 || v < f[o + F.ActMin]) f[o + F.ActMin] = v;
+    if (v > f[o + F.ActMax]) f[o + F.ActMax] = v;
+    f[o + F.ActSum] += v; f[o + F.ActSq] += v * v; this.i[p + I.ActCnt]++;
+  }
+
+  /** A payload packet in the direction blocks od / pd: CICFlowMeter's bulk bookkeeping. */
+  private bulk(od: number, pd: number, ts: number, pay: number): void {
+    const f = this.f;
+    if (f[od + FD.BStartUs] < 0 || ts - f[od + FD.BLastUs] > BulkGap.Us) {
+      f[od + FD.BStartUs] = ts; f[od + FD.BLastUs] = ts; f[od + FD.BCntH] = 1; f[od + FD.BSizeH] = pay;
+    } else {
+      const cnt = f[od + FD.BCntH] + 1;
+      f[od + FD.BCntH] = cnt;
+      f[od + FD.BSizeH] += pay;
+      if (cnt === 4) {
+        this.i[pd + ID.BStates]++;
+        f[od + FD.BPkts] += 4; f[od + FD.BBytes] += f[od + FD.BSizeH]; f[od + FD.BDurUs] += ts - f[od + FD.BStartUs];
+      } else if (cnt > 4) {
+        f[od + FD.BPkts]++; f[od + FD.BBytes] += pay; f[od + FD.BDurUs] += ts - f[od + FD.BLastUs];
+      }
+      f[od + FD.BLastUs] = ts;
+    }
+  }
+
+  /** TCP flag counters and the connection state machine. Returns true when the connection just closed. */
+  private tcpFlags(s: number, p: number, pd: number, d: number, flags: number, ts: number): boolean {
+    const iw = this.i;
+    let t = iw[p + I.Tcp];
+    if ((flags & Flag.FIN) !== 0) { iw[pd + ID.Fin]++; t |= d === 0 ? Tcp.FinFwd : Tcp.FinBwd; }
+    if ((flags & Flag.SYN) !== 0) {
+      iw[pd + ID.Syn]++;
+      if ((flags & Flag.ACK) !== 0) { iw[pd + ID.SynAck]++; if (d === 1) t |= Tcp.SynAckBwd; }
+      else if (d === 0) t |= Tcp.SynFwd;
+    } else if ((flags & Flag.ACK) !== 0 && d === 0 && (t & Tcp.SynAckBwd) !== 0) {
+      t |= Tcp.HandshakeDone;
+    }
+    if ((flags & Flag.RST) !== 0) { iw[pd + ID.Rst]++; t |= d === 0 ? Tcp.RstFwd : Tcp.RstBwd; }
+    if ((flags & Flag.PSH) !== 0) iw[pd + ID.Psh]++;
+    if ((flags & Flag.ACK) !== 0) iw[pd + ID.Ack]++;
+    if ((flags & (Flag.URG | Flag.ECE | Flag.CWR)) !== 0) {
+      if ((flags & Flag.URG) !== 0) iw[pd + ID.Urg]++;
+      if ((flags & Flag.ECE) !== 0) iw[pd + ID.Ece]++;
+      if ((flags & Flag.CWR) !== 0) iw[pd + ID.Cwr]++;
+    }
+    if ((t & Tcp.Closing) === 0 &&
+      ((t & (Tcp.RstFwd | Tcp.RstBwd)) !== 0 || (t & (Tcp.FinFwd | Tcp.FinBwd)) === (Tcp.FinFwd | Tcp.FinBwd))) {
+      iw[p + I.Tcp] = t | Tcp.Closing;
+      this.f[s * F.Stride + F.CloseAtUs] = ts + this.graceUs;
+      return true;
+    }
+    iw[p + I.Tcp] = t;
+    return false;
   }
 
   /** Swaps forward and backward statistics of slot `s` (the initiator turned out to be the other side). */
   swapDirections(s: number): void {
-    const a = 2 * s, b = a + 1;
-    for (const arr of [this.pkts, this.wire, this.pay, this.paySq, this.payMin, this.payMax, this.dLastUs,
-      this.dIatMin, this.dIatMax, this.dIatSum, this.dIatSq, this.hdr, this.hdrMin, this.noPay, this.initWin,
-      this.ttl, this.fin, this.syn, this.synAck, this.rst, this.psh, this.ack, this.urg, this.ece, this.cwr,
-      this.frags, this.bStartUs, this.bLastUs, this.bCntH, this.bSizeH, this.bStates, this.bPkts, this.bBytes,
-      this.bDurUs]) {
-      const t = arr[a]; arr[a] = arr[b]; arr[b] = t;
-    }
+    const f = this.f, iw = this.i;
+    const a = s * F.Stride + F.Dir, b = a + F.DirSize;
+    for (let k = 0; k < F.DirSize; k++) { const t = f[a + k]; f[a + k] = f[b + k]; f[b + k] = t; }
+    const pa = s * I.Stride + I.Dir, pb = pa + I.DirSize;
+    for (let k = 0; k < I.DirSize; k++) { const t = iw[pa + k]; iw[pa + k] = iw[pb + k]; iw[pb + k] = t; }
     // TCP bits are direction-relative too.
-    let t = this.tcp[s];
-    const swapBits = (x: number, p: number, q: number): number => {
-      const hp = (x & p) !== 0, hq = (x & q) !== 0;
-      x &= ~(p | q);
-      if (hp) x |= q;
-      if (hq) x |= p;
-      return x;
-    };
+    const p = s * I.Stride;
+    let t = iw[p + I.Tcp];
     t = swapBits(t, Tcp.FinFwd, Tcp.FinBwd);
     t = swapBits(t, Tcp.RstFwd, Tcp.RstBwd);
     t &= ~(Tcp.SynFwd | Tcp.SynAckBwd | Tcp.HandshakeDone);
-    this.tcp[s] = t;
-    this.initIsA[s] ^= 1;
+    iw[p + I.Tcp] = t;
+    iw[p + I.InitIsA] ^= 1;
   }
+}
 
-  /** Bytes held by the arrays (for the memory bound report). */
-  byteLength(): number {
-    let n = 0;
-    for (const v of Object.values(this)) if (ArrayBuffer.isView(v)) n += v.byteLength;
-    return n;
-  }
+function swapBits(x: number, p: number, q: number): number {
+  const hp = (x & p) !== 0, hq = (x & q) !== 0;
+  x &= ~(p | q);
+  if (hp) x |= q;
+  if (hq) x |= p;
+  return x;
 }

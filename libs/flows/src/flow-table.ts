@@ -6,8 +6,14 @@
  * never throws. Allocation happens once per exported flow (the FlowV1 object).
  *
  * Lookup: open addressing with linear probing over `index` (slot numbers, -1 empty), the
- * canonical key in FlowStore.key; deletion by backward shift, so no tombstones pile up
- * under churn (a SYN flood creates and evicts a flow per packet).
+ * canonical key, its hash and the lru/age list links of each slot in one Int32Array stride
+ * (`hd`, H.Stride words per slot); deletion by backward shift, so no tombstones pile up
+ * under churn (a SYN flood creates and evicts a flow per packet). Per-flow statistics live in
+ * FlowStore (two interleaved blocks) and are accumulated by FlowStore.update().
+ *
+ * Constants used per packet are `const enum`s of this file (inlined as literals by the
+ * compiler): module-level `const`s cost a context-slot load and imported ones a getter call
+ * on every use.
  *
  * Time is packet time only: `clockUs` is the highest packet timestamp (or watermark) seen.
  * Expiry walks the heads of three intrusive lists, each ordered by its deadline:
@@ -69,22 +75,53 @@ export interface FlowTableCounters {
 
 export const DEFAULT_MAX_FLOWS = 1 << 20;
 
-// Hot-path constants and functions are module-level locals on purpose: compiled to CommonJS
-// (swc), every imported binding and const enum member becomes a getter call on the other
-// module's exports object, on every packet.
-const KEY_WORDS = 11, KEY_PORTS = 8, KEY_PROTO_VLAN = 9, KEY_KIND = 10;
-const KIND_NORMAL = 0, KIND_FRAGMENTS = 1;
+/** Slot header words (`hd`): canonical key (see flow-key.ts), its hash, lru and age list links. */
+const enum H {
+  Ports = 8, ProtoVlan = 9, Kind = 10,
+  Hash = 11, LruPrev = 12, LruNext = 13, AgePrev = 14, AgeNext = 15,
+  Stride = 16,
+}
+/** Words of a canonical key (KEY_WORDS of flow-key.ts). */
+const enum Key { Words = 11 }
+const enum Kind { Normal = 0, Fragments = 1 }
 // Tcp bits (see flow-store.ts).
-const T_SYN_FWD = 1, T_SYNACK_BWD = 2, T_HANDSHAKE = 4, T_FIN_FWD = 8, T_FIN_BWD = 16, T_RST_FWD = 32, T_RST_BWD = 64,
-  T_CLOSING = 128, T_SYN_SEEN = 256;
-const hashKey = flowKey.hashKey;
+const enum T {
+  SynFwd = 1, SynAckBwd = 2, HandshakeDone = 4, FinFwd = 8, FinBwd = 16, RstFwd = 32, RstBwd = 64, Closing = 128, SynSeen = 256,
+}
+const enum Flag { SYN = 0x02, ACK = 0x10 }
+const enum Step { ExpireUs = 1000 }
+
 const flowIdHashed = flowKey.flowIdHashed;
 const hashString = flowKey.hashString;
+const imul = Math.imul;
 
-const SYN = 0x02, ACK = 0x10, FIN = 0x01, RST = 0x04, PSH = 0x08, URG = 0x20, ECE = 0x40, CWR = 0x80;
-const SUBFLOW_GAP_US = 1_000_000;
-const EXPIRE_STEP_US = 1000;
-const BULK_GAP_US = 1_000_000;
+/**
+ * 32-bit murmur3-style hash of the key words in `k`, mixed with the table's seed. IPv4 keys
+ * (both addresses mapped ::ffff:a.b.c.d) hash only the five words that vary: 5 rounds instead
+ * of 11. Not flow-key.ts's hashKey: the table keeps its own seeded hash, nothing outside sees it.
+ */
+function hashWords(k: Int32Array, seed: number): number {
+  let h = seed ^ k[H.Kind];
+  h = mixWord(h, k[3]); h = mixWord(h, k[7]); h = mixWord(h, k[H.Ports]); h = mixWord(h, k[H.ProtoVlan]);
+  if ((k[0] | k[1] | k[4] | k[5] | (k[2] ^ 0xffff) | (k[6] ^ 0xffff)) !== 0) {
+    h = mixWord(h, k[0]); h = mixWord(h, k[1]); h = mixWord(h, k[2]);
+    h = mixWord(h, k[4]); h = mixWord(h, k[5]); h = mixWord(h, k[6]);
+  }
+  h ^= h >>> 16;
+  h = imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h & 0x7fffffff;
+}
+
+function mixWord(h: number, x: number): number {
+  x = imul(x, 0xcc9e2d51);
+  x = (x << 15) | (x >>> 17);
+  h ^= imul(x, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  return (imul(h, 5) + 0xe6546b64) | 0;
+}
 
 type EndReason = FlowV1['endReason'];
 
@@ -100,12 +137,19 @@ export class FlowTable {
   readonly activityUs: number;
   readonly maxFlows: number;
 
-  private readonly st = new FlowStore();
+  private readonly st: FlowStore;
+  /** Slot headers: key words, hash, lru and age links (H.Stride words per slot). */
+  private hd = new Int32Array(0);
+  /** The same words unsigned (key words as flow-key.ts and address.ts read them). */
+  private hdU = new Uint32Array(0);
+  /** Close list links (only closing TCP flows; -1 none). */
+  private clsPrev = new Int32Array(0);
+  private clsNext = new Int32Array(0);
   private index = new Int32Array(0);
   private mask = 0;
   private readonly seed: number;
   private readonly sensorHash: number;
-  private readonly scratch = new Uint32Array(KEY_WORDS);
+  private readonly scratch = new Int32Array(Key.Words);
   /** Free slots (stack). */
   private free = new Int32Array(0);
   private freeTop = 0;
@@ -130,9 +174,10 @@ export class FlowTable {
     if (!(this.idleUs > 0 && this.activeUs > 0 && this.graceUs >= 0 && this.activityUs > 0)) {
       throw new RangeError('FlowTable: timeouts must be positive numbers');
     }
+    this.st = new FlowStore(this.activityUs, this.graceUs);
     // Random per-table seed: an attacker cannot aim packets at one probe chain. Output does
     // not depend on it (exports follow packet time and list order, never hash order).
-    this.seed = (Math.random() * 0x100000000) >>> 0;
+    this.seed = (Math.random() * 0x100000000) | 0;
     this.grow(Math.min(this.maxFlows, Math.max(16, opts.initialCapacity ?? 4096)));
     if (opts.sensor !== 'warm-up') warmUpFlowTable(FlowTable);
   }
@@ -149,7 +194,8 @@ export class FlowTable {
 
   /** Bytes held by the table's typed arrays (state + index). */
   get memoryBytes(): number {
-    return this.st.byteLength() + this.index.byteLength + this.free.byteLength;
+    return this.st.byteLength() + this.hd.byteLength + this.clsPrev.byteLength + this.clsNext.byteLength +
+      this.index.byteLength + this.free.byteLength;
   }
 
   /**
@@ -172,10 +218,10 @@ export class FlowTable {
     }
     if (ts > this.clockUs) {
       this.clockUs = ts;
-      // Expiry scans run at most once per EXPIRE_STEP_US of packet time (a flow's own
+      // Expiry scans run at most once per Step.ExpireUs of packet time (a flow's own
       // deadlines are still checked when its next packet arrives, below); advance() always scans.
       if (ts >= this.nextExpireUs) {
-        this.nextExpireUs = ts + EXPIRE_STEP_US;
+        this.nextExpireUs = ts + Step.ExpireUs;
         this.expire(ts);
       }
     } else if (ts < this.clockUs) {
@@ -186,71 +232,75 @@ export class FlowTable {
     const k = this.scratch;
     const src = rec.src, dst = rec.dst;
     let sp = rec.srcPort, dp = rec.dstPort;
-    let kind: number = KIND_NORMAL;
+    let kind: number = Kind.Normal;
     if (rec.isFragment && !rec.isFirstFragment) {
-      kind = KIND_FRAGMENTS;
+      kind = Kind.Fragments;
       sp = 0; dp = 0;
       c.fragments++;
     }
+    const s0 = src[0], s1 = src[1], s2 = src[2], s3 = src[3];
+    const d0 = dst[0], d1 = dst[1], d2 = dst[2], d3 = dst[3];
     let srcIsA: boolean;
-    if (src[0] !== dst[0]) srcIsA = src[0] < dst[0];
-    else if (src[1] !== dst[1]) srcIsA = src[1] < dst[1];
-    else if (src[2] !== dst[2]) srcIsA = src[2] < dst[2];
-    else if (src[3] !== dst[3]) srcIsA = src[3] < dst[3];
+    if (s0 !== d0) srcIsA = s0 < d0;
+    else if (s1 !== d1) srcIsA = s1 < d1;
+    else if (s2 !== d2) srcIsA = s2 < d2;
+    else if (s3 !== d3) srcIsA = s3 < d3;
     else srcIsA = sp <= dp;
     const proto = rec.proto;
     if (srcIsA) {
-      k[0] = src[0]; k[1] = src[1]; k[2] = src[2]; k[3] = src[3];
-      k[4] = dst[0]; k[5] = dst[1]; k[6] = dst[2]; k[7] = dst[3];
-      k[KEY_PORTS] = (sp << 16) | dp;
+      k[0] = s0; k[1] = s1; k[2] = s2; k[3] = s3;
+      k[4] = d0; k[5] = d1; k[6] = d2; k[7] = d3;
+      k[H.Ports] = (sp << 16) | dp;
     } else {
-      k[0] = dst[0]; k[1] = dst[1]; k[2] = dst[2]; k[3] = dst[3];
-      k[4] = src[0]; k[5] = src[1]; k[6] = src[2]; k[7] = src[3];
-      k[KEY_PORTS] = (dp << 16) | sp;
+      k[0] = d0; k[1] = d1; k[2] = d2; k[3] = d3;
+      k[4] = s0; k[5] = s1; k[6] = s2; k[7] = s3;
+      k[H.Ports] = (dp << 16) | sp;
     }
-    k[KEY_PROTO_VLAN] = proto | ((rec.vlanOuter & 0xfff) << 8) | ((rec.vlanInner & 0xfff) << 20);
-    k[KEY_KIND] = kind;
+    k[H.ProtoVlan] = proto | ((rec.vlanOuter & 0xfff) << 8) | ((rec.vlanInner & 0xfff) << 20);
+    k[H.Kind] = kind;
 
     const st = this.st;
-    const flags = proto === 6 && kind === KIND_NORMAL ? rec.tcpFlags : 0;
+    const flags = proto === 6 && kind === Kind.Normal ? rec.tcpFlags : 0;
     // One-entry cache: consecutive packets of one flow (bulk transfers, request/response) skip
-    // hashing and probing.
+    // hashing and probing. The words that differ most between flows are compared first.
     let s = this.lastSlot;
     if (s >= 0) {
-      const key = st.key, o = s * KEY_WORDS;
-      if (key[o] !== k[0] || key[o + 1] !== k[1] || key[o + 2] !== k[2] || key[o + 3] !== k[3] ||
-        key[o + 4] !== k[4] || key[o + 5] !== k[5] || key[o + 6] !== k[6] || key[o + 7] !== k[7] ||
-        key[o + 8] !== k[8] || key[o + 9] !== k[9] || key[o + 10] !== k[10]) s = -1;
+      const hd = this.hd, o = s * H.Stride;
+      if (hd[o + H.Ports] !== k[H.Ports] || hd[o + 3] !== k[3] || hd[o + 7] !== k[7] ||
+        hd[o + H.ProtoVlan] !== k[H.ProtoVlan] || hd[o + H.Kind] !== k[H.Kind] ||
+        hd[o] !== k[0] || hd[o + 1] !== k[1] || hd[o + 2] !== k[2] ||
+        hd[o + 4] !== k[4] || hd[o + 5] !== k[5] || hd[o + 6] !== k[6]) s = -1;
     }
     let h = 0;
     if (s < 0) {
-      h = hashKey(k, 0, this.seed);
+      h = hashWords(k, this.seed);
       s = this.find(h);
     }
     let created = false;
     if (s >= 0) {
-      if (st.pkts[2 * s] + st.pkts[2 * s + 1] === 0) {
+      if (st.packets(s) === 0) {
         // Dormant slot (continuation after an active timeout): this packet starts the new record.
         this.startRecord(s, ts);
         created = true;
-      } else if (ts - st.lastUs[s] > this.idleUs) {
+      } else if (ts - st.lastUs(s) > this.idleUs) {
         // The watermark did not expire it (out-of-order input): same rule as expire().
         this.exportSlot(s, 'idle');
         this.restart(s, ts, srcIsA, flags);
         created = true;
-      } else if ((st.tcp[s] & T_CLOSING) !== 0 && (flags & (SYN | ACK)) === SYN) {
+      } else if ((st.tcp(s) & T.Closing) !== 0 && (flags & (Flag.SYN | Flag.ACK)) === Flag.SYN) {
         // A new connection on a closed 4-tuple (port reuse, SYN retry after a reject).
         this.exportSlot(s, this.closeReason(s));
         this.restart(s, ts, srcIsA, flags);
         created = true;
-      } else {
-        this.lruTouch(s);
+      } else if (this.lruTail !== s) {
+        this.lruUnlink(s);
+        this.lruAppend(s);
       }
     } else {
       s = this.insert(h, ts, srcIsA, flags);
       created = true;
     }
-    this.update(s, rec, ts, srcIsA, flags, kind);
+    if (st.update(s, rec, ts, srcIsA, flags, kind !== Kind.Normal)) this.clsAppend(s);
     this.lastSlot = s;
     return created;
   }
@@ -268,12 +318,12 @@ export class FlowTable {
 
   /** End of input: exports every live flow (endReason end_of_input, or fin/rst if closed). */
   flush(): void {
+    const st = this.st;
     let s = this.lruHead;
     while (s >= 0) {
-      const next = this.st.lruNext[s];
-      const st = this.st;
-      if (st.pkts[2 * s] + st.pkts[2 * s + 1] > 0) {
-        const reason: EndReason = (st.tcp[s] & T_CLOSING) !== 0 ? this.closeReason(s) : 'end_of_input';
+      const next = this.hd[s * H.Stride + H.LruNext];
+      if (st.packets(s) > 0) {
+        const reason: EndReason = (st.tcp(s) & T.Closing) !== 0 ? this.closeReason(s) : 'end_of_input';
         this.exportSlot(s, reason);
       }
       this.removeSlot(s);
@@ -286,58 +336,58 @@ export class FlowTable {
   private expire(now: number): void {
     const st = this.st;
     // Closed TCP flows whose grace period is over.
-    while (this.clsHead >= 0 && st.closeAtUs[this.clsHead] <= now) {
+    while (this.clsHead >= 0 && st.closeAtUs(this.clsHead) <= now) {
       const s = this.clsHead;
       this.exportSlot(s, this.closeReason(s));
       this.removeSlot(s);
     }
     // Idle: no packet for more than idleUs.
-    while (this.lruHead >= 0 && now - st.lastUs[this.lruHead] > this.idleUs) {
+    while (this.lruHead >= 0 && now - st.lastUs(this.lruHead) > this.idleUs) {
       const s = this.lruHead;
-      if (st.pkts[2 * s] + st.pkts[2 * s + 1] > 0) this.exportSlot(s, 'idle');
+      if (st.packets(s) > 0) this.exportSlot(s, 'idle');
       this.removeSlot(s);
     }
     // Active: the record has run for activeUs; export and continue as a new record.
-    while (this.ageHead >= 0 && now - st.startUs[this.ageHead] >= this.activeUs) {
+    while (this.ageHead >= 0 && now - st.startUs(this.ageHead) >= this.activeUs) {
       const s = this.ageHead;
       this.exportSlot(s, 'active');
       this.ageUnlink(s);
-      const keep = st.tcp[s] & ~T_CLOSING;
-      if ((st.tcp[s] & T_CLOSING) !== 0) this.clsUnlink(s);
+      const t = st.tcp(s);
+      if ((t & T.Closing) !== 0) this.clsUnlink(s);
       st.clearStats(s);
-      st.tcp[s] = keep;
+      st.setTcp(s, t & ~T.Closing);
     }
   }
 
   private closeReason(s: number): EndReason {
-    return (this.st.tcp[s] & (T_RST_FWD | T_RST_BWD)) !== 0 ? 'rst' : 'fin';
+    return (this.st.tcp(s) & (T.RstFwd | T.RstBwd)) !== 0 ? 'rst' : 'fin';
   }
 
   // ------------------------------------------------------------------ hash table
 
   /** Slot holding the key in `scratch` (hash h), or -1. */
   private find(h: number): number {
-    const idx = this.index, key = this.st.key, hs = this.st.hash, k = this.scratch, mask = this.mask;
+    const idx = this.index, hd = this.hd, k = this.scratch, mask = this.mask;
     let i = h & mask;
     for (;;) {
       const s = idx[i];
       if (s < 0) return -1;
-      if (hs[s] === h) {
-        const o = s * KEY_WORDS;
-        if (key[o] === k[0] && key[o + 1] === k[1] && key[o + 2] === k[2] && key[o + 3] === k[3] &&
-          key[o + 4] === k[4] && key[o + 5] === k[5] && key[o + 6] === k[6] && key[o + 7] === k[7] &&
-          key[o + 8] === k[8] && key[o + 9] === k[9] && key[o + 10] === k[10]) return s;
-      }
+      const o = s * H.Stride;
+      if (hd[o + H.Hash] === h &&
+        hd[o + H.Ports] === k[H.Ports] && hd[o + 3] === k[3] && hd[o + 7] === k[7] &&
+        hd[o + H.ProtoVlan] === k[H.ProtoVlan] && hd[o + H.Kind] === k[H.Kind] &&
+        hd[o] === k[0] && hd[o + 1] === k[1] && hd[o + 2] === k[2] &&
+        hd[o + 4] === k[4] && hd[o + 5] === k[5] && hd[o + 6] === k[6]) return s;
       i = (i + 1) & mask;
     }
   }
 
   /** Opens a new flow for the key in `scratch`; evicts the least recently seen flow when full. */
   private insert(h: number, ts: number, srcIsA: boolean, flags: number): number {
+    const st = this.st;
     if (this.live >= this.maxFlows) {
       const v = this.lruHead;
-      const st = this.st;
-      if (st.pkts[2 * v] + st.pkts[2 * v + 1] > 0) {
+      if (st.packets(v) > 0) {
         this.counters.evicted++;
         this.exportSlot(v, 'evicted');
       }
@@ -346,17 +396,16 @@ export class FlowTable {
       this.grow(Math.min(this.maxFlows, this.st.cap * 2));
     }
     const s = this.free[--this.freeTop];
-    const st = this.st;
-    st.key.set(this.scratch, s * KEY_WORDS);
-    st.hash[s] = h;
+    const hd = this.hd, o = s * H.Stride;
+    hd.set(this.scratch, o);
+    hd[o + H.Hash] = h;
     let i = h & this.mask;
     while (this.index[i] >= 0) i = (i + 1) & this.mask;
     this.index[i] = s;
     this.live++;
     if (this.live > this.counters.peakFlows) this.counters.peakFlows = this.live;
-    st.tcp[s] = 0;
-    st.lruPrev[s] = -1; st.lruNext[s] = -1; st.agePrev[s] = -1; st.ageNext[s] = -1;
-    st.clsPrev[s] = -1; st.clsNext[s] = -1;
+    hd[o + H.LruPrev] = -1; hd[o + H.LruNext] = -1; hd[o + H.AgePrev] = -1; hd[o + H.AgeNext] = -1;
+    this.clsPrev[s] = -1; this.clsNext[s] = -1;
     this.lruAppend(s);
     this.initRecord(s, ts, srcIsA, flags);
     return s;
@@ -364,32 +413,23 @@ export class FlowTable {
 
   /** Starts a fresh record (new initiator) in a slot whose previous record was just exported. */
   private restart(s: number, ts: number, srcIsA: boolean, flags: number): void {
-    const st = this.st;
     this.ageUnlink(s);
-    if ((st.tcp[s] & T_CLOSING) !== 0) this.clsUnlink(s);
-    st.tcp[s] = 0;
+    if ((this.st.tcp(s) & T.Closing) !== 0) this.clsUnlink(s);
     this.lruTouch(s);
     this.initRecord(s, ts, srcIsA, flags);
   }
 
   private initRecord(s: number, ts: number, srcIsA: boolean, flags: number): void {
-    const st = this.st;
-    st.clearStats(s);
     // The sender of the first packet initiates, except that a SYN-ACK seen first means the
     // other side sent the (unseen) SYN.
-    const synAckFirst = (flags & (SYN | ACK)) === (SYN | ACK);
-    st.initIsA[s] = srcIsA !== synAckFirst ? 1 : 0;
-    if ((flags & SYN) !== 0) st.tcp[s] |= T_SYN_SEEN;
+    const synAckFirst = (flags & (Flag.SYN | Flag.ACK)) === (Flag.SYN | Flag.ACK);
+    this.st.initRecord(s, srcIsA !== synAckFirst, (flags & Flag.SYN) !== 0);
     this.startRecord(s, ts);
   }
 
   /** Marks the record start (first packet or continuation after an active timeout). */
   private startRecord(s: number, ts: number): void {
-    const st = this.st;
-    st.startUs[s] = ts;
-    st.lastUs[s] = ts;
-    st.actStartUs[s] = ts;
-    st.subflows[s] = 1;
+    this.st.startRecord(s, ts);
     this.counters.flowsCreated++;
     this.ageAppend(s);
     this.lruTouch(s);
@@ -401,18 +441,18 @@ export class FlowTable {
     if (this.lastSlot === s) this.lastSlot = -1;
     this.lruUnlink(s);
     this.ageUnlink(s);
-    if ((st.tcp[s] & T_CLOSING) !== 0) this.clsUnlink(s);
-    st.tcp[s] = 0;
+    if ((st.tcp(s) & T.Closing) !== 0) this.clsUnlink(s);
+    st.setTcp(s, 0);
     // Backward-shift deletion.
-    const idx = this.index, mask = this.mask, hs = st.hash;
-    let i = hs[s] & mask;
+    const idx = this.index, mask = this.mask, hd = this.hd;
+    let i = hd[s * H.Stride + H.Hash] & mask;
     while (idx[i] !== s) i = (i + 1) & mask;
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
       const t = idx[j];
       if (t < 0) break;
-      const home = hs[t] & mask;
+      const home = hd[t * H.Stride + H.Hash] & mask;
       // Move t back to the hole at i unless its home lies cyclically in (i, j].
       const between = i <= j ? home > i && home <= j : home > i || home <= j;
       if (!between) {
@@ -421,7 +461,7 @@ export class FlowTable {
       }
     }
     idx[i] = -1;
-    st.pkts[2 * s] = 0; st.pkts[2 * s + 1] = 0;
+    st.clearPackets(s);
     this.free[this.freeTop++] = s;
     this.live--;
   }
@@ -430,6 +470,17 @@ export class FlowTable {
     const old = this.st.cap;
     if (n <= old) return;
     this.st.resize(n);
+    const hd = new Int32Array(n * H.Stride);
+    hd.set(this.hd);
+    for (let s = old; s < n; s++) {
+      const o = s * H.Stride;
+      hd[o + H.LruPrev] = -1; hd[o + H.LruNext] = -1; hd[o + H.AgePrev] = -1; hd[o + H.AgeNext] = -1;
+    }
+    this.hd = hd;
+    this.hdU = new Uint32Array(hd.buffer);
+    const clsPrev = new Int32Array(n).fill(-1), clsNext = new Int32Array(n).fill(-1);
+    clsPrev.set(this.clsPrev); clsNext.set(this.clsNext);
+    this.clsPrev = clsPrev; this.clsNext = clsNext;
     const free = new Int32Array(n);
     free.set(this.free.subarray(0, this.freeTop));
     let top = this.freeTop;
@@ -441,157 +492,11 @@ export class FlowTable {
     while (size < n * 2) size *= 2;
     this.index = new Int32Array(size).fill(-1);
     this.mask = size - 1;
-    const st = this.st;
-    for (let s = this.lruHead; s >= 0; s = st.lruNext[s]) {
-      let i = st.hash[s] & this.mask;
+    for (let s = this.lruHead; s >= 0; s = hd[s * H.Stride + H.LruNext]) {
+      let i = hd[s * H.Stride + H.Hash] & this.mask;
       while (this.index[i] >= 0) i = (i + 1) & this.mask;
       this.index[i] = s;
     }
-  }
-
-  // ------------------------------------------------------------------ per-packet statistics
-
-  private update(s: number, rec: PacketRecord, ts: number, srcIsA: boolean, flags: number, kind: number): void {
-    const st = this.st;
-    // Direction: 0 = forward (from the initiator).
-    let d = (srcIsA ? 1 : 0) === st.initIsA[s] ? 0 : 1;
-    if (flags !== 0) {
-      const t = st.tcp[s];
-      if ((flags & (SYN | ACK)) === SYN && (t & T_SYN_SEEN) === 0) {
-        // First SYN arrives after other packets of the flow: its sender is the initiator.
-        if (d === 1) { st.swapDirections(s); d = 0; }
-        st.tcp[s] |= T_SYN_SEEN;
-      }
-    }
-    const i = 2 * s + d;
-    const n = st.pkts[i] + 1;
-    st.pkts[i] = n;
-    const wire = rec.wireLen;
-    st.wire[i] += wire;
-    // Untrusted input: lengths from a damaged header must not wrap the Uint32 counters.
-    const pay = rec.payloadLen > 0 ? rec.payloadLen : 0;
-    st.pay[i] += pay;
-    st.paySq[i] += pay * pay;
-    const hdr = rec.l4HdrLen > 0 ? rec.l4HdrLen : 0;
-    st.hdr[i] += hdr;
-    if (n === 1) {
-      this.firstOfDirection(i, rec, pay, hdr, kind);
-    } else {
-      if (pay < st.payMin[i]) st.payMin[i] = pay;
-      if (pay > st.payMax[i]) st.payMax[i] = pay;
-      if (hdr < st.hdrMin[i]) st.hdrMin[i] = hdr;
-      let iat = ts - st.dLastUs[i];
-      if (iat < 0) iat = 0;
-      if (n === 2) { st.dIatMin[i] = iat; st.dIatMax[i] = iat; }
-      else {
-        if (iat < st.dIatMin[i]) st.dIatMin[i] = iat;
-        if (iat > st.dIatMax[i]) st.dIatMax[i] = iat;
-      }
-      st.dIatSum[i] += iat;
-      st.dIatSq[i] += iat * iat;
-    }
-    if (ts > st.dLastUs[i] || n === 1) st.dLastUs[i] = ts;
-    if (pay === 0) st.noPay[i]++;
-    if (kind !== KIND_NORMAL || rec.isFragment) st.frags[i]++;
-
-    // Flow-level IAT, subflows and active/idle periods.
-    const total = st.pkts[2 * s] + st.pkts[2 * s + 1];
-    if (total > 1) {
-      const last = st.lastUs[s];
-      let iat = ts - last;
-      if (iat < 0) iat = 0;
-      if (total === 2) { st.iatMin[s] = iat; st.iatMax[s] = iat; }
-      else {
-        if (iat < st.iatMin[s]) st.iatMin[s] = iat;
-        if (iat > st.iatMax[s]) st.iatMax[s] = iat;
-      }
-      st.iatSum[s] += iat;
-      st.iatSq[s] += iat * iat;
-      if (iat > SUBFLOW_GAP_US) st.subflows[s]++;
-      if (iat > this.activityUs) {
-        const active = last - st.actStartUs[s];
-        if (active > 0) this.addActive(s, active);
-        this.addIdle(s, iat);
-        st.actStartUs[s] = ts;
-      }
-      if (ts > last) st.lastUs[s] = ts;
-    }
-
-    // Bulk (CICFlowMeter): >= 4 payload packets one way, gaps <= 1 s, none the other way between.
-    if (st.bLastUs[i ^ 1] > st.bStartUs[i]) st.bStartUs[i] = -1;
-    if (pay > 0) this.bulk(i, ts, pay);
-
-    // TCP flags and connection state.
-    if (flags !== 0) this.tcpFlags(s, i, d, flags, ts);
-  }
-
-  /** First packet of a direction: minima, initial TTL and window. */
-  private firstOfDirection(i: number, rec: PacketRecord, pay: number, hdr: number, kind: number): void {
-    const st = this.st;
-    st.payMin[i] = pay; st.payMax[i] = pay; st.hdrMin[i] = hdr;
-    st.ttl[i] = rec.ttl;
-    if (rec.proto === 6 && kind === KIND_NORMAL) st.initWin[i] = rec.window;
-  }
-
-  /** A payload packet in direction index i: CICFlowMeter's bulk bookkeeping. */
-  private bulk(i: number, ts: number, pay: number): void {
-    const st = this.st;
-    if (st.bStartUs[i] < 0 || ts - st.bLastUs[i] > BULK_GAP_US) {
-      st.bStartUs[i] = ts; st.bLastUs[i] = ts; st.bCntH[i] = 1; st.bSizeH[i] = pay;
-    } else {
-      const cnt = st.bCntH[i] + 1;
-      st.bCntH[i] = cnt;
-      st.bSizeH[i] += pay;
-      if (cnt === 4) {
-        st.bStates[i]++; st.bPkts[i] += 4; st.bBytes[i] += st.bSizeH[i]; st.bDurUs[i] += ts - st.bStartUs[i];
-      } else if (cnt > 4) {
-        st.bPkts[i]++; st.bBytes[i] += pay; st.bDurUs[i] += ts - st.bLastUs[i];
-      }
-      st.bLastUs[i] = ts;
-    }
-  }
-
-  /** TCP flag counters and the connection state machine (slot s, direction index i, d 0 = forward). */
-  private tcpFlags(s: number, i: number, d: number, flags: number, ts: number): void {
-    const st = this.st;
-    let t = st.tcp[s];
-    if ((flags & FIN) !== 0) { st.fin[i]++; t |= d === 0 ? T_FIN_FWD : T_FIN_BWD; }
-    if ((flags & SYN) !== 0) {
-      st.syn[i]++;
-      if ((flags & ACK) !== 0) { st.synAck[i]++; if (d === 1) t |= T_SYNACK_BWD; }
-      else if (d === 0) t |= T_SYN_FWD;
-    } else if ((flags & ACK) !== 0 && d === 0 && (t & T_SYNACK_BWD) !== 0) {
-      t |= T_HANDSHAKE;
-    }
-    if ((flags & RST) !== 0) { st.rst[i]++; t |= d === 0 ? T_RST_FWD : T_RST_BWD; }
-    if ((flags & PSH) !== 0) st.psh[i]++;
-    if ((flags & ACK) !== 0) st.ack[i]++;
-    if ((flags & URG) !== 0) st.urg[i]++;
-    if ((flags & ECE) !== 0) st.ece[i]++;
-    if ((flags & CWR) !== 0) st.cwr[i]++;
-    if ((t & T_CLOSING) === 0 &&
-      ((t & (T_RST_FWD | T_RST_BWD)) !== 0 || (t & (T_FIN_FWD | T_FIN_BWD)) === (T_FIN_FWD | T_FIN_BWD))) {
-      t |= T_CLOSING;
-      st.tcp[s] = t;
-      st.closeAtUs[s] = ts + this.graceUs;
-      this.clsAppend(s);
-    } else {
-      st.tcp[s] = t;
-    }
-  }
-
-  private addActive(s: number, v: number): void {
-    const st = this.st;
-    if (st.actCnt[s] === 0 || v < st.actMin[s]) st.actMin[s] = v;
-    if (v > st.actMax[s]) st.actMax[s] = v;
-    st.actSum[s] += v; st.actSq[s] += v * v; st.actCnt[s]++;
-  }
-
-  private addIdle(s: number, v: number): void {
-    const st = this.st;
-    if (st.idlCnt[s] === 0 || v < st.idlMin[s]) st.idlMin[s] = v;
-    if (v > st.idlMax[s]) st.idlMax[s] = v;
-    st.idlSum[s] += v; st.idlSq[s] += v * v; st.idlCnt[s]++;
   }
 
   // ------------------------------------------------------------------ export
@@ -608,26 +513,25 @@ export class FlowTable {
       case 'end_of_input': c.endOfInput++; break;
       default: break;
     }
-    // Close the last active period (CICFlowMeter endActiveIdleTime).
-    const active = st.lastUs[s] - st.actStartUs[s];
-    if (active > 0) this.addActive(s, active);
+    st.closeActivePeriod(s);
 
-    const o = s * KEY_WORDS;
-    const k = st.key;
-    const aIsInit = st.initIsA[s] === 1;
-    const ports = k[o + KEY_PORTS];
+    const o = s * H.Stride;
+    const k = this.hdU;
+    const aIsInit = st.initIsA(s);
+    const ports = k[o + H.Ports];
     const portA = ports >>> 16, portB = ports & 0xffff;
-    const pv = k[o + KEY_PROTO_VLAN];
+    const pv = k[o + H.ProtoVlan];
     const proto = pv & 0xff;
     const srcPort = aIsInit ? portA : portB;
     const dstPort = aIsInit ? portB : portA;
-    const fwd = 2 * s, bwd = fwd + 1;
+    const bucket = k[o + H.Kind] === Kind.Fragments;
     let service: string;
-    if (k[o + KEY_KIND] === KIND_FRAGMENTS) service = serviceName(proto, 0);
+    if (bucket) service = serviceName(proto, 0);
     else if (isKnownServicePort(proto, dstPort) || !isKnownServicePort(proto, srcPort)) service = serviceName(proto, dstPort);
     else service = serviceName(proto, srcPort);
+    const startUs = st.startUs(s), lastUs = st.lastUs(s);
     const flow: FlowV1 = {
-      id: flowIdHashed(this.sensorHash, k, st.startUs[s], o),
+      id: flowIdHashed(this.sensorHash, k, startUs, o),
       sensor: this.sensor,
       proto,
       srcIp: formatAddress(k, aIsInit ? o : o + 4),
@@ -636,45 +540,45 @@ export class FlowTable {
       dstPort,
       vlan: (pv >>> 8) & 0xfff,
       vlanInner: (pv >>> 20) & 0xfff,
-      start: st.startUs[s] / 1e6,
-      end: st.lastUs[s] / 1e6,
+      start: startUs / 1e6,
+      end: lastUs / 1e6,
       endReason: reason,
       state: this.state(s, proto),
       service,
-      fwdPackets: st.pkts[fwd],
-      bwdPackets: st.pkts[bwd],
-      fwdBytes: st.wire[fwd],
-      bwdBytes: st.wire[bwd],
-      features: computeFeatures(st, s, k[o + KEY_KIND] === KIND_FRAGMENTS),
+      fwdPackets: st.dirPackets(s, 0),
+      bwdPackets: st.dirPackets(s, 1),
+      fwdBytes: st.dirWire(s, 0),
+      bwdBytes: st.dirWire(s, 1),
+      features: computeFeatures(st, s, proto, bucket),
     };
     this.onFlow(flow);
   }
 
   private state(s: number, proto: number): FlowV1['state'] {
     const st = this.st;
-    if (proto !== 6) return st.pkts[2 * s + 1] > 0 ? 'two_way' : 'one_way';
-    const t = st.tcp[s];
-    const rst = (t & (T_RST_FWD | T_RST_BWD)) !== 0;
-    if ((t & T_HANDSHAKE) !== 0) return rst ? 'reset' : 'established';
-    if ((t & T_SYN_FWD) !== 0) return (t & T_RST_BWD) !== 0 ? 'rejected' : 'half_open';
+    if (proto !== 6) return st.dirPackets(s, 1) > 0 ? 'two_way' : 'one_way';
+    const t = st.tcp(s);
+    const rst = (t & (T.RstFwd | T.RstBwd)) !== 0;
+    if ((t & T.HandshakeDone) !== 0) return rst ? 'reset' : 'established';
+    if ((t & T.SynFwd) !== 0) return (t & T.RstBwd) !== 0 ? 'rejected' : 'half_open';
     return rst ? 'reset' : 'ongoing';
   }
 
   // ------------------------------------------------------------------ lists
 
   private lruAppend(s: number): void {
-    const st = this.st;
-    st.lruPrev[s] = this.lruTail; st.lruNext[s] = -1;
-    if (this.lruTail >= 0) st.lruNext[this.lruTail] = s; else this.lruHead = s;
+    const hd = this.hd, o = s * H.Stride, tail = this.lruTail;
+    hd[o + H.LruPrev] = tail; hd[o + H.LruNext] = -1;
+    if (tail >= 0) hd[tail * H.Stride + H.LruNext] = s; else this.lruHead = s;
     this.lruTail = s;
   }
 
   private lruUnlink(s: number): void {
-    const st = this.st;
-    const p = st.lruPrev[s], n = st.lruNext[s];
-    if (p >= 0) st.lruNext[p] = n; else this.lruHead = n;
-    if (n >= 0) st.lruPrev[n] = p; else this.lruTail = p;
-    st.lruPrev[s] = -1; st.lruNext[s] = -1;
+    const hd = this.hd, o = s * H.Stride;
+    const p = hd[o + H.LruPrev], n = hd[o + H.LruNext];
+    if (p >= 0) hd[p * H.Stride + H.LruNext] = n; else this.lruHead = n;
+    if (n >= 0) hd[n * H.Stride + H.LruPrev] = p; else this.lruTail = p;
+    hd[o + H.LruPrev] = -1; hd[o + H.LruNext] = -1;
   }
 
   private lruTouch(s: number): void {
@@ -684,33 +588,31 @@ export class FlowTable {
   }
 
   private ageAppend(s: number): void {
-    const st = this.st;
-    st.agePrev[s] = this.ageTail; st.ageNext[s] = -1;
-    if (this.ageTail >= 0) st.ageNext[this.ageTail] = s; else this.ageHead = s;
+    const hd = this.hd, o = s * H.Stride, tail = this.ageTail;
+    hd[o + H.AgePrev] = tail; hd[o + H.AgeNext] = -1;
+    if (tail >= 0) hd[tail * H.Stride + H.AgeNext] = s; else this.ageHead = s;
     this.ageTail = s;
   }
 
   private ageUnlink(s: number): void {
-    const st = this.st;
-    const p = st.agePrev[s], n = st.ageNext[s];
+    const hd = this.hd, o = s * H.Stride;
+    const p = hd[o + H.AgePrev], n = hd[o + H.AgeNext];
     if (p < 0 && n < 0 && this.ageHead !== s) return; // not in the list
-    if (p >= 0) st.ageNext[p] = n; else this.ageHead = n;
-    if (n >= 0) st.agePrev[n] = p; else this.ageTail = p;
-    st.agePrev[s] = -1; st.ageNext[s] = -1;
+    if (p >= 0) hd[p * H.Stride + H.AgeNext] = n; else this.ageHead = n;
+    if (n >= 0) hd[n * H.Stride + H.AgePrev] = p; else this.ageTail = p;
+    hd[o + H.AgePrev] = -1; hd[o + H.AgeNext] = -1;
   }
 
   private clsAppend(s: number): void {
-    const st = this.st;
-    st.clsPrev[s] = this.clsTail; st.clsNext[s] = -1;
-    if (this.clsTail >= 0) st.clsNext[this.clsTail] = s; else this.clsHead = s;
+    this.clsPrev[s] = this.clsTail; this.clsNext[s] = -1;
+    if (this.clsTail >= 0) this.clsNext[this.clsTail] = s; else this.clsHead = s;
     this.clsTail = s;
   }
 
   private clsUnlink(s: number): void {
-    const st = this.st;
-    const p = st.clsPrev[s], n = st.clsNext[s];
-    if (p >= 0) st.clsNext[p] = n; else this.clsHead = n;
-    if (n >= 0) st.clsPrev[n] = p; else this.clsTail = p;
-    st.clsPrev[s] = -1; st.clsNext[s] = -1;
+    const p = this.clsPrev[s], n = this.clsNext[s];
+    if (p >= 0) this.clsNext[p] = n; else this.clsHead = n;
+    if (n >= 0) this.clsPrev[n] = p; else this.clsTail = p;
+    this.clsPrev[s] = -1; this.clsNext[s] = -1;
   }
 }
