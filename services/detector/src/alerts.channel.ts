@@ -10,5 +10,8 @@ export function alertChannelFromEnv(env: NodeJS.ProcessEnv): { ok: true; channel
   const r = loadNotificationConfig(env);
   if (!r.ok) return { ok: false, message: `notification settings: ${r.errors.join('; ')}` };
   if (!r.config.email && !r.config.webhook) return { ok: true, channel: null };
-  return { ok: true, channel: new AlertNotifier(r.config) };
+  const notifier = new AlertNotifier(r.config);
+  // The digest timer: without it, alerts held back by the rate limit would only go out at shutdown.
+  notifier.start();
+  return { ok: true, channel: notifier };
 }
