@@ -2,7 +2,7 @@ import type { AlertV1, AnomalyV1, FlowV1 } from '@netsentry/contracts';
 import { severityRank, SEVERITIES } from '@netsentry/contracts';
 import { FLOW_FEATURE_NAMES } from '@netsentry/flows';
 import type { CaptureSummary } from '@netsentry/packets';
-import type { TrainedInfo } from './pipeline';
+import type { TrainedInfo } from './flow-scoring';
 import type { ProtoClass, TrafficCounters, TrafficSeries } from './traffic';
 
 /**
@@ -28,6 +28,18 @@ export interface HostContext {
   uniqueDstPorts: number;
   packetsPerDestination: number;
   failedConnectionRatio: number;
+}
+
+/** The figures of an Analysis at the end of a run (plain data). */
+export interface AnalysisResult {
+  anomalyCount: number;
+  /** Distinct hosts seen in flows. */
+  hosts: number;
+  topTalkers: Talker[];
+  /** Highest-scoring anomalies, at most MAX_ANOMALIES_KEPT. */
+  topAnomalies: AnomalyV1[];
+  anomalySources: Record<string, HostContext>;
+  correlation: { features: string[]; matrix: number[][] };
 }
 
 export class Analysis {
@@ -95,6 +107,19 @@ export class Analysis {
       };
     }
     return out;
+  }
+
+  /** What summary.json and report.html need, as plain data (it crosses from the analyze worker). */
+  result(): AnalysisResult {
+    const top = this.topAnomalies();
+    return {
+      anomalyCount: this.anomalyCount,
+      hosts: this.talkers.size,
+      topTalkers: this.topTalkers(10),
+      topAnomalies: top,
+      anomalySources: this.hostContext(top),
+      correlation: this.correlation(),
+    };
   }
 
   topTalkers(n = 10): Talker[] {
@@ -223,9 +248,9 @@ export function buildSummary(args: {
   traffic: TrafficCounters;
   flows: number;
   alerts: AlertV1[];
-  analysis: Analysis;
+  analysis: AnalysisResult;
   model: { id: string; version: number } | null;
-  trained?: TrainedInfo;
+  trained?: Pick<TrainedInfo, 'flows' | 'inputFraction' | 'untilTs' | 'skippedReason'>;
   warnings: string[];
 }): RunSummary {
   const { traffic } = args;
@@ -248,13 +273,13 @@ export function buildSummary(args: {
       flows: args.flows,
       alerts: args.alerts.length,
       anomalies: args.analysis.anomalyCount,
-      hosts: args.analysis.talkers.size,
+      hosts: args.analysis.hosts,
       decodeErrors,
       unsupported,
     },
     protocols: traffic.byProtocol(),
     alertsBySeverity: alertsBySeverity(args.alerts),
-    topTalkers: args.analysis.topTalkers(10),
+    topTalkers: args.analysis.topTalkers,
     model: args.model
       ? {
           id: args.model.id,
@@ -266,7 +291,7 @@ export function buildSummary(args: {
     ...(args.trained?.skippedReason ? { modelNote: `no model: ${args.trained.skippedReason}; anomalies were not scored` } : {}),
     warnings: args.warnings,
     alerts: args.alerts,
-    anomalies: args.analysis.topAnomalies(),
-    anomalySources: args.analysis.hostContext(args.analysis.topAnomalies()),
+    anomalies: args.analysis.topAnomalies,
+    anomalySources: args.analysis.anomalySources,
   };
 }

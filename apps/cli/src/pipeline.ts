@@ -1,8 +1,11 @@
 import type { AlertV1, AnomalyV1, FlowV1, StatsV1 } from '@netsentry/contracts';
 import type { PacketRecord } from '@netsentry/packets';
-import { FLOW_FEATURE_NAMES, FlowTable, StatsBuilder } from '@netsentry/flows';
-import { Model, RuleEngine, Scorer, toAnomaly, trainModel, type RulesConfig } from '@netsentry/detection';
+import { FlowTable, StatsBuilder } from '@netsentry/flows';
+import { Model, RuleEngine, type RulesConfig } from '@netsentry/detection';
+import { FlowScoring, MIN_TRAIN_FLOWS, type TrainedInfo } from './flow-scoring';
 import { TrafficCounters } from './traffic';
+
+export { MIN_TRAIN_FLOWS, type TrainedInfo };
 
 /**
  * The whole NetSentry pipeline in one process, in the order the services run it
@@ -21,6 +24,9 @@ import { TrafficCounters } from './traffic';
  * When no model is given the pipeline trains one on the first part of the input: flows are
  * held back (rules still see them at once) until the training point, a model is fitted on
  * them, and they are scored before streaming continues.
+ *
+ * With `flowSink` the finished flows and the training point go to that consumer instead
+ * (analyze runs it in a worker thread: FlowSide); the pipeline then scores nothing itself.
  */
 export interface PipelineOptions {
   /** Sensor id the flows, alerts and anomalies carry (the sensor service uses the host name). */
@@ -40,6 +46,19 @@ export interface PipelineOptions {
   onStats?: (stats: StatsV1) => void;
   /** Called once when a model has been trained on the first part of the input. */
   onTrained?: (info: TrainedInfo) => void;
+  /**
+   * Consumer of the finished flows and of the training point, in place of the pipeline's own
+   * scoring (model, autoTrain seed/contamination/maxFlows, onScored, onAnomaly and onTrained
+   * are then the sink's business; `model` only says that no training point is needed).
+   */
+  flowSink?: FlowSink;
+}
+
+/** Where finished flows go when the pipeline does not score them itself. */
+export interface FlowSink {
+  flow(flow: FlowV1): void;
+  /** The train-on-first-part point: train on every flow given so far. Called at most once. */
+  train(inputFraction: number): void;
 }
 
 export interface AutoTrainOptions {
@@ -53,20 +72,6 @@ export interface AutoTrainOptions {
   contamination?: number | 'auto';
 }
 
-export interface TrainedInfo {
-  model: Model;
-  flows: number;
-  /** Packet time up to which the training flows reach, epoch seconds. */
-  untilTs: number;
-  /** Fraction of the input read when training happened (1 = whole input). */
-  inputFraction: number;
-  /** Set when there were too few flows to train: nothing is scored. */
-  skippedReason?: string;
-}
-
-/** Smallest number of flows a model is trained on; below it anomalies are not scored. */
-export const MIN_TRAIN_FLOWS = 16;
-
 export class Pipeline {
   readonly traffic = new TrafficCounters();
   readonly table: FlowTable;
@@ -78,18 +83,31 @@ export class Pipeline {
   /** Packet time (µs) of the next one-second watermark. */
   private nextAdvanceUs = -1;
   private lastTsUs = 0;
-  private scorer: Scorer | null = null;
-  private model: Model | null;
-  /** Flows held back until a model is trained (train-on-first-part). */
-  private pending: FlowV1[] | null = null;
-  private trainingDone = false;
+  /** Own scoring (null with a flowSink). */
+  private readonly scoring: FlowScoring | null;
+  private readonly sink: FlowSink | null;
+  /** With a sink: flows are held there for a model not trained yet. */
+  private sinkAwaitsTraining: boolean;
   private readonly auto: Required<Omit<AutoTrainOptions, 'contamination' | 'seed'>> & AutoTrainOptions;
 
   constructor(private readonly opts: PipelineOptions) {
-    this.model = opts.model ?? null;
-    if (this.model) this.scorer = new Scorer(this.model, { featureNames: FLOW_FEATURE_NAMES });
-    else this.pending = [];
     this.auto = { fraction: 0.3, minFlows: 200, maxFlows: 100_000, ...opts.autoTrain };
+    this.sink = opts.flowSink ?? null;
+    this.sinkAwaitsTraining = this.sink !== null && !opts.model;
+    this.scoring = this.sink
+      ? null
+      : new FlowScoring({
+          model: opts.model,
+          maxTrainFlows: this.auto.maxFlows,
+          seed: this.auto.seed,
+          contamination: this.auto.contamination,
+          onScored: opts.onScored,
+          onAnomaly: (a, f) => {
+            this.anomalies++;
+            opts.onAnomaly?.(a, f);
+          },
+          onTrained: opts.onTrained,
+        });
     this.rules = new RuleEngine(opts.rules, (alert, change) => {
       this.alerts.set(alert.id, alert);
       opts.onAlert?.(alert, change);
@@ -101,8 +119,9 @@ export class Pipeline {
     this.table = new FlowTable({ sensor: opts.sensor, ...opts.flowTable }, (f) => this.flowDone(f));
   }
 
+  /** The model scoring flows (null before training, and always with a flowSink). */
   get modelInUse(): Model | null {
-    return this.model;
+    return this.scoring?.modelInUse ?? null;
   }
 
   /** Hot path: one decoded packet (the reader's reusable record). */
@@ -134,8 +153,8 @@ export class Pipeline {
    * read and enough flows have finished. Called by the source between chunks.
    */
   maybeTrain(inputFraction: number): void {
-    if (this.trainingDone || this.pending === null) return;
-    if (inputFraction >= this.auto.fraction && this.pending.length >= this.auto.minFlows) this.train(inputFraction);
+    if (inputFraction < this.auto.fraction || this.flows < this.auto.minFlows) return;
+    this.trainNow(inputFraction);
   }
 
   /** End of input: export every live flow, close the windows, train if still pending. */
@@ -144,46 +163,23 @@ export class Pipeline {
     this.stats.flush();
     this.rules.advance(this.lastTsUs / 1e6);
     this.rules.flush();
-    if (!this.trainingDone && this.pending !== null) this.train(1);
+    this.trainNow(1);
+  }
+
+  private trainNow(inputFraction: number): void {
+    if (this.scoring !== null) {
+      if (this.scoring.awaitingTraining) this.scoring.train(inputFraction);
+    } else if (this.sinkAwaitsTraining) {
+      this.sinkAwaitsTraining = false;
+      this.sink!.train(inputFraction);
+    }
   }
 
   private flowDone(flow: FlowV1): void {
     this.flows++;
     this.opts.onFlow?.(flow);
     this.rules.onFlow(flow);
-    if (this.scorer) this.score(flow);
-    else if (this.pending !== null) this.pending.push(flow);
-  }
-
-  private score(flow: FlowV1): void {
-    const r = this.scorer!.score(flow);
-    this.opts.onScored?.(flow, r.score);
-    if (r.anomalous) {
-      this.anomalies++;
-      this.opts.onAnomaly?.(toAnomaly(flow, r, this.model!), flow);
-    }
-  }
-
-  private train(inputFraction: number): void {
-    this.trainingDone = true;
-    const held = this.pending ?? [];
-    this.pending = null;
-    const set = held.length > this.auto.maxFlows ? held.slice(0, this.auto.maxFlows) : held;
-    let untilTs = 0;
-    for (const f of set) if (f.end > untilTs) untilTs = f.end;
-    if (set.length < MIN_TRAIN_FLOWS) {
-      this.opts.onTrained?.({
-        model: null as unknown as Model,
-        flows: set.length,
-        untilTs,
-        inputFraction,
-        skippedReason: `only ${set.length} flows (a model needs at least ${MIN_TRAIN_FLOWS})`,
-      });
-      return;
-    }
-    this.model = trainModel(set, { seed: this.auto.seed, contamination: this.auto.contamination });
-    this.scorer = new Scorer(this.model, { featureNames: FLOW_FEATURE_NAMES });
-    this.opts.onTrained?.({ model: this.model, flows: set.length, untilTs, inputFraction });
-    for (const f of held) this.score(f);
+    if (this.scoring !== null) this.scoring.onFlow(flow);
+    else this.sink!.flow(flow);
   }
 }

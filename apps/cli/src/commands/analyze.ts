@@ -4,15 +4,23 @@ import type { AlertV1, AnomalyV1, FlowV1, Severity } from '@netsentry/contracts'
 import { severityRank } from '@netsentry/contracts';
 import type { CaptureSummary } from '@netsentry/packets';
 import type { Model, RulesConfig } from '@netsentry/detection';
-import { Analysis, buildSummary, sortAlerts, type ReportData, type RunSummary } from '../analysis';
+import { buildSummary, sortAlerts, type ReportData, type RunSummary } from '../analysis';
+import { FlowSideThread } from '../analyze.thread';
 import { CliError, ExitCode } from '../errors';
-import { Pipeline, type TrainedInfo } from '../pipeline';
+import { FlowSide, type FlowSideResult, type TrainedNote } from '../flow-side';
+import { Pipeline } from '../pipeline';
 import { checkCaptureFile } from '../inputs';
 import { captureLive, readFiles } from '../sources';
-import { anomalyRow, ANOMALY_COLUMNS, FlowWriter, writeAlertsCsv } from '../output/records';
+import { writeAlertsCsv } from '../output/records';
 import { renderReport } from '../output/report';
-import { csvRow, LineSink } from '../output/sink';
+import { LineSink } from '../output/sink';
 import { alertLine, fmtTime, renderSummary } from '../output/text';
+
+/**
+ * Inputs at least this large (all files together) are analysed on two threads (analyze.thread.ts);
+ * below it the worker's start-up costs more than it saves.
+ */
+export const THREADED_MIN_BYTES = 16 << 20;
 
 export interface AnalyzeOptions {
   command: 'analyze' | 'detect' | 'eval';
@@ -40,6 +48,12 @@ export interface AnalyzeOptions {
   onScored?: (flow: FlowV1, score: number) => void;
   /** Skip printing the summary (eval prints its own table). */
   silent?: boolean;
+  /**
+   * Run the flow side (flows.csv, training, scoring, anomalies.csv) in a worker thread: true,
+   * false, or 'auto' (default: files of THREADED_MIN_BYTES or more, without onScored/onAnomaly).
+   * The outputs are the same either way.
+   */
+  threads?: boolean | 'auto';
 }
 
 export interface AnalyzeResult {
@@ -52,7 +66,7 @@ export interface AnalyzeResult {
 export async function runAnalyze(o: AnalyzeOptions): Promise<AnalyzeResult> {
   const print = o.print ?? ((s: string) => process.stdout.write(s + '\n'));
   const note = o.note ?? ((s: string) => process.stderr.write(s + '\n'));
-  o.files.forEach(checkCaptureFile); // input errors before any output is created
+  const inputFiles = o.files.map(checkCaptureFile); // input errors before any output is created
   if (o.out) {
     try {
       mkdirSync(o.out, { recursive: true });
@@ -60,92 +74,134 @@ export async function runAnalyze(o: AnalyzeOptions): Promise<AnalyzeResult> {
       throw new CliError('CLI.OUTPUT', `${o.out}: cannot create output directory: ${(e as Error).message}`);
     }
   }
-  const analysis = new Analysis();
-  const flowsOut = o.out ? new FlowWriter(LineSink.file(join(o.out, 'flows.csv')), 'csv', 'native') : null;
-  const anomaliesOut = o.out ? LineSink.file(join(o.out, 'anomalies.csv')) : null;
-  anomaliesOut?.line(csvRow(ANOMALY_COLUMNS));
-  let trained: TrainedInfo | undefined;
   const live = o.iface !== undefined;
+  const inputBytes = inputFiles.reduce((n, f) => n + f.size, 0);
+  const threaded =
+    !live && o.onScored === undefined && o.onAnomaly === undefined && (o.threads === true || ((o.threads ?? 'auto') === 'auto' && inputBytes >= THREADED_MIN_BYTES));
+  const flowsPath = o.out ? join(o.out, 'flows.csv') : null;
+  const anomaliesPath = o.out ? join(o.out, 'anomalies.csv') : null;
+  const flowsFd = flowsPath ? LineSink.open(flowsPath) : -1;
+  const anomaliesFd = anomaliesPath ? LineSink.open(anomaliesPath) : -1;
+  let trained: TrainedNote | null = null;
+  const trainedNote = (info: TrainedNote): void => {
+    if (info.skippedReason) note(`netsentry: no --model given and ${info.skippedReason}: anomalies are not scored`);
+    else
+      note(
+        `netsentry: no --model given: trained model ${info.model!.id} on the first part of the input ` +
+          `(${info.flows} flows up to ${fmtTime(info.untilTs)}, ${Math.round(info.inputFraction * 100)}% of the input read)`,
+      );
+  };
+  // The flow side: here (live capture, eval's callbacks, small inputs) or in the analyze worker.
+  const sideHere = threaded
+    ? null
+    : new FlowSide({
+        flowsOut: flowsPath ? LineSink.fromFd(flowsFd, flowsPath) : null,
+        anomaliesOut: anomaliesPath ? LineSink.fromFd(anomaliesFd, anomaliesPath) : null,
+        model: o.model,
+        seed: o.seed,
+        contamination: o.contamination,
+        onScored: o.onScored,
+        onAnomaly: o.onAnomaly,
+        onTrained: (info) => {
+          trained = info;
+          trainedNote(info);
+        },
+      });
+  const sideThread = threaded
+    ? new FlowSideThread({
+        flows: flowsPath ? { fd: flowsFd, path: flowsPath } : null,
+        anomalies: anomaliesPath ? { fd: anomaliesFd, path: anomaliesPath } : null,
+        model: o.model,
+        seed: o.seed,
+        contamination: o.contamination,
+      })
+    : null;
+  /** Threads: whether the training point came before the end of the input (when its note is printed). */
+  let trainedDuringInput = false;
+  let inputDone = false;
   const pipeline = new Pipeline({
     sensor: o.sensor,
     rules: o.rules,
     model: o.model,
     flowTable: o.flowTable,
     autoTrain: { fraction: o.trainFraction, seed: o.seed, contamination: o.contamination },
-    onFlow: (f) => {
-      analysis.onFlow(f);
-      flowsOut?.write(f);
-    },
-    onAnomaly: (a) => {
-      analysis.onAnomaly(a);
-      o.onAnomaly?.(a);
-      anomaliesOut?.line(anomalyRow(a));
-    },
+    flowSink: sideThread
+      ? {
+          flow: (f) => sideThread.flow(f),
+          train: (fraction) => {
+            trainedDuringInput = !inputDone;
+            sideThread.train(fraction);
+          },
+        }
+      : sideHere!,
     onAlert: (a, change) => {
       // Live: alerts print as they happen. Files: they are listed in the summary.
       if (live && change === 'new' && o.format === 'table') print(alertLine(a, change));
-    },
-    onScored: o.onScored,
-    onTrained: (info) => {
-      trained = info;
-      if (info.skippedReason) note(`netsentry: no --model given and ${info.skippedReason}: anomalies are not scored`);
-      else
-        note(
-          `netsentry: no --model given: trained model ${info.model.id} on the first part of the input ` +
-            `(${info.flows} flows up to ${fmtTime(info.untilTs)}, ${Math.round(info.inputFraction * 100)}% of the input read)`,
-        );
     },
   });
 
   let inputs: CaptureSummary[];
   const warnings: string[] = [];
-  if (live) {
-    const startedUs = Date.now() * 1000;
-    const dur = o.durationS ?? 0;
-    const res = await captureLive((rec) => pipeline.push(rec), {
-      iface: o.iface!,
-      bpf: o.bpf,
-      durationS: o.durationS,
-      onOpen: () => {
-        if (!o.quiet) note(`netsentry: capturing on ${o.iface}${o.bpf ? ` (filter: ${o.bpf})` : ''}${o.durationS ? ` for ${o.durationS} s` : ''}; Ctrl-C to stop`);
-      },
-      onTick: (nowUs) => {
-        // Wall clock as well as packet time: an idle interface still ends its flows on time.
-        pipeline.watermark(nowUs);
-        const frac = dur > 0 ? (nowUs - startedUs) / (dur * 1e6) : (nowUs - startedUs) / 60e6;
-        pipeline.maybeTrain(frac);
-      },
-    });
-    inputs = [
-      {
-        file: `live:${o.iface}`,
-        format: 'live',
-        linkTypes: [res.linkType],
-        packets: res.packets,
-        decoded: res.packets - res.decodeErrors,
-        bytes: pipeline.traffic.bytes,
-        firstTsUs: Math.max(0, pipeline.traffic.firstTsUs),
-        lastTsUs: Math.max(0, pipeline.traffic.lastTsUs),
-        decodeErrors: res.decodeErrors ? { undecodable: res.decodeErrors } : {},
-        unsupported: 0,
-      } as unknown as CaptureSummary,
-    ];
-  } else {
-    const res = await readFiles(o.files, (rec) => pipeline.push(rec), {
-      label: o.command,
-      quiet: o.quiet,
-      onFraction: (f) => pipeline.maybeTrain(f),
-    });
-    inputs = res.summaries;
-    warnings.push(...res.warnings);
-    for (const w of res.warnings) note(w);
+  let side: FlowSideResult;
+  try {
+    if (live) {
+      const startedUs = Date.now() * 1000;
+      const dur = o.durationS ?? 0;
+      const res = await captureLive((rec) => pipeline.push(rec), {
+        iface: o.iface!,
+        bpf: o.bpf,
+        durationS: o.durationS,
+        onOpen: () => {
+          if (!o.quiet) note(`netsentry: capturing on ${o.iface}${o.bpf ? ` (filter: ${o.bpf})` : ''}${o.durationS ? ` for ${o.durationS} s` : ''}; Ctrl-C to stop`);
+        },
+        onTick: (nowUs) => {
+          // Wall clock as well as packet time: an idle interface still ends its flows on time.
+          pipeline.watermark(nowUs);
+          const frac = dur > 0 ? (nowUs - startedUs) / (dur * 1e6) : (nowUs - startedUs) / 60e6;
+          pipeline.maybeTrain(frac);
+        },
+      });
+      inputs = [
+        {
+          file: `live:${o.iface}`,
+          format: 'live',
+          linkTypes: [res.linkType],
+          packets: res.packets,
+          decoded: res.packets - res.decodeErrors,
+          bytes: pipeline.traffic.bytes,
+          firstTsUs: Math.max(0, pipeline.traffic.firstTsUs),
+          lastTsUs: Math.max(0, pipeline.traffic.lastTsUs),
+          decodeErrors: res.decodeErrors ? { undecodable: res.decodeErrors } : {},
+          unsupported: 0,
+        } as unknown as CaptureSummary,
+      ];
+    } else {
+      const res = await readFiles(o.files, (rec) => pipeline.push(rec), {
+        label: o.command,
+        quiet: o.quiet,
+        onFraction: (f) => pipeline.maybeTrain(f),
+      });
+      inputs = res.summaries;
+      warnings.push(...res.warnings);
+      // In-process, the training note was printed when training happened; with the worker it
+      // is printed here, in the same place relative to the warnings.
+      if (!sideThread) for (const w of res.warnings) note(w);
+    }
+    inputDone = true;
+    pipeline.finish();
+    if (sideThread) {
+      side = await sideThread.finish();
+      trained = side.trained;
+      if (trained && trainedDuringInput) trainedNote(trained);
+      for (const w of warnings) note(w);
+      if (trained && !trainedDuringInput) trainedNote(trained);
+    } else side = sideHere!.finish();
+  } catch (e) {
+    await sideThread?.abort();
+    throw e;
   }
-  pipeline.finish();
-  flowsOut?.close();
-  anomaliesOut?.close();
-
   const alerts = sortAlerts(pipeline.alerts.values());
-  const model = pipeline.modelInUse;
+  const t = trained as TrainedNote | null;
   const summary = buildSummary({
     command: o.command,
     sensor: o.sensor,
@@ -153,12 +209,12 @@ export async function runAnalyze(o: AnalyzeOptions): Promise<AnalyzeResult> {
     traffic: pipeline.traffic,
     flows: pipeline.flows,
     alerts,
-    analysis,
-    model: model ? { id: model.id, version: model.version } : null,
-    trained: trained && !trained.skippedReason ? trained : undefined,
+    analysis: side.analysis,
+    model: side.model,
+    trained: t && !t.skippedReason ? t : undefined,
     warnings,
   });
-  if (trained?.skippedReason) summary.modelNote = `no model: ${trained.skippedReason}; anomalies were not scored`;
+  if (t?.skippedReason) summary.modelNote = `no model: ${t.skippedReason}; anomalies were not scored`;
 
   if (o.out) {
     writeFileSync(join(o.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
@@ -167,7 +223,7 @@ export async function runAnalyze(o: AnalyzeOptions): Promise<AnalyzeResult> {
       summary,
       traffic: pipeline.traffic.series(),
       lengths: pipeline.traffic.lengthDistribution(),
-      correlation: analysis.correlation(),
+      correlation: side.analysis.correlation,
     };
     writeFileSync(join(o.out, 'report.html'), renderReport(report));
   }

@@ -19,11 +19,25 @@ export class LineSink {
   ) {}
 
   static file(path: string): LineSink {
+    return new LineSink(LineSink.open(path), true, path);
+  }
+
+  /** Opens (creates or truncates) `path` for writing; CliError CLI.OUTPUT when it cannot. */
+  static open(path: string): number {
     try {
-      return new LineSink(openSync(path, 'w'), true, path);
+      return openSync(path, 'w');
     } catch (e) {
       throw new CliError('CLI.OUTPUT', `${path}: cannot write: ${(e as Error).message}`);
     }
+  }
+
+  /**
+   * A sink over a descriptor opened with open(): closed with the sink when `owned`. (The analyze
+   * worker writes to files the main thread opened, so an unwritable path fails before any
+   * packet is read, and the main thread closes them.)
+   */
+  static fromFd(fd: number, path: string, owned = true): LineSink {
+    return new LineSink(fd, owned, path);
   }
 
   static stdout(): LineSink {
