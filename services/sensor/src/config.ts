@@ -47,7 +47,7 @@ export const SensorConfig = z
      * hands over blocks (TPACKET_V3) when full or after `captureTimeoutMs`: fewer wake-ups, up to
      * that much latency.
      */
-    immediate: z.boolean().default(true),
+    immediate: z.boolean().default(false),
     captureTimeoutMs: z.number().int().min(1).max(10000).default(50),
     /** Packets per batch message (at most) and the longest a packet waits in a batch, ms. */
     batchPackets: z.number().int().min(1).max(65536).default(4096),
