@@ -8,7 +8,8 @@ import type { DetectorConfig } from './config';
 
 /** What one scheduled run did (also printed as a `{"event":"retrain",...}` line). */
 export interface RetrainOutcome {
-  decision: 'activated' | 'refused' | 'unchanged' | 'no_data' | 'skipped' | 'failed';
+  /** `passed`: the guard passed but activation was not asked for (manual runs). */
+  decision: 'activated' | 'passed' | 'refused' | 'unchanged' | 'no_data' | 'skipped' | 'failed';
   group: string;
   modelId?: string;
   version?: number;
@@ -90,54 +91,12 @@ export class RetrainScheduler implements OnApplicationShutdown {
   }
 
   private async retrain(ds: DataSource, group: string): Promise<RetrainOutcome> {
-    const c = this.cfg;
     const recent: { n: string }[] = await ds.query(
       `SELECT count(*) AS n FROM models WHERE sensor_group = $1 AND params->>'origin' = 'retrain' AND created_at > now() - make_interval(secs => $2)`,
-      [group, c.retrainEveryMs / 2000],
+      [group, this.cfg.retrainEveryMs / 2000],
     );
     if (Number(recent[0]?.n ?? 0) > 0) return { decision: 'skipped', group, reason: 'the group was retrained less than half an interval ago' };
-    const w = await loadTrainingWindow(ds, { sensors: c.retrainSensors, windowS: c.retrainWindowS, maxRows: c.retrainMaxRows });
-    const d: RetrainDecision = retrainOnWindow(w.flows, {
-      window: { start: w.start, end: w.end },
-      guardWindowS: c.retrainGuardWindowS,
-      maxFlaggedFraction: c.retrainMaxFlagged,
-      minFlows: c.retrainMinFlows,
-      featureNames: FLOW_FEATURE_NAMES,
-      train: { sensorGroup: group, contamination: c.retrainContamination, maxTrainingRows: c.retrainMaxRows },
-    });
-    if (d.kind === 'no_data') return { decision: 'no_data', group, flows: d.flows, reason: d.reason };
-    const m = d.candidate;
-    const verdict = { flows: d.flows, guardFlows: d.guardFlows, flaggedFraction: d.flaggedFraction, maxFlaggedFraction: d.maxFlaggedFraction };
-    // Deterministic ids: the same window gives the same candidate, judged the same way already.
-    const active = await getActiveModel(ds, group);
-    if (active?.id === m.id) return { decision: 'unchanged', group, modelId: m.id, version: active.version, ...verdict, reason: 'the candidate is the active model' };
-    const known = await getModel(ds, m.id);
-    if (known) return { decision: 'unchanged', group, modelId: m.id, version: known.version, ...verdict, reason: 'this candidate was stored already (no new flows)' };
-    const accepted = d.kind === 'accept';
-    const stored = await saveModel(ds, {
-      id: m.id,
-      sensorGroup: group,
-      params: { ...m.params, origin: 'retrain', sensors: c.retrainSensors, windowS: c.retrainWindowS },
-      featureStats: { featureNames: [...m.featureNames], columns: m.columns, quantiles: m.quantiles },
-      quality: {
-        ...m.quality,
-        retrain: {
-          decision: accepted ? 'activated' : 'refused',
-          reason: d.reason,
-          ...verdict,
-          guardWindow: d.guardWindow,
-          windowFlows: w.total,
-          invalidRows: w.invalid,
-        },
-      },
-      blob: Buffer.from(JSON.stringify(m.toJSON())),
-      trainStart: w.start,
-      trainEnd: w.end,
-    });
-    if (!accepted) return { decision: 'refused', group, modelId: m.id, version: stored.version, previous: active?.id ?? null, ...verdict, reason: d.reason };
-    const a = await activateModel(ds, m.id);
-    if (!a.ok) return { decision: 'failed', group, modelId: m.id, ...verdict, reason: a.code };
-    return { decision: 'activated', group, modelId: m.id, version: stored.version, previous: a.previous, ...verdict, reason: d.reason };
+    return retrainFromStore(ds, { ...this.cfg, group });
   }
 
   private report(o: RetrainOutcome): void {
@@ -156,4 +115,63 @@ export class RetrainScheduler implements OnApplicationShutdown {
     await this.ds?.destroy().catch(() => undefined);
     this.ds = null;
   }
+}
+
+/** The settings of one retraining run (the detector's DETECTOR_RETRAIN_* and sensor group). */
+export type RetrainSettings = Pick<
+  DetectorConfig,
+  'retrainWindowS' | 'retrainGuardWindowS' | 'retrainMaxFlagged' | 'retrainMinFlows' | 'retrainMaxRows' | 'retrainSensors' | 'retrainContamination'
+> & { group: string; /** Store a passing candidate without activating it (default false). */ noActivate?: boolean };
+
+/**
+ * One retraining from the registry's database: train on the window of stored flows, guard, store
+ * the candidate with its verdict, activate it if it passed. The scheduled runs and
+ * `npm run models -- train` both use it. Throws only for database errors.
+ */
+export async function retrainFromStore(ds: DataSource, c: RetrainSettings): Promise<RetrainOutcome> {
+  const group = c.group;
+  const w = await loadTrainingWindow(ds, { sensors: c.retrainSensors, windowS: c.retrainWindowS, maxRows: c.retrainMaxRows });
+  const d: RetrainDecision = retrainOnWindow(w.flows, {
+    window: { start: w.start, end: w.end },
+    guardWindowS: c.retrainGuardWindowS,
+    maxFlaggedFraction: c.retrainMaxFlagged,
+    minFlows: c.retrainMinFlows,
+    featureNames: FLOW_FEATURE_NAMES,
+    train: { sensorGroup: group, contamination: c.retrainContamination, maxTrainingRows: c.retrainMaxRows },
+  });
+  if (d.kind === 'no_data') return { decision: 'no_data', group, flows: d.flows, reason: d.reason };
+  const m = d.candidate;
+  const verdict = { flows: d.flows, guardFlows: d.guardFlows, flaggedFraction: d.flaggedFraction, maxFlaggedFraction: d.maxFlaggedFraction };
+  // Deterministic ids: the same window gives the same candidate, judged the same way already.
+  const active = await getActiveModel(ds, group);
+  if (active?.id === m.id) return { decision: 'unchanged', group, modelId: m.id, version: active.version, ...verdict, reason: 'the candidate is the active model' };
+  const known = await getModel(ds, m.id);
+  if (known) return { decision: 'unchanged', group, modelId: m.id, version: known.version, ...verdict, reason: 'this candidate was stored already (no new flows)' };
+  const accepted = d.kind === 'accept';
+  const activate = accepted && !c.noActivate;
+  const stored = await saveModel(ds, {
+    id: m.id,
+    sensorGroup: group,
+    params: { ...m.params, origin: 'retrain', sensors: c.retrainSensors, windowS: c.retrainWindowS },
+    featureStats: { featureNames: [...m.featureNames], columns: m.columns, quantiles: m.quantiles },
+    quality: {
+      ...m.quality,
+      retrain: {
+        decision: activate ? 'activated' : accepted ? 'passed' : 'refused',
+        reason: d.reason,
+        ...verdict,
+        guardWindow: d.guardWindow,
+        windowFlows: w.total,
+        invalidRows: w.invalid,
+      },
+    },
+    blob: Buffer.from(JSON.stringify(m.toJSON())),
+    trainStart: w.start,
+    trainEnd: w.end,
+  });
+  if (!accepted) return { decision: 'refused', group, modelId: m.id, version: stored.version, previous: active?.id ?? null, ...verdict, reason: d.reason };
+  if (!activate) return { decision: 'passed', group, modelId: m.id, version: stored.version, previous: active?.id ?? null, ...verdict, reason: d.reason };
+  const a = await activateModel(ds, m.id);
+  if (!a.ok) return { decision: 'failed', group, modelId: m.id, ...verdict, reason: a.code };
+  return { decision: 'activated', group, modelId: m.id, version: stored.version, previous: a.previous, ...verdict, reason: d.reason };
 }
