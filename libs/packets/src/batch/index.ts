@@ -2,6 +2,7 @@ export {
   PacketBatchBuilder,
   PacketBatch,
   decodePacketBatch,
+  PacketBatchDecoder,
   BATCH_VERSION,
   BATCH_HEADER,
   BATCH_MAX_PACKETS,

@@ -369,6 +369,29 @@ function fail(code: PacketBatchErrorCode, reason: string): PacketBatchResult {
  * impossible value is returned as an error (the consumer sends the message to the dead-letter topic).
  */
 export function decodePacketBatch(buf: Uint8Array): PacketBatchResult {
+  return decodeInto(buf, null);
+}
+
+/**
+ * Decodes batches into one set of columns it keeps and grows (no allocation per batch once
+ * grown to the largest batch): a consumer's hot path. Each batch it returns is valid until
+ * the next call of `decode`.
+ */
+export class PacketBatchDecoder {
+  private ab = new ArrayBuffer(0);
+
+  decode(buf: Uint8Array): PacketBatchResult {
+    return decodeInto(buf, this);
+  }
+
+  /** @internal columns memory for `bytes` (not zeroed). */
+  take(bytes: number): ArrayBuffer {
+    if (this.ab.byteLength < bytes) this.ab = new ArrayBuffer(Math.max(bytes, this.ab.byteLength * 2));
+    return this.ab;
+  }
+}
+
+function decodeInto(buf: Uint8Array, into: PacketBatchDecoder | null): PacketBatchResult {
   if (!LE_HOST) return fail('BATCH.UNSUPPORTED_HOST', 'packet batches are read on little-endian hosts only');
   if (!(buf instanceof Uint8Array)) return fail('BATCH.TOO_SHORT', 'not a byte buffer');
   if (buf.length < BATCH_HEADER) return fail('BATCH.TOO_SHORT', `${buf.length} bytes, header needs ${BATCH_HEADER}`);
@@ -384,12 +407,12 @@ export function decodePacketBatch(buf: Uint8Array): PacketBatchResult {
   let cols: Columns;
   if (version === 1) {
     if (buf.length !== BATCH_HEADER + n * ROW_BYTES) return fail('BATCH.BAD_LENGTH', `${buf.length} bytes for ${n} packets, expected ${BATCH_HEADER + n * ROW_BYTES}`);
-    // Copy into a fresh, aligned buffer: Kafka hands out Buffers at arbitrary offsets.
-    const ab = new ArrayBuffer(n * ROW_BYTES);
-    new Uint8Array(ab).set(buf.subarray(BATCH_HEADER));
+    // Copy into aligned memory: Kafka hands out Buffers at arbitrary offsets.
+    const ab = into ? into.take(n * ROW_BYTES) : new ArrayBuffer(n * ROW_BYTES);
+    new Uint8Array(ab, 0, n * ROW_BYTES).set(buf.subarray(BATCH_HEADER));
     cols = new Columns(ab, 0, n);
   } else {
-    const r = decodeSlots(buf, n);
+    const r = decodeSlots(buf, n, into);
     if (!(r instanceof Columns)) return r;
     cols = r;
   }
@@ -406,7 +429,7 @@ export function decodePacketBatch(buf: Uint8Array): PacketBatchResult {
 let decodeScratch = new Uint32Array(4096);
 
 /** Version 2: checks the modes and the exact length, then fills aligned columns of `n` rows. */
-function decodeSlots(buf: Uint8Array, n: number): Columns | PacketBatchResult {
+function decodeSlots(buf: Uint8Array, n: number, into: PacketBatchDecoder | null): Columns | PacketBatchResult {
   if (buf.length < V2_FIXED) return fail('BATCH.TOO_SHORT', `${buf.length} bytes, a version 2 header needs ${V2_FIXED}`);
   let constBytes = 0;
   let rowBytes = 0;
@@ -422,7 +445,8 @@ function decodeSlots(buf: Uint8Array, n: number): Columns | PacketBatchResult {
   }
   const expected = V2_FIXED + constBytes + n * rowBytes;
   if (buf.length !== expected) return fail('BATCH.BAD_LENGTH', `${buf.length} bytes for ${n} packets, expected ${expected}`);
-  const cols = new Columns(new ArrayBuffer(n * ROW_BYTES), 0, n);
+  // Fresh memory starts zeroed; reused memory gets its zero slots cleared below.
+  const cols = new Columns(into ? into.take(n * ROW_BYTES) : new ArrayBuffer(n * ROW_BYTES), 0, n);
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   if (decodeScratch.length < n) decodeScratch = new Uint32Array(n);
   const sc = decodeScratch;
@@ -431,11 +455,14 @@ function decodeSlots(buf: Uint8Array, n: number): Columns | PacketBatchResult {
   let dp = V2_FIXED + constBytes;
   for (let s = 0; s < N_SLOTS; s++) {
     const m = buf[BATCH_HEADER + s];
-    if (m === M_ZERO) continue; // the columns start zeroed
     const sl = SLOTS[s];
     const a = cols[sl.col];
     const w = sl.width;
-    if (m === M_CONST) {
+    if (m === M_ZERO) {
+      if (!into) continue;
+      if (sl.word < 0) a.fill(0);
+      else for (let j = sl.word; j < a.length; j += 4) a[j] = 0;
+    } else if (m === M_CONST) {
       const v = w === 8 ? dv.getFloat64(cp, true) : w === 4 ? dv.getUint32(cp, true) : w === 2 ? dv.getUint16(cp, true) : buf[cp];
       cp += w;
       if (sl.word < 0) a.fill(v);
