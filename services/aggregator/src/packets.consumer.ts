@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import type { Consumer, EachBatchPayload, Kafka, Producer, TopicMessages } from 'kafkajs';
 import type { FlowV1, StatsV1 } from '@netsentry/contracts';
 import { createKafka, DeadLetters, ensureTopics, readEnvelope, sendReliably, topicMap, type TopicMap } from '@netsentry/messaging';
-import { decodePacketBatch, PacketRecord } from '@netsentry/packets';
+import { PacketBatchDecoder, PacketRecord } from '@netsentry/packets';
 import { SensorPipeline } from './sensor.pipeline';
 import { flowMessages } from './flows.producer';
 import { statsMessages } from './stats.producer';
@@ -45,6 +45,8 @@ export class PacketsConsumer implements OnApplicationShutdown {
   /** Bumped at every group (re)join: a batch that straddles one must not commit. */
   private generation = 0;
   private readonly rec = new PacketRecord();
+  /** Decodes every batch into the same columns (each batch is read out before the next). */
+  private readonly decoder = new PacketBatchDecoder();
   private outFlows: FlowV1[] = [];
   private outStats: StatsV1[] = [];
   private downstreamParts = { flows: 1, stats: 1 };
@@ -125,7 +127,7 @@ export class PacketsConsumer implements OnApplicationShutdown {
       pipe.parts = e.parts;
       touched.add(pipe);
       if (e.kind === 'batch') {
-        const d = m.value ? decodePacketBatch(m.value) : ({ ok: false, code: 'BATCH.EMPTY', reason: 'batch message without a value' } as const);
+        const d = m.value ? this.decoder.decode(m.value) : ({ ok: false, code: 'BATCH.EMPTY', reason: 'batch message without a value' } as const);
         if (!d.ok) {
           this.dead!.reject({ topic: batch.topic, partition, offset: m.offset, code: d.code, reason: d.reason, key: m.key, value: m.value });
         } else {
