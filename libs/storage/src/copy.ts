@@ -41,6 +41,12 @@ export async function copyInto<T>(client: PoolClient, target: string, rows: read
   await pipeline(Readable.from(chunks()), stream);
 }
 
+/** Streams ready COPY text chunks (whole lines) into `COPY <target> FROM STDIN`. */
+export async function copyChunks(client: PoolClient, target: string, chunks: Iterable<string | Buffer>): Promise<void> {
+  const stream = client.query(copyFrom(`COPY ${target} FROM STDIN`));
+  await pipeline(Readable.from(chunks), stream);
+}
+
 /**
  * Runs `fn` in a transaction on a raw pg client borrowed from the DataSource's pool (COPY needs
  * the driver's client; TypeORM has no COPY). Rolls back on error and always returns the client.

@@ -1,6 +1,7 @@
-import type { FlowV1 } from '@netsentry/contracts';
+import { FLOW_END_REASONS, FLOW_STATES, flowBatchAddress, type FlowBatchV1, type FlowV1 } from '@netsentry/contracts';
+import type { PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
-import { copyInto, copyNumber, copyText, withPgTransaction } from './copy';
+import { copyChunks, copyNumber, copyText, withPgTransaction } from './copy';
 import { FlowEntity } from './entities';
 
 const FLOW_COLUMNS =
@@ -17,6 +18,145 @@ function encodeFlow(f: FlowV1): string {
   );
 }
 
+/** Rows per COPY chunk. */
+const CHUNK_ROWS = 2000;
+
+/**
+ * COPY text rows (bytes) of decoded flow batches, written straight from the columns into a
+ * reused buffer (no FlowV1 objects, no per-row strings): the same text encodeFlow gives for the
+ * same flow. The features JSON is assembled from per-batch escaped `"name":` prefixes and the
+ * numbers; integers are written digit by digit, other numbers as String() gives them (which is
+ * what JSON.stringify writes for every finite number).
+ */
+class CopyRowWriter {
+  private buf = Buffer.allocUnsafe(1 << 20);
+  private pos = 0;
+
+  /** Full chunks, copied out, to hand to the COPY stream. */
+  *rows(b: FlowBatchV1): Generator<Buffer> {
+    const n = b.count;
+    const d = b.featureNames.length;
+    const sensor = Buffer.from(copyText(b.sensor), 'utf8');
+    const services = b.services.map((x) => Buffer.from(copyText(x), 'utf8'));
+    const reasons = FLOW_END_REASONS.map((x) => Buffer.from(x, 'latin1'));
+    const states = FLOW_STATES.map((x) => Buffer.from(x, 'latin1'));
+    const pre = b.featureNames.map((name, c) => Buffer.from((c === 0 ? '{' : ',') + copyText(JSON.stringify(name)) + ':', 'utf8'));
+    // Longest row: id (escaped), addresses, 12 numbers, enums, service, features.
+    let rowMax = 2 * 128 + 2 * 40 + 12 * 26 + 64 + d * 26 + sensor.length + Math.max(...services.map((x) => x.length));
+    for (const x of pre) rowMax += x.length;
+    const f = b.features;
+    const ids = b.idBytes;
+    for (let i = 0; i < n; i++) {
+      if (this.pos + rowMax > this.buf.length) {
+        if (this.pos > 0) yield this.take();
+        if (rowMax > this.buf.length) this.buf = Buffer.allocUnsafe(rowMax * 2);
+      }
+      const out = this.buf;
+      // id: printable ASCII; only a backslash needs escaping
+      for (let k = b.idOff[i], e = b.idOff[i + 1]; k < e; k++) {
+        const ch = ids[k];
+        if (ch === 0x5c) out[this.pos++] = 0x5c;
+        out[this.pos++] = ch;
+      }
+      out[this.pos++] = 9;
+      this.pos += sensor.copy(out, this.pos);
+      out[this.pos++] = 9;
+      this.num(b.proto[i]);
+      out[this.pos++] = 9;
+      this.pos += out.write(flowBatchAddress(b.srcFamily, b.srcAddr, i), this.pos, 'latin1');
+      out[this.pos++] = 9;
+      this.num(b.srcPort[i]);
+      out[this.pos++] = 9;
+      this.pos += out.write(flowBatchAddress(b.dstFamily, b.dstAddr, i), this.pos, 'latin1');
+      out[this.pos++] = 9;
+      this.num(b.dstPort[i]);
+      out[this.pos++] = 9;
+      this.num(b.vlan[i]);
+      out[this.pos++] = 9;
+      this.num(b.vlanInner[i]);
+      out[this.pos++] = 9;
+      this.num(b.start[i]);
+      out[this.pos++] = 9;
+      this.num(b.end[i]);
+      out[this.pos++] = 9;
+      this.pos += reasons[b.endReason[i]].copy(out, this.pos);
+      out[this.pos++] = 9;
+      this.pos += states[b.state[i]].copy(out, this.pos);
+      out[this.pos++] = 9;
+      this.pos += services[b.service[i]].copy(out, this.pos);
+      out[this.pos++] = 9;
+      this.num(b.fwdPackets[i]);
+      out[this.pos++] = 9;
+      this.num(b.bwdPackets[i]);
+      out[this.pos++] = 9;
+      this.num(b.fwdBytes[i]);
+      out[this.pos++] = 9;
+      this.num(b.bwdBytes[i]);
+      out[this.pos++] = 9;
+      if (d === 0) out[this.pos++] = 0x7b; // {
+      for (let c = 0, o = i * d; c < d; c++, o++) {
+        this.pos += pre[c].copy(out, this.pos);
+        this.num(f[o]);
+      }
+      out[this.pos++] = 0x7d; // }
+      out[this.pos++] = 10;
+    }
+  }
+
+  /** What is left, copied out (empty when nothing). */
+  take(): Buffer {
+    const chunk = Buffer.from(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+    return chunk;
+  }
+
+  /** A finite number as JSON / COPY text (the decoder refused every other). */
+  private num(v: number): void {
+    const out = this.buf;
+    if (v === (v | 0)) {
+      // -0 lands here too and prints "0", as String(-0) and JSON.stringify(-0) do.
+      if (v < 0) {
+        out[this.pos++] = 0x2d;
+        v = -v;
+      }
+      if (v < 10) {
+        out[this.pos++] = 48 + v;
+        return;
+      }
+      let len = 0;
+      for (let x = v; x > 0; x = (x / 10) | 0) len++;
+      let p = this.pos + len;
+      this.pos = p;
+      for (; v > 0; v = (v / 10) | 0) out[--p] = 48 + (v % 10);
+      return;
+    }
+    this.pos += out.write(String(v), this.pos, 'latin1');
+  }
+}
+
+function* flowRows(flows: readonly FlowV1[]): Generator<string> {
+  for (let i = 0; i < flows.length; i += CHUNK_ROWS) {
+    const end = Math.min(flows.length, i + CHUNK_ROWS);
+    let s = '';
+    for (let j = i; j < end; j++) s += encodeFlow(flows[j]) + '\n';
+    yield s;
+  }
+}
+
+async function storeRows(ds: DataSource, rows: () => Iterable<string | Buffer>): Promise<number> {
+  return withPgTransaction(ds, async (c: PoolClient) => {
+    // One staging table per pooled connection, emptied at every commit.
+    await c.query('CREATE TEMP TABLE IF NOT EXISTS flows_stage (LIKE flows INCLUDING DEFAULTS) ON COMMIT DELETE ROWS');
+    await copyChunks(c, `flows_stage (${FLOW_COLUMNS})`, rows());
+    // ORDER BY id: concurrent writers of overlapping batches take the unique-index locks in the
+    // same order, so they wait for each other instead of deadlocking.
+    const r = await c.query(
+      `INSERT INTO flows (${FLOW_COLUMNS}) SELECT ${FLOW_COLUMNS} FROM flows_stage ORDER BY id ON CONFLICT (id) DO NOTHING`,
+    );
+    return r.rowCount ?? 0;
+  });
+}
+
 /**
  * Stores flows idempotently: COPY into a session-local staging table, then
  * `INSERT ... ON CONFLICT (id) DO NOTHING`, in one transaction. A redelivered batch (same flow
@@ -24,16 +164,21 @@ function encodeFlow(f: FlowV1): string {
  */
 export async function storeFlows(ds: DataSource, flows: readonly FlowV1[]): Promise<number> {
   if (flows.length === 0) return 0;
-  return withPgTransaction(ds, async (c) => {
-    // One staging table per pooled connection, emptied at every commit.
-    await c.query('CREATE TEMP TABLE IF NOT EXISTS flows_stage (LIKE flows INCLUDING DEFAULTS) ON COMMIT DELETE ROWS');
-    await copyInto(c, `flows_stage (${FLOW_COLUMNS})`, flows, encodeFlow);
-    // ORDER BY id: concurrent writers of overlapping batches take the unique-index locks in the
-    // same order, so they wait for each other instead of deadlocking.
-    const r = await c.query(
-      `INSERT INTO flows (${FLOW_COLUMNS}) SELECT ${FLOW_COLUMNS} FROM flows_stage ORDER BY id ON CONFLICT (id) DO NOTHING`,
-    );
-    return r.rowCount ?? 0;
+  return storeRows(ds, () => flowRows(flows));
+}
+
+/**
+ * storeFlows for decoded flow batches (libs/contracts flow-batch.v1, validated by its decoder)
+ * plus any single flows, in one transaction: rows are encoded from the columns.
+ */
+export async function storeFlowBatches(ds: DataSource, batches: readonly FlowBatchV1[], flows: readonly FlowV1[] = []): Promise<number> {
+  if (flows.length === 0 && batches.every((b) => b.count === 0)) return 0;
+  return storeRows(ds, function* () {
+    yield* flowRows(flows);
+    const w = new CopyRowWriter();
+    for (const b of batches) yield* w.rows(b);
+    const last = w.take();
+    if (last.length) yield last;
   });
 }
 

@@ -160,7 +160,7 @@ export class PacketsConsumer implements OnApplicationShutdown {
     this.outStats = [];
     const producer = this.producer!;
     const data: TopicMessages[] = [];
-    if (flows.length) data.push({ topic: t.flows, messages: flowMessages(flows) });
+    if (flows.length) data.push({ topic: t.flows, messages: flowMessages(flows, this.downstreamParts.flows) });
     if (stats.length) data.push({ topic: t.stats, messages: statsMessages(stats) });
     const onError = (e: Error): void => {
       this.counters.publishErrors++;

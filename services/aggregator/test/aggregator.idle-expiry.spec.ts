@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FlowV1, parseJsonMessage } from '@netsentry/contracts';
+import { parseFlowsMessage, type FlowV1 } from '@netsentry/contracts';
 import { kindOf, startService, topicMap, type ServiceProcess } from '@netsentry/messaging';
 import { deleteTopics, haveCommand, isRoot, itIf, kafkaBrokers, testKafka, uniqueName } from '@netsentry/testing';
 
@@ -84,8 +84,8 @@ describe('aggregator on an idle live network', () => {
     void consumer.run({
       eachMessage: async ({ message }) => {
         if (kindOf(message.headers)) return;
-        const f = parseJsonMessage(FlowV1, message.value);
-        if (f.ok && f.value.sensor === sensorId) flows.push({ flow: f.value, at: Date.now() });
+        const f = parseFlowsMessage(message.value);
+        if (f.ok) for (const x of f.flows) if (x.sensor === sensorId) flows.push({ flow: x, at: Date.now() });
       },
     });
     execFileSync('ip', ['netns', 'exec', nsA, 'ping', '-c', '3', '-i', '0.2', '-W', '1', '10.213.9.2'], { stdio: 'ignore', timeout: 10000 });

@@ -3,20 +3,23 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, TopicMe
 import type { DataSource } from 'typeorm';
 import {
   AnomalyV1 as AnomalySchema,
+  decodeFlowBatch,
   FlowV1 as FlowSchema,
+  isFlowBatch,
   parseJsonMessage,
   SensorHeartbeatV1 as HeartbeatSchema,
   StatsV1 as StatsSchema,
   statsKey,
   type AlertV1,
   type AnomalyV1,
+  type FlowBatchV1,
   type FlowV1,
   type SensorHeartbeatV1,
   type StatsV1,
 } from '@netsentry/contracts';
 import { loadRulesConfig, toAnomaly, type RulesConfig } from '@netsentry/detection';
 import { createKafka, DeadLetters, ensureTopics, kindOf, sendChunked, KIND_WATERMARK, topicMap, WatermarkV1, type TopicMap } from '@netsentry/messaging';
-import { openDataSource, recordHeartbeat, storeAnomalies, storeFlows, storeStats, upsertAlerts } from '@netsentry/storage';
+import { openDataSource, recordHeartbeat, storeAnomalies, storeFlowBatches, storeStats, upsertAlerts } from '@netsentry/storage';
 import { ModelWatcher } from './model.watcher';
 import { SensorRules } from './sensor.rules';
 import { AlertsNotifier } from './alerts.notifier';
@@ -198,6 +201,7 @@ export class DetectorConsumer implements OnApplicationShutdown {
     const horizonUs = this.cfg.replayHorizonS * 1e6;
     const generation = this.generation;
     const flows: FlowV1[] = [];
+    const flowBatches: FlowBatchV1[] = [];
     const stats: StatsV1[] = [];
     const beats: SensorHeartbeatV1[] = [];
     const touched = new Set<SensorRules>();
@@ -227,7 +231,22 @@ export class DetectorConsumer implements OnApplicationShutdown {
         touched.add(r);
         continue;
       }
-      if (tIdx === T_FLOWS) {
+      if (tIdx === T_FLOWS && isFlowBatch(m.value)) {
+        // A flow batch (libs/contracts flow-batch.v1): validated columns, no per-flow object.
+        const d = decodeFlowBatch(m.value!);
+        if (!d.ok) {
+          this.reject(topic, partition, m, d.code, d.reason);
+          continue;
+        }
+        const b = d.batch;
+        const r = this.rules(b.sensor);
+        r.onFlows(b.count);
+        let endS = 0;
+        for (let i = 0; i < b.count; i++) if (b.end[i] > endS) endS = b.end[i];
+        r.tracker(trackerKey).record(offset, endS * 1e6 + horizonUs);
+        touched.add(r);
+        flowBatches.push(b);
+      } else if (tIdx === T_FLOWS) {
         const f = parseJsonMessage(FlowSchema, m.value);
         if (!f.ok) {
           this.reject(topic, partition, m, f.code, f.reason);
@@ -257,7 +276,7 @@ export class DetectorConsumer implements OnApplicationShutdown {
     for (const r of touched) r.tick();
     if (lastOffset < 0) return;
     const endedBefore = [...touched].filter((r) => r.ended);
-    await this.store(flows, stats, beats);
+    await this.store(flows, flowBatches, stats, beats);
     for (const r of endedBefore) r.stored = true;
     await this.dead!.flush();
     this.counters.deadLetters = this.dead!.total;
@@ -285,17 +304,23 @@ export class DetectorConsumer implements OnApplicationShutdown {
   }
 
   /** Scores, stores and publishes one batch's worth; throws on a storage or broker fault (the batch is then redelivered). */
-  private async store(flows: FlowV1[], stats: StatsV1[], beats: SensorHeartbeatV1[]): Promise<void> {
+  private async store(flows: FlowV1[], batches: FlowBatchV1[], stats: StatsV1[], beats: SensorHeartbeatV1[]): Promise<void> {
     const ds = this.ds!;
     const anomalies: AnomalyV1[] = [];
     const scorer = this.models.scorer;
-    if (flows.length) {
+    let nFlows = flows.length;
+    for (const b of batches) nFlows += b.count;
+    if (nFlows) {
       if (scorer) {
-        const results = scorer.scoreBatch(flows);
-        for (let i = 0; i < flows.length; i++) if (results[i].anomalous) anomalies.push(toAnomaly(flows[i], results[i], scorer.model));
-      } else this.counters.unscoredFlows += flows.length;
-      await storeFlows(ds, flows);
-      this.counters.flows += flows.length;
+        if (flows.length) {
+          const results = scorer.scoreBatch(flows);
+          for (let i = 0; i < flows.length; i++) if (results[i].anomalous) anomalies.push(toAnomaly(flows[i], results[i], scorer.model));
+        }
+        // Batches are scored from their columns; only anomalous rows become objects.
+        for (const b of batches) for (const a of scorer.scoreFlowBatch(b).anomalies) anomalies.push(toAnomaly(a.flow, a.result, scorer.model));
+      } else this.counters.unscoredFlows += nFlows;
+      await storeFlowBatches(ds, batches, flows);
+      this.counters.flows += nFlows;
     }
     if (anomalies.length) {
       await storeAnomalies(ds, anomalies);

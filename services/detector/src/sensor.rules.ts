@@ -86,6 +86,11 @@ export class SensorRules {
     this.engine.onFlow(f);
   }
 
+  /** `n` flows of a flow batch: the engine only counts flows (every rule works on statistics). */
+  onFlows(n: number): void {
+    this.engine.counters.flows += n;
+  }
+
   /** Moves the rules' clock to the watermark; flushes at the end of input. */
   tick(): void {
     const c = this.clock.clock();
