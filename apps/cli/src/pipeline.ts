@@ -91,7 +91,10 @@ export class Pipeline {
   private readonly auto: Required<Omit<AutoTrainOptions, 'contamination' | 'seed'>> & AutoTrainOptions;
 
   constructor(private readonly opts: PipelineOptions) {
-    this.auto = { fraction: 0.3, minFlows: 200, maxFlows: 100_000, ...opts.autoTrain };
+    // Defaults for absent and undefined settings alike (a spread would let `fraction: undefined`
+    // through, and no training point would ever be reached before the end of the input).
+    const a = opts.autoTrain ?? {};
+    this.auto = { fraction: a.fraction ?? 0.3, minFlows: a.minFlows ?? 200, maxFlows: a.maxFlows ?? 100_000, seed: a.seed, contamination: a.contamination };
     this.sink = opts.flowSink ?? null;
     this.sinkAwaitsTraining = this.sink !== null && !opts.model;
     this.scoring = this.sink

@@ -1,6 +1,6 @@
 import type { AlertV1, AnomalyV1, FlowV1 } from '@netsentry/contracts';
 import { CIC_COLUMNS, FLOW_FEATURE_NAMES, toCicRow } from '@netsentry/flows';
-import { csvRow, LineSink } from './sink';
+import { csvField, csvNum, csvRow, LineSink } from './sink';
 
 /** Flow, alert and anomaly rows for CSV and JSON Lines outputs. */
 
@@ -41,12 +41,16 @@ export class FlowWriter {
       this.sink.line(csvRow(toCicRow(f)));
       return;
     }
-    const row: unknown[] = [
-      f.id, f.sensor, f.proto, f.srcIp, f.srcPort, f.dstIp, f.dstPort, f.vlan, f.vlanInner,
-      f.start, f.end, f.endReason, f.state, f.service, f.fwdPackets, f.bwdPackets, f.fwdBytes, f.bwdBytes,
-    ];
-    for (const name of FLOW_FEATURE_NAMES) row.push(f.features[name]);
-    this.sink.line(csvRow(row));
+    // The same text as csvRow over [...FLOW_FIXED, ...features] (numbers need no quoting check),
+    // without the row array: this runs once per flow with 106 fields.
+    let s =
+      csvField(f.id) + ',' + csvField(f.sensor) + ',' + csvNum(f.proto) + ',' + csvField(f.srcIp) + ',' + csvNum(f.srcPort) + ',' +
+      csvField(f.dstIp) + ',' + csvNum(f.dstPort) + ',' + csvNum(f.vlan) + ',' + csvNum(f.vlanInner) + ',' + csvNum(f.start) + ',' +
+      csvNum(f.end) + ',' + csvField(f.endReason) + ',' + csvField(f.state) + ',' + csvField(f.service) + ',' + csvNum(f.fwdPackets) + ',' +
+      csvNum(f.bwdPackets) + ',' + csvNum(f.fwdBytes) + ',' + csvNum(f.bwdBytes);
+    const features = f.features;
+    for (let i = 0; i < FLOW_FEATURE_NAMES.length; i++) s += ',' + csvNum(features[FLOW_FEATURE_NAMES[i]]);
+    this.sink.line(s);
   }
 
   /** Writes the header even when there were no flows, then closes. */

@@ -84,6 +84,12 @@ export function csvField(v: unknown): string {
   return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
 }
 
+/** csvField for a value that is usually a number (no quoting check on that path). */
+export function csvNum(v: unknown): string {
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
+  return csvField(v);
+}
+
 export function csvRow(values: readonly unknown[]): string {
   let s = '';
   for (let i = 0; i < values.length; i++) s += (i ? ',' : '') + csvField(values[i]);
