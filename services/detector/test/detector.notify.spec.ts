@@ -2,17 +2,43 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { severityRank, type AlertV1 } from '@netsentry/contracts';
+import { AlertV1, AnomalyV1, severityRank, type FlowV1 } from '@netsentry/contracts';
+import { trainModel } from '@netsentry/detection';
+import { FlowTable } from '@netsentry/flows';
 import { REPO_ROOT, topicMap, type ServiceProcess } from '@netsentry/messaging';
 import { NotificationV1, SIGNATURE_HEADER, targetKey, verifySignature } from '@netsentry/notifications';
-import { migrateDatabase } from '@netsentry/storage';
-import { createTestDatabase, deleteTopics, itIf, uniqueName, type TestDatabase } from '@netsentry/testing';
+import { readCaptureFile } from '@netsentry/packets';
+import { activateModel, migrateDatabase, openDataSource, saveModel } from '@netsentry/storage';
+import { consumeMessages, createTestDatabase, deleteTopics, itIf, testKafka, uniqueName, type ConsumedMessage, type TestDatabase } from '@netsentry/testing';
+import type { DataSource } from 'typeorm';
 import { readStored, replay, startAggregator, startDetector, waitForGroup, waitSensorEnd, type PipelineEnv } from './pipeline.harness';
 
 const ATTACKS = join(REPO_ROOT, 'data/samples/attacks.pcap');
+const BASELINE = join(REPO_ROOT, 'data/samples/baseline.pcap');
 const SECRET = 'detector-e2e-secret-0123456789';
 const FLOOR = 'medium';
 const INTERVAL_S = 20;
+
+async function flowsOf(file: string, sensor: string): Promise<FlowV1[]> {
+  const out: FlowV1[] = [];
+  const t = new FlowTable({ sensor }, (f) => out.push(f));
+  await readCaptureFile(file, (r) => void t.add(r));
+  t.flush();
+  return out;
+}
+
+/** Every message of a topic (as many as its end offsets say), in partition order. */
+async function readWholeTopic(topic: string): Promise<ConsumedMessage[]> {
+  const admin = testKafka('notify-spec').admin();
+  await admin.connect();
+  let total = 0;
+  try {
+    for (const p of await admin.fetchTopicOffsets(topic)) total += Number(p.high) - Number(p.low);
+  } finally {
+    await admin.disconnect();
+  }
+  return consumeMessages(topic, total, { timeoutMs: 60000 });
+}
 
 interface Received {
   at: number;
@@ -26,14 +52,17 @@ interface Received {
 // alerts → libs/notifications → a local HTTP receiver. Every POST carries a valid HMAC signature
 // of its raw body; only alerts at or above the configured severity are delivered; each (rule
 // type, target) gets at most one message per interval, the rest come as digests; and every
-// stored alert at or above the floor reaches the receiver, one way or the other.
+// stored alert at or above the floor reaches the receiver, one way or the other, while a second
+// destination is down. Alerts and anomalies are also published on their Kafka topics.
 describe('detector alert delivery', () => {
   const procs: ServiceProcess[] = [];
   let db: TestDatabase | null = null;
   let server: Server | null = null;
+  let anomalySource: DataSource | null = null;
   const suffix = '.' + uniqueName('detnotify');
   afterAll(async () => {
     for (const p of procs) await p.stop('SIGKILL');
+    await anomalySource?.destroy();
     await db?.drop().catch(() => undefined);
     await deleteTopics(Object.values(topicMap(suffix))).catch(() => undefined);
     await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
@@ -60,13 +89,38 @@ describe('detector alert delivery', () => {
     const { port } = server.address() as AddressInfo;
 
     db = await createTestDatabase({ migrate: migrateDatabase });
+    // An active model (the lab's benign baseline), so anomalies are scored and published too.
+    const ds = await openDataSource({ url: db.url, poolSize: 1 });
+    const model = trainModel(await flowsOf(BASELINE, 'lab'), { seed: 1, contamination: 0.05, nEstimators: 50 });
+    try {
+      await saveModel(ds, {
+        id: model.id,
+        sensorGroup: 'default',
+        params: { ...model.params },
+        featureStats: {},
+        quality: {},
+        blob: Buffer.from(JSON.stringify(model.toJSON())),
+        trainStart: model.trainingWindow.start,
+        trainEnd: model.trainingWindow.end,
+      });
+      expect((await activateModel(ds, model.id)).ok).toBe(true);
+    } finally {
+      await ds.destroy();
+    }
+    // A second destination that is down: retried with backoff and given up, nothing else suffers.
+    const dead = createServer();
+    await new Promise<void>((r) => dead.listen(0, '127.0.0.1', r));
+    const deadPort = (dead.address() as AddressInfo).port;
+    await new Promise<void>((r) => dead.close(() => r()));
     const p: PipelineEnv = {
       suffix,
       dbUrl: db.url,
       aggGroup: uniqueName('agg'),
       detGroup: uniqueName('det'),
       extra: {
-        NETSENTRY_WEBHOOK_URLS: `http://127.0.0.1:${port}/hook`,
+        NETSENTRY_WEBHOOK_URLS: `http://127.0.0.1:${port}/hook,http://127.0.0.1:${deadPort}/down`,
+        NETSENTRY_NOTIFY_MAX_ATTEMPTS: '3',
+        NETSENTRY_NOTIFY_BACKOFF_MS: '100',
         NETSENTRY_WEBHOOK_SECRET: SECRET,
         NETSENTRY_NOTIFY_MIN_SEVERITY: FLOOR,
         NETSENTRY_NOTIFY_INTERVAL_S: String(INTERVAL_S),
@@ -141,6 +195,27 @@ describe('detector alert delivery', () => {
     expect(due.length).toBeGreaterThan(byKey.size);
     expect(digests.length).toBeGreaterThan(0);
     expect(singles).toBeLessThan(due.length);
+    // Published for other systems: every stored alert on netsentry.alerts.v1 (key: alert id; its
+    // last message is the stored version), every stored anomaly on netsentry.anomalies.v1.
+    const topics = topicMap(suffix);
+    const lastById = new Map<string, AlertV1>();
+    for (const msg of await readWholeTopic(topics.alerts)) {
+      const a = AlertV1.parse(JSON.parse(msg.value!.toString('utf8')));
+      expect(msg.key?.toString('utf8')).toBe(a.id);
+      lastById.set(a.id, a);
+    }
+    expect([...lastById.keys()].sort()).toEqual(stored.map((a) => a.id).sort());
+    for (const a of stored) expect(lastById.get(a.id)).toEqual(a);
+    anomalySource = await openDataSource({ url: db.url, poolSize: 1 });
+    const storedAnomalies = (await anomalySource.query('SELECT id FROM anomalies')) as { id: string }[];
+    expect(storedAnomalies.length).toBeGreaterThan(0);
+    const published = new Set<string>();
+    for (const msg of await readWholeTopic(topics.anomalies)) {
+      const a = AnomalyV1.parse(JSON.parse(msg.value!.toString('utf8')));
+      expect(a.model.id).toBe(model.id);
+      published.add(a.id);
+    }
+    expect([...published].sort()).toEqual(storedAnomalies.map((a) => a.id).sort());
     expect(det.proc.exitCode).toBeNull();
   }, 300000);
 });
