@@ -203,7 +203,8 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   else {
     int a = pcap_activate(p);
     if (a < 0) {
-      snprintf(msg, sizeof msg, "%s (%s)", pcap_statustostr(a), pcap_geterr(p));
+      const char *ge = pcap_geterr(p);
+      snprintf(msg, sizeof msg, "%s", ge && ge[0] ? ge : pcap_statustostr(a));
       err = msg;
     } else if (pcap_setnonblock(p, 1, errbuf) == -1) err = errbuf;
     else if (filter && filter[0]) {
