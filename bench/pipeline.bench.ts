@@ -254,7 +254,7 @@ async function live(file: string): Promise<void> {
     console.log('| offered rate (tcpreplay --pps) | achieved | sent | seen by the sensor | lost (sent − seen) | loss | kernel drops (heartbeat counter) | published | sensor CPU while sending + draining | tcpreplay CPU | load avg |');
     console.log('|---|---|---|---|---|---|---|---|---|---|---|');
     let best = 0;
-    for (const pps of (process.env.BENCH_LIVE_RATES ?? '10000,25000,50000,100000,150000,200000,250000,300000').split(',').map(Number)) {
+    for (const pps of (process.env.BENCH_LIVE_RATES ?? '50000,100000,150000,200000,250000,300000,400000,500000').split(',').map(Number)) {
       const n = Math.min(pps * 4, 1_000_000);
       const s = startService('sensor', ['--iface', vA, '--sensor-id', `bench-live-${pps}`], {
         KAFKA_BROKERS: `127.0.0.1:${port}`, NETSENTRY_TOPIC_SUFFIX: suffix, PACKETS_PARTITIONS: '4', SENSOR_BUFFER_BYTES: String(Number(process.env.BENCH_LIVE_BUFFER_MB ?? 512) << 20), SENSOR_LOG_EVERY_MS: '250',
