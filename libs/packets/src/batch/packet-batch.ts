@@ -338,7 +338,8 @@ export class PacketBatch {
   read(i: number, rec: PacketRecord): boolean {
     if (!(i >= 0 && i < this.count)) return false;
     const c = this.columns;
-    rec.reset();
+    // No rec.reset(): every field of a PacketRecord is carried and written below (the round-trip
+    // specs compare every field after reading into one reused record).
     rec.tsUs = c.tsUs[i];
     rec.wireLen = c.wireLen[i]; rec.capLen = c.capLen[i]; rec.ifIndex = c.ifIndex[i]; rec.ipLen = c.ipLen[i];
     rec.seq = c.seq[i]; rec.ack = c.ack[i]; rec.payloadLen = c.payloadLen[i];
