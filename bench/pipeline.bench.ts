@@ -240,17 +240,21 @@ async function live(file: string): Promise<void> {
     // tcpreplay: --preload-pcap (no file reads while sending) and --pps-multi (a burst per timer
     // check) so that the offered rate is reached without a busy core; override with BENCH_TCPREPLAY_OPTS.
     const trOpts = (process.env.BENCH_TCPREPLAY_OPTS ?? '--preload-pcap --pps-multi=64').split(' ').filter(Boolean);
-    // BENCH_LIVE_PRIO runs tcpreplay and the sensor through a priority command, e.g. `nice -n -10`
-    // or `chrt -f 10` (real-time, bounded by the kernel's RT throttling): on a machine shared with
-    // other work the offered rate is otherwise not reached (tcpreplay sleeps between bursts and
-    // wakes late), which measures the load rather than the sensor. Said in the heading when used.
+    // BENCH_LIVE_PRIO runs tcpreplay through a priority command, e.g. `chrt -f 10` (real-time,
+    // bounded by the kernel's RT throttling): on a machine shared with other work the offered rate
+    // is otherwise not reached (tcpreplay sleeps between bursts and wakes late). The sensor keeps
+    // its normal priority unless BENCH_LIVE_SENSOR_PRIO says otherwise: a real-time sensor was seen
+    // running its hot path in baseline (unoptimized) code at ~4× the CPU, V8's background compiler
+    // threads likely starved, and it starves the broker. Both are said in the heading when used.
     const prio = process.env.BENCH_LIVE_PRIO ?? '';
     const nice = prio.split(' ').filter(Boolean);
+    const sensorPrio = process.env.BENCH_LIVE_SENSOR_PRIO ?? '';
+    const sensorNice = sensorPrio.split(' ').filter(Boolean);
     // A 250 k-packet slice, looped: preloading it costs ~1/4 of preloading the whole capture.
     const SLICE = 250_000;
     const slice = join(dir, 'slice.pcap');
     execFileSync('tcpdump', ['-r', file, '-c', String(SLICE), '-w', slice], { stdio: 'ignore' });
-    console.log(`tcpreplay options: ${trOpts.join(' ') || '(none)'}, the first ${fmt(SLICE)} packets looped; sensor engine: ${process.env.SENSOR_CAPTURE_ENGINE ?? 'default'}, snaplen ${process.env.SENSOR_SNAPLEN ?? 'default'}, immediate ${process.env.SENSOR_IMMEDIATE ?? 'default'}${prio ? `; tcpreplay and sensor run with \`${prio}\`` : ''}\n`);
+    console.log(`tcpreplay options: ${trOpts.join(' ') || '(none)'}, the first ${fmt(SLICE)} packets looped; sensor engine: ${process.env.SENSOR_CAPTURE_ENGINE ?? 'default'}, snaplen ${process.env.SENSOR_SNAPLEN ?? 'default'}, immediate ${process.env.SENSOR_IMMEDIATE ?? 'default'}${prio ? `; tcpreplay runs with \`${prio}\`` : ''}${sensorPrio ? `; the sensor with \`${sensorPrio}\`` : ''}\n`);
     console.log('| offered rate (tcpreplay --pps) | achieved | sent | seen by the sensor | lost (sent − seen) | loss | kernel drops (heartbeat counter) | published | sensor CPU while sending + draining | tcpreplay CPU | load avg |');
     console.log('|---|---|---|---|---|---|---|---|---|---|---|');
     let best = 0;
@@ -258,7 +262,7 @@ async function live(file: string): Promise<void> {
       const n = Math.min(pps * 4, 1_000_000);
       const s = startService('sensor', ['--iface', vA, '--sensor-id', `bench-live-${pps}`], {
         KAFKA_BROKERS: `127.0.0.1:${port}`, NETSENTRY_TOPIC_SUFFIX: suffix, PACKETS_PARTITIONS: '4', SENSOR_BUFFER_BYTES: String(Number(process.env.BENCH_LIVE_BUFFER_MB ?? 512) << 20), SENSOR_LOG_EVERY_MS: '250',
-      }, { prefix: [...nice, 'ip', 'netns', 'exec', nsA] });
+      }, { prefix: [...sensorNice, 'ip', 'netns', 'exec', nsA] });
       await s.waitFor(/"event":"started"/, 60000);
       await sleep(1000);
       const cpu0 = procCpuMs(s.proc.pid);
