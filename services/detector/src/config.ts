@@ -44,7 +44,8 @@ export const DetectorConfig = z.object({
   retrainGuardWindowS: z.number().positive().max(90 * 86400).default(3600),
   retrainMaxFlagged: z.number().min(0).max(1).default(0.05),
   retrainMinFlows: z.number().int().min(16).max(10_000_000).default(1000),
-  retrainMaxRows: z.number().int().min(16).max(2_000_000).default(200_000),
+  /** Most stored flows read per run (thinned deterministically above it); the trainer's own sampling limit. */
+  retrainMaxRows: z.number().int().min(16).max(2_000_000).default(100_000),
   retrainSensors: z.array(z.string().min(1).max(128)).max(1000).default([]),
   /**
    * Contamination of the retrained models (default 0.01: the threshold at the 99th percentile of

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const consumer = app.get(DetectorConsumer);
   try {
     await consumer.start();
-    await app.get(RetrainScheduler).start();
+    app.get(RetrainScheduler).start();
   } catch (e) {
     process.stderr.write(`detector: cannot start: ${(e as Error).message}\n`);
     await app.close();

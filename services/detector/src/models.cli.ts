@@ -6,8 +6,8 @@ import type { DataSource } from 'typeorm';
 import { FLOW_FEATURE_NAMES } from '@netsentry/flows';
 import { Model, sameFeatureList } from '@netsentry/detection';
 import { activateModel, databaseUrlFromEnv, getModel, listModels, openDataSource, saveModel } from '@netsentry/storage';
-import { DetectorConfig } from './config';
-import { retrainFromStore } from './retrain.scheduler';
+import { DetectorConfig, readDetectorConfig } from './config';
+import { RetrainScheduler, retrainFromStore } from './retrain.scheduler';
 
 class UsageError extends Error {}
 
@@ -118,6 +118,7 @@ export async function runModelsCli(argv: string[], io: ModelsCliIO = {}): Promis
     .option('--max-flagged <f>', 'largest share of those flows the candidate may flag', '0.05')
     .option('--min-flows <n>', 'fewer flows in the window: no model', '1000')
     .option('--contamination <c>', "'auto' or (0, 0.5]", '0.01')
+    .option('--max-rows <n>', 'most stored flows read (thinned deterministically above it)', '100000')
     .option('--no-activate', 'store a passing candidate without activating it')
     .action(async (o: Record<string, string | boolean>) => {
       const cfg = DetectorConfig.pick({
@@ -128,6 +129,7 @@ export async function runModelsCli(argv: string[], io: ModelsCliIO = {}): Promis
         retrainMaxFlagged: number('--max-flagged', o.maxFlagged as string, 0, 1),
         retrainMinFlows: number('--min-flows', o.minFlows as string, 16, 10_000_000),
         retrainSensors: typeof o.sensors === 'string' ? o.sensors.split(',').map((x) => x.trim()).filter(Boolean) : undefined,
+        retrainMaxRows: number('--max-rows', o.maxRows as string, 16, 2_000_000),
         retrainContamination: o.contamination === 'auto' ? 'auto' : number('--contamination', o.contamination as string, 0, 0.5),
       });
       if (!cfg.success) throw new UsageError(cfg.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
@@ -135,6 +137,17 @@ export async function runModelsCli(argv: string[], io: ModelsCliIO = {}): Promis
       print(JSON.stringify(r));
       if (r.decision === 'refused') code = 1;
       if (r.decision === 'no_data') code = 2;
+    });
+
+  // The detector's scheduled run, in a process of its own: the detector's settings from the
+  // environment (lock, recent-run check, train, guard, store, activate); prints the outcome.
+  program
+    .command('scheduled-run', { hidden: true })
+    .action(async () => {
+      const cfg = readDetectorConfig(io.env ?? process.env);
+      if (!cfg.ok) throw new UsageError(cfg.message);
+      ds = await openDataSource({ url: cfg.config.databaseUrl, poolSize: 2 });
+      print(JSON.stringify(await new RetrainScheduler(cfg.config).runOnce(ds, false)));
     });
 
   try {

@@ -1,15 +1,18 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { extname, join } from 'node:path';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { z } from 'zod';
 import type { DataSource } from 'typeorm';
 import { FLOW_FEATURE_NAMES } from '@netsentry/flows';
 import { retrainOnWindow, type RetrainDecision } from '@netsentry/detection';
-import { activateModel, getActiveModel, getModel, loadTrainingWindow, openDataSource, saveModel } from '@netsentry/storage';
+import { activateModel, getActiveModel, getModel, loadTrainingWindow, saveModel } from '@netsentry/storage';
 import { DETECTOR_CONFIG } from './detector.consumer';
 import type { DetectorConfig } from './config';
 
 /** What one scheduled run did (also printed as a `{"event":"retrain",...}` line). */
 export interface RetrainOutcome {
   /** `passed`: the guard passed but activation was not asked for (manual runs). */
-  decision: 'activated' | 'passed' | 'refused' | 'unchanged' | 'no_data' | 'skipped' | 'failed';
+  decision: (typeof DECISIONS)[number];
   group: string;
   modelId?: string;
   version?: number;
@@ -19,6 +22,32 @@ export interface RetrainOutcome {
   flaggedFraction?: number;
   maxFlaggedFraction?: number;
   reason: string;
+}
+
+/** A retraining run that takes longer than this is killed and reported as failed. */
+const RETRAIN_CHILD_TIMEOUT_MS = 30 * 60_000;
+
+const DECISIONS = ['activated', 'passed', 'refused', 'unchanged', 'no_data', 'skipped', 'failed'] as const;
+/** The child's outcome line is input like any other: checked before it is reported. */
+const RetrainOutcomeSchema = z.object({
+  decision: z.enum(DECISIONS),
+  group: z.string().max(128),
+  modelId: z.string().max(128).optional(),
+  version: z.number().int().optional(),
+  previous: z.string().max(128).nullable().optional(),
+  flows: z.number().int().nonnegative().optional(),
+  guardFlows: z.number().int().nonnegative().optional(),
+  flaggedFraction: z.number().min(0).max(1).optional(),
+  maxFlaggedFraction: z.number().min(0).max(1).optional(),
+  reason: z.string().max(2000),
+});
+
+function safeJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -38,7 +67,8 @@ export interface RetrainOutcome {
 @Injectable()
 export class RetrainScheduler implements OnApplicationShutdown {
   private readonly log = new Logger('detector.retrain');
-  private ds: DataSource | null = null;
+  private child: ChildProcess | null = null;
+  private stopped = false;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<RetrainOutcome> | null = null;
   readonly outcomes: RetrainOutcome[] = [];
@@ -49,27 +79,59 @@ export class RetrainScheduler implements OnApplicationShutdown {
     return this.cfg.retrainEveryMs > 0;
   }
 
-  /** Starts the schedule (first run one interval after start); nothing when retraining is off. */
-  async start(): Promise<void> {
+  /**
+   * Starts the schedule (first run one interval after start); nothing when retraining is off.
+   * Each run is a child process (`models.cli scheduled-run`, same environment, so the same
+   * settings): reading 100 000+ flows and training take seconds of CPU in one synchronous stretch,
+   * which in this process would stall the Kafka consumer (heartbeats, session timeout 15 s) and
+   * the hot path. The child prints its outcome as JSON; this process reports it.
+   */
+  start(): void {
     if (!this.enabled) return;
-    this.ds = await openDataSource({ url: this.cfg.databaseUrl, poolSize: 2 });
     this.timer = setInterval(() => void this.tick(), this.cfg.retrainEveryMs);
     this.timer.unref();
     this.log.log(`retraining every ${this.cfg.retrainEveryMs} ms on the last ${this.cfg.retrainWindowS} s of flows, guard ${this.cfg.retrainMaxFlagged} over the last ${this.cfg.retrainGuardWindowS} s`);
   }
 
   private async tick(): Promise<void> {
-    if (this.running || !this.ds) return; // a slow run is never overlapped by the next
-    this.running = this.runOnce(this.ds);
+    if (this.running || this.stopped) return; // a slow run is never overlapped by the next
+    this.running = this.runInChild();
     try {
-      await this.running;
+      this.report(await this.running);
     } finally {
       this.running = null;
     }
   }
 
+  /** One run in a child process; never throws. Killed (and `failed`) after RETRAIN_CHILD_TIMEOUT_MS. */
+  private runInChild(): Promise<RetrainOutcome> {
+    const group = this.cfg.sensorGroup;
+    const cli = join(__dirname, 'models.cli' + extname(__filename));
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [...process.execArgv, cli, 'scheduled-run'], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      this.child = child;
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (b: Buffer) => (out = (out + b.toString('utf8')).slice(-65536)));
+      child.stderr.on('data', (b: Buffer) => (err = (err + b.toString('utf8')).slice(-4096)));
+      const timer = setTimeout(() => child.kill('SIGKILL'), RETRAIN_CHILD_TIMEOUT_MS);
+      const done = (o: RetrainOutcome): void => {
+        clearTimeout(timer);
+        this.child = null;
+        resolve(o);
+      };
+      child.on('error', (e) => done({ decision: 'failed', group, reason: `cannot run the retraining: ${e.message}` }));
+      child.on('exit', (code, signal) => {
+        const last = out.trim().split('\n').pop() ?? '';
+        const parsed = RetrainOutcomeSchema.safeParse(safeJson(last));
+        if (code === 0 && parsed.success) done(parsed.data as RetrainOutcome);
+        else done({ decision: 'failed', group, reason: `retraining process ended (${signal ?? code}): ${err.trim().split('\n').slice(-3).join(' | ') || last || 'no output'}` });
+      });
+    });
+  }
+
   /** One retraining run; never throws (failures are an outcome). */
-  async runOnce(ds: DataSource): Promise<RetrainOutcome> {
+  async runOnce(ds: DataSource, report = true): Promise<RetrainOutcome> {
     const group = this.cfg.sensorGroup;
     let out: RetrainOutcome;
     const qr = ds.createQueryRunner();
@@ -86,7 +148,7 @@ export class RetrainScheduler implements OnApplicationShutdown {
       if (locked) await qr.query(`SELECT pg_advisory_unlock(hashtext('netsentry.retrain'), hashtext($1))`, [group]).catch(() => undefined);
       await qr.release().catch(() => undefined);
     }
-    this.report(out);
+    if (report) this.report(out);
     return out;
   }
 
@@ -110,10 +172,10 @@ export class RetrainScheduler implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    this.child?.kill('SIGTERM');
     await this.running?.catch(() => undefined);
-    await this.ds?.destroy().catch(() => undefined);
-    this.ds = null;
   }
 }
 

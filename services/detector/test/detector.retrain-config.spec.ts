@@ -10,7 +10,7 @@ describe('detector retraining settings', () => {
       retrainGuardWindowS: 3600,
       retrainMaxFlagged: 0.05,
       retrainMinFlows: 1000,
-      retrainMaxRows: 200000,
+      retrainMaxRows: 100000,
       retrainSensors: [],
       retrainContamination: 0.01,
     });
