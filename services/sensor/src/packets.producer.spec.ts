@@ -1,4 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
+import { readEnvelope } from '@netsentry/messaging';
+import { consumeMessages, createTopics, deleteTopics, testKafka, uniqueName } from '@netsentry/testing';
+import type { OutBatch } from './packets.batcher';
 import { PacketsProducer } from './packets.producer';
 import { SensorCounters } from './sensor.counters';
 
@@ -24,4 +27,54 @@ describe('PacketsProducer backpressure', () => {
     expect(await p.drain(300)).toBe(false);
     await producer.disconnect().catch(() => undefined);
   });
+});
+
+// Real broker: batches, ticks and end marks offered in bursts over 4 partitions (several
+// partitions per request, requests of several batches) arrive once each, in offered order per partition.
+describe('PacketsProducer order', () => {
+  const topic = uniqueName('netsentry.packets.v1.order');
+  afterAll(async () => {
+    await deleteTopics([topic]).catch(() => undefined);
+  });
+
+  it('keeps every partition in the order offered, nothing lost or doubled', async () => {
+    await createTopics([topic], 4);
+    const producer = testKafka('pp-order').producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 5 });
+    await producer.connect();
+    const counters = new SensorCounters();
+    const p = new PacketsProducer(producer, topic, 'order-sensor', 4, 64 << 20, counters);
+    // The watermark numbers the messages; batch sizes vary so requests hold 1..16 batches per partition.
+    let seed = 7;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const offered: number[][] = [[], [], [], []];
+    let packets = 0;
+    for (let wm = 1; wm <= 600; wm++) {
+      const partition = Math.floor(rand() * 4);
+      const kind: OutBatch['kind'] = wm % 9 === 0 ? 'tick' : 'batch';
+      const n = 1 + Math.floor(rand() * 50);
+      const b: OutBatch = kind === 'batch' ? { partition, kind, wmUs: wm, value: new Uint8Array(n * 1000), packets: n } : { partition, kind, wmUs: wm, value: null, packets: 0 };
+      packets += b.packets;
+      offered[partition].push(wm);
+      expect(p.offer(b, false)).toBe(true);
+      if (wm % 40 === 0) await new Promise((r) => setTimeout(r, 5));
+    }
+    for (let q = 0; q < 4; q++) {
+      p.offer({ partition: q, kind: 'eos', wmUs: 601, value: null, packets: 0 }, false);
+      offered[q].push(601);
+    }
+    expect(await p.drain(60_000)).toBe(true);
+    await producer.disconnect();
+    expect(counters.published).toBe(packets);
+    expect(counters.publishErrors).toBe(0);
+    expect(p.bufferedBytes).toBe(0);
+
+    const got = await consumeMessages(topic, 604, { timeoutMs: 60_000 });
+    const seen: number[][] = [[], [], [], []];
+    for (const m of got) {
+      const e = readEnvelope(m.headers);
+      if (!e.ok) throw new Error(e.reason);
+      seen[m.partition].push(e.value.wmUs);
+    }
+    expect(seen).toEqual(offered);
+  }, 120_000);
 });
