@@ -141,8 +141,6 @@ export function computeFeatures(st: FlowStore, s: number, proto: number, fragmen
   const o = s * fStride, p = s * iStride;
   const f = o + fDir, b = f + fDirSize;
   const pf = p + iDir, pb = pf + iDirSize;
-  // Unsigned counters of the Int32 block.
-  const u = (x: number): number => ia[x] >>> 0;
   const nf = fa[f + D_PKTS], nb = fa[b + D_PKTS], n = nf + nb;
   const durUs = fa[o + F_LAST] - fa[o + F_START];
   const durS = durUs / 1e6;
@@ -154,103 +152,193 @@ export function computeFeatures(st: FlowStore, s: number, proto: number, fragmen
     lenMax = max(fa[f + D_PAY_MAX], fa[b + D_PAY_MAX]);
   } else if (nf > 0) { lenMin = fa[f + D_PAY_MIN]; lenMax = fa[f + D_PAY_MAX]; }
   else if (nb > 0) { lenMin = fa[b + D_PAY_MIN]; lenMax = fa[b + D_PAY_MAX]; }
-  const subflows = u(p + I_SUBFLOWS);
+  const subflows = ia[p + I_SUBFLOWS] >>> 0;
   const sub = subflows > 0 ? subflows : 1;
   const iatSum = fa[o + F_IAT_SUM];
   const fIatSum = fa[f + D_IAT_SUM], bIatSum = fa[b + D_IAT_SUM];
-  const actCnt = u(p + I_ACT_CNT), idlCnt = u(p + I_IDL_CNT);
-  const pshF = u(pf + D_PSH), pshB = u(pb + D_PSH), urgF = u(pf + D_URG), urgB = u(pb + D_URG);
-  const bStatesF = u(pf + D_B_STATES), bStatesB = u(pb + D_B_STATES);
-  const noPayF = u(pf + D_NO_PAY);
+  const actCnt = ia[p + I_ACT_CNT] >>> 0, idlCnt = ia[p + I_IDL_CNT] >>> 0;
+  const pshF = ia[pf + D_PSH] >>> 0, pshB = ia[pb + D_PSH] >>> 0, urgF = ia[pf + D_URG] >>> 0, urgB = ia[pb + D_URG] >>> 0;
+  const bStatesF = ia[pf + D_B_STATES] >>> 0, bStatesB = ia[pb + D_B_STATES] >>> 0;
+  const noPayF = ia[pf + D_NO_PAY] >>> 0;
   const wireF = fa[f + D_WIRE], wireB = fa[b + D_WIRE];
+  // Every value first, then the object from plain locals: with branches between its stores, the
+  // 88-field literal made TurboFan's escape analysis take longer than the whole capture's packets.
+  const v0 = proto;
+  const v1 = durUs;
+  const v2 = nf;
+  const v3 = nb;
+  const v4 = payF;
+  const v5 = payB;
+  const v6 = nf > 0 ? fa[f + D_PAY_MAX] : 0;
+  const v7 = nf > 0 ? fa[f + D_PAY_MIN] : 0;
+  const v8 = mean(payF, nf);
+  const v9 = stdOf(nf, payF, fa[f + D_PAY_SQ]);
+  const v10 = nb > 0 ? fa[b + D_PAY_MAX] : 0;
+  const v11 = nb > 0 ? fa[b + D_PAY_MIN] : 0;
+  const v12 = mean(payB, nb);
+  const v13 = stdOf(nb, payB, fa[b + D_PAY_SQ]);
+  const v14 = rate(sumAll, durS);
+  const v15 = rate(n, durS);
+  const v16 = mean(iatSum, n - 1);
+  const v17 = stdOf(n - 1, iatSum, fa[o + F_IAT_SQ]);
+  const v18 = fa[o + F_IAT_MAX];
+  const v19 = fa[o + F_IAT_MIN];
+  const v20 = fIatSum;
+  const v21 = mean(fIatSum, nf - 1);
+  const v22 = stdOf(nf - 1, fIatSum, fa[f + D_IAT_SQ]);
+  const v23 = fa[f + D_IAT_MAX];
+  const v24 = fa[f + D_IAT_MIN];
+  const v25 = bIatSum;
+  const v26 = mean(bIatSum, nb - 1);
+  const v27 = stdOf(nb - 1, bIatSum, fa[b + D_IAT_SQ]);
+  const v28 = fa[b + D_IAT_MAX];
+  const v29 = fa[b + D_IAT_MIN];
+  const v30 = pshF;
+  const v31 = pshB;
+  const v32 = urgF;
+  const v33 = urgB;
+  const v34 = fa[f + D_HDR];
+  const v35 = fa[b + D_HDR];
+  const v36 = rate(nf, durS);
+  const v37 = rate(nb, durS);
+  const v38 = lenMin;
+  const v39 = lenMax;
+  const v40 = mean(sumAll, n);
+  const v41 = stdOf(n, sumAll, sqAll);
+  const v42 = varOf(n, sumAll, sqAll);
+  const v43 = (ia[pf + D_FIN] >>> 0) + (ia[pb + D_FIN] >>> 0);
+  const v44 = (ia[pf + D_SYN] >>> 0) + (ia[pb + D_SYN] >>> 0);
+  const v45 = (ia[pf + D_RST] >>> 0) + (ia[pb + D_RST] >>> 0);
+  const v46 = pshF + pshB;
+  const v47 = (ia[pf + D_ACK] >>> 0) + (ia[pb + D_ACK] >>> 0);
+  const v48 = urgF + urgB;
+  const v49 = (ia[pf + D_CWR] >>> 0) + (ia[pb + D_CWR] >>> 0);
+  const v50 = (ia[pf + D_ECE] >>> 0) + (ia[pb + D_ECE] >>> 0);
+  const v51 = nf > 0 ? nb / nf : 0;
+  const v52 = mean(sumAll, n);
+  const v53 = mean(payF, nf);
+  const v54 = mean(payB, nb);
+  const v55 = mean(fa[f + D_B_BYTES], bStatesF);
+  const v56 = mean(fa[f + D_B_PKTS], bStatesF);
+  const v57 = bulkRate(fa[f + D_B_BYTES], fa[f + D_B_DUR]);
+  const v58 = mean(fa[b + D_B_BYTES], bStatesB);
+  const v59 = mean(fa[b + D_B_PKTS], bStatesB);
+  const v60 = bulkRate(fa[b + D_B_BYTES], fa[b + D_B_DUR]);
+  const v61 = nf / sub;
+  const v62 = payF / sub;
+  const v63 = nb / sub;
+  const v64 = payB / sub;
+  const v65 = ia[pf + D_INIT_WIN];
+  const v66 = ia[pb + D_INIT_WIN];
+  const v67 = nf - noPayF;
+  const v68 = nf > 0 ? fa[f + D_HDR_MIN] : 0;
+  const v69 = mean(fa[o + F_ACT_SUM], actCnt);
+  const v70 = stdOf(actCnt, fa[o + F_ACT_SUM], fa[o + F_ACT_SQ]);
+  const v71 = fa[o + F_ACT_MAX];
+  const v72 = fa[o + F_ACT_MIN];
+  const v73 = mean(fa[o + F_IDL_SUM], idlCnt);
+  const v74 = stdOf(idlCnt, fa[o + F_IDL_SUM], fa[o + F_IDL_SQ]);
+  const v75 = fa[o + F_IDL_MAX];
+  const v76 = fa[o + F_IDL_MIN];
+  const v77 = wireF;
+  const v78 = wireB;
+  const v79 = rate(wireF + wireB, durS);
+  const v80 = (ia[pf + D_SYN_ACK] >>> 0) + (ia[pb + D_SYN_ACK] >>> 0);
+  const v81 = ia[pf + D_TTL] >>> 0;
+  const v82 = ia[pb + D_TTL] >>> 0;
+  const v83 = noPayF;
+  const v84 = ia[pb + D_NO_PAY] >>> 0;
+  const v85 = ia[pf + D_FRAGS] >>> 0;
+  const v86 = ia[pb + D_FRAGS] >>> 0;
+  const v87 = fragmentBucket ? 1 : 0;
   return {
-    'Protocol': proto,
-    'Flow Duration': durUs,
-    'Total Fwd Packet': nf,
-    'Total Bwd packets': nb,
-    'Total Length of Fwd Packet': payF,
-    'Total Length of Bwd Packet': payB,
-    'Fwd Packet Length Max': nf > 0 ? fa[f + D_PAY_MAX] : 0,
-    'Fwd Packet Length Min': nf > 0 ? fa[f + D_PAY_MIN] : 0,
-    'Fwd Packet Length Mean': mean(payF, nf),
-    'Fwd Packet Length Std': stdOf(nf, payF, fa[f + D_PAY_SQ]),
-    'Bwd Packet Length Max': nb > 0 ? fa[b + D_PAY_MAX] : 0,
-    'Bwd Packet Length Min': nb > 0 ? fa[b + D_PAY_MIN] : 0,
-    'Bwd Packet Length Mean': mean(payB, nb),
-    'Bwd Packet Length Std': stdOf(nb, payB, fa[b + D_PAY_SQ]),
-    'Flow Bytes/s': rate(sumAll, durS),
-    'Flow Packets/s': rate(n, durS),
-    'Flow IAT Mean': mean(iatSum, n - 1),
-    'Flow IAT Std': stdOf(n - 1, iatSum, fa[o + F_IAT_SQ]),
-    'Flow IAT Max': fa[o + F_IAT_MAX],
-    'Flow IAT Min': fa[o + F_IAT_MIN],
-    'Fwd IAT Total': fIatSum,
-    'Fwd IAT Mean': mean(fIatSum, nf - 1),
-    'Fwd IAT Std': stdOf(nf - 1, fIatSum, fa[f + D_IAT_SQ]),
-    'Fwd IAT Max': fa[f + D_IAT_MAX],
-    'Fwd IAT Min': fa[f + D_IAT_MIN],
-    'Bwd IAT Total': bIatSum,
-    'Bwd IAT Mean': mean(bIatSum, nb - 1),
-    'Bwd IAT Std': stdOf(nb - 1, bIatSum, fa[b + D_IAT_SQ]),
-    'Bwd IAT Max': fa[b + D_IAT_MAX],
-    'Bwd IAT Min': fa[b + D_IAT_MIN],
-    'Fwd PSH Flags': pshF,
-    'Bwd PSH Flags': pshB,
-    'Fwd URG Flags': urgF,
-    'Bwd URG Flags': urgB,
-    'Fwd Header Length': fa[f + D_HDR],
-    'Bwd Header Length': fa[b + D_HDR],
-    'Fwd Packets/s': rate(nf, durS),
-    'Bwd Packets/s': rate(nb, durS),
-    'Packet Length Min': lenMin,
-    'Packet Length Max': lenMax,
-    'Packet Length Mean': mean(sumAll, n),
-    'Packet Length Std': stdOf(n, sumAll, sqAll),
-    'Packet Length Variance': varOf(n, sumAll, sqAll),
-    'FIN Flag Count': u(pf + D_FIN) + u(pb + D_FIN),
-    'SYN Flag Count': u(pf + D_SYN) + u(pb + D_SYN),
-    'RST Flag Count': u(pf + D_RST) + u(pb + D_RST),
-    'PSH Flag Count': pshF + pshB,
-    'ACK Flag Count': u(pf + D_ACK) + u(pb + D_ACK),
-    'URG Flag Count': urgF + urgB,
-    'CWR Flag Count': u(pf + D_CWR) + u(pb + D_CWR),
-    'ECE Flag Count': u(pf + D_ECE) + u(pb + D_ECE),
-    'Down/Up Ratio': nf > 0 ? nb / nf : 0,
-    'Average Packet Size': mean(sumAll, n),
-    'Fwd Segment Size Avg': mean(payF, nf),
-    'Bwd Segment Size Avg': mean(payB, nb),
-    'Fwd Bytes/Bulk Avg': mean(fa[f + D_B_BYTES], bStatesF),
-    'Fwd Packet/Bulk Avg': mean(fa[f + D_B_PKTS], bStatesF),
-    'Fwd Bulk Rate Avg': bulkRate(fa[f + D_B_BYTES], fa[f + D_B_DUR]),
-    'Bwd Bytes/Bulk Avg': mean(fa[b + D_B_BYTES], bStatesB),
-    'Bwd Packet/Bulk Avg': mean(fa[b + D_B_PKTS], bStatesB),
-    'Bwd Bulk Rate Avg': bulkRate(fa[b + D_B_BYTES], fa[b + D_B_DUR]),
-    'Subflow Fwd Packets': nf / sub,
-    'Subflow Fwd Bytes': payF / sub,
-    'Subflow Bwd Packets': nb / sub,
-    'Subflow Bwd Bytes': payB / sub,
-    'FWD Init Win Bytes': ia[pf + D_INIT_WIN],
-    'Bwd Init Win Bytes': ia[pb + D_INIT_WIN],
-    'Fwd Act Data Pkts': nf - noPayF,
-    'Fwd Seg Size Min': nf > 0 ? fa[f + D_HDR_MIN] : 0,
-    'Active Mean': mean(fa[o + F_ACT_SUM], actCnt),
-    'Active Std': stdOf(actCnt, fa[o + F_ACT_SUM], fa[o + F_ACT_SQ]),
-    'Active Max': fa[o + F_ACT_MAX],
-    'Active Min': fa[o + F_ACT_MIN],
-    'Idle Mean': mean(fa[o + F_IDL_SUM], idlCnt),
-    'Idle Std': stdOf(idlCnt, fa[o + F_IDL_SUM], fa[o + F_IDL_SQ]),
-    'Idle Max': fa[o + F_IDL_MAX],
-    'Idle Min': fa[o + F_IDL_MIN],
-    'Fwd Bytes': wireF,
-    'Bwd Bytes': wireB,
-    'Flow Wire Bytes/s': rate(wireF + wireB, durS),
-    'SYN-ACK Flag Count': u(pf + D_SYN_ACK) + u(pb + D_SYN_ACK),
-    'Fwd Init TTL': u(pf + D_TTL),
-    'Bwd Init TTL': u(pb + D_TTL),
-    'Fwd Payloadless Packets': noPayF,
-    'Bwd Payloadless Packets': u(pb + D_NO_PAY),
-    'Fwd Fragments': u(pf + D_FRAGS),
-    'Bwd Fragments': u(pb + D_FRAGS),
-    'Fragment Bucket': fragmentBucket ? 1 : 0,
+    'Protocol': v0,
+    'Flow Duration': v1,
+    'Total Fwd Packet': v2,
+    'Total Bwd packets': v3,
+    'Total Length of Fwd Packet': v4,
+    'Total Length of Bwd Packet': v5,
+    'Fwd Packet Length Max': v6,
+    'Fwd Packet Length Min': v7,
+    'Fwd Packet Length Mean': v8,
+    'Fwd Packet Length Std': v9,
+    'Bwd Packet Length Max': v10,
+    'Bwd Packet Length Min': v11,
+    'Bwd Packet Length Mean': v12,
+    'Bwd Packet Length Std': v13,
+    'Flow Bytes/s': v14,
+    'Flow Packets/s': v15,
+    'Flow IAT Mean': v16,
+    'Flow IAT Std': v17,
+    'Flow IAT Max': v18,
+    'Flow IAT Min': v19,
+    'Fwd IAT Total': v20,
+    'Fwd IAT Mean': v21,
+    'Fwd IAT Std': v22,
+    'Fwd IAT Max': v23,
+    'Fwd IAT Min': v24,
+    'Bwd IAT Total': v25,
+    'Bwd IAT Mean': v26,
+    'Bwd IAT Std': v27,
+    'Bwd IAT Max': v28,
+    'Bwd IAT Min': v29,
+    'Fwd PSH Flags': v30,
+    'Bwd PSH Flags': v31,
+    'Fwd URG Flags': v32,
+    'Bwd URG Flags': v33,
+    'Fwd Header Length': v34,
+    'Bwd Header Length': v35,
+    'Fwd Packets/s': v36,
+    'Bwd Packets/s': v37,
+    'Packet Length Min': v38,
+    'Packet Length Max': v39,
+    'Packet Length Mean': v40,
+    'Packet Length Std': v41,
+    'Packet Length Variance': v42,
+    'FIN Flag Count': v43,
+    'SYN Flag Count': v44,
+    'RST Flag Count': v45,
+    'PSH Flag Count': v46,
+    'ACK Flag Count': v47,
+    'URG Flag Count': v48,
+    'CWR Flag Count': v49,
+    'ECE Flag Count': v50,
+    'Down/Up Ratio': v51,
+    'Average Packet Size': v52,
+    'Fwd Segment Size Avg': v53,
+    'Bwd Segment Size Avg': v54,
+    'Fwd Bytes/Bulk Avg': v55,
+    'Fwd Packet/Bulk Avg': v56,
+    'Fwd Bulk Rate Avg': v57,
+    'Bwd Bytes/Bulk Avg': v58,
+    'Bwd Packet/Bulk Avg': v59,
+    'Bwd Bulk Rate Avg': v60,
+    'Subflow Fwd Packets': v61,
+    'Subflow Fwd Bytes': v62,
+    'Subflow Bwd Packets': v63,
+    'Subflow Bwd Bytes': v64,
+    'FWD Init Win Bytes': v65,
+    'Bwd Init Win Bytes': v66,
+    'Fwd Act Data Pkts': v67,
+    'Fwd Seg Size Min': v68,
+    'Active Mean': v69,
+    'Active Std': v70,
+    'Active Max': v71,
+    'Active Min': v72,
+    'Idle Mean': v73,
+    'Idle Std': v74,
+    'Idle Max': v75,
+    'Idle Min': v76,
+    'Fwd Bytes': v77,
+    'Bwd Bytes': v78,
+    'Flow Wire Bytes/s': v79,
+    'SYN-ACK Flag Count': v80,
+    'Fwd Init TTL': v81,
+    'Bwd Init TTL': v82,
+    'Fwd Payloadless Packets': v83,
+    'Bwd Payloadless Packets': v84,
+    'Fwd Fragments': v85,
+    'Bwd Fragments': v86,
+    'Fragment Bucket': v87,
   };
 }

@@ -14,18 +14,24 @@ import type { FlowTable as FlowTableType } from './flow-table';
 
 let done = false;
 
-type Ctor = new (opts: { sensor: string; maxFlows?: number; idleTimeoutS?: number; activeTimeoutS?: number }, onFlow: () => void) => FlowTableType;
+type Ctor = new (
+  opts: { sensor: string; maxFlows?: number; idleTimeoutS?: number; activeTimeoutS?: number; activityTimeoutS?: number },
+  onFlow: () => void,
+) => FlowTableType;
 
 export function warmUpFlowTable(FlowTable: Ctor): void {
   if (done) return;
   done = true;
-  const t = new FlowTable({ sensor: 'warm-up', maxFlows: 64, idleTimeoutS: 2, activeTimeoutS: 5 }, () => undefined);
+  // activityTimeoutS < idleTimeoutS: the 1.5 s gaps below end active periods.
+  const t = new FlowTable({ sensor: 'warm-up', maxFlows: 64, idleTimeoutS: 2, activeTimeoutS: 5, activityTimeoutS: 1 }, () => undefined);
   const r = new PacketRecord();
   const set = (ts: number, a: number, b: number, sp: number, dp: number, proto: number, flags: number, pay: number, v6 = false): PacketRecord => {
     r.reset();
     r.l3 = (v6 ? 6 : 4) as PacketRecord['l3'];
     r.tsUs = ts;
-    if (v6) { r.src[0] = 0x20010db8; r.src[3] = a; r.dst[0] = 0x20010db8; r.dst[3] = b; }
+    // IPv6: link-local to multicast when a > b (first words differ, both above 2^31), else 2001:db8::a to 2001:db8::b.
+    if (v6 && a > b) { r.src[0] = 0xfe800000; r.src[3] = a; r.dst[0] = 0xff020000; r.dst[3] = b; }
+    else if (v6) { r.src[0] = 0x20010db8; r.src[3] = a; r.dst[0] = 0x20010db8; r.dst[3] = b; }
     else { r.src[2] = 0xffff; r.src[3] = a; r.dst[2] = 0xffff; r.dst[3] = b; }
     r.proto = proto; r.srcPort = sp; r.dstPort = dp; r.tcpFlags = flags; r.payloadLen = pay;
     r.l4HdrLen = proto === 6 ? 20 : 8; r.wireLen = 54 + pay; r.capLen = r.wireLen; r.ttl = 64; r.window = 1000;
@@ -59,6 +65,11 @@ export function warmUpFlowTable(FlowTable: Ctor): void {
     t.add(set(ts += 10, B, A, 53, p, 17, 0, 200));
     t.add(set(ts += 10, A, B + round, 0, 0, 1, 0, 56));
     t.add(set(ts += 10, A, B, p, 443, 6, 0x02, 0, true));
+    t.add(set(ts += 10, B, A, p, 546, 17, 0, 60, true));
+    // Shrinking payloads and TCP options: new minima one way.
+    const o1 = set(ts += 10, A, B, p, 22, 6, 0x18, 300); o1.l4HdrLen = 32; t.add(o1);
+    t.add(set(ts += 10, A, B, p, 22, 6, 0x18, 100));
+    t.add(set(ts += 10, A, B, p, 22, 6, 0x10, 0));
     const v = set(ts += 10, A, B, p, 53, 17, 0, 40); v.vlanOuter = 10; v.vlanInner = 20; t.add(v);
     const f1 = set(ts += 10, A, B, p, 53, 17, 0, 1472); f1.isFragment = true; f1.isFirstFragment = true; t.add(f1);
     const f2 = set(ts += 10, A, B, 0, 0, 17, 0, 1480); f2.isFragment = true; t.add(f2);
@@ -71,5 +82,8 @@ export function warmUpFlowTable(FlowTable: Ctor): void {
     t.advance(ts + 100_000);
   }
   t.advance(ts + 10_000_000);
+  // Flows still live at the end of input: one open, one closed within its grace period.
+  t.add(set(ts += 10_000_000, A, B, 7, 53, 17, 0, 40));
+  t.add(set(ts += 10, A, B, 8, 80, 6, 0x04, 0));
   t.flush();
 }
