@@ -150,6 +150,10 @@ function sameAsPrev(c: Columns, s: number, n: number): boolean {
   const pl = SLOTS[s - 1];
   const a = c[sl.col];
   const b = c[pl.col];
+  if (sl.word < 0 && pl.word < 0) {
+    const w = sl.width;
+    return Buffer.compare(new Uint8Array(a.buffer, a.byteOffset, n * w), new Uint8Array(b.buffer, b.byteOffset, n * w)) === 0;
+  }
   for (let i = 0; i < n; i++) if (slotGet(a, sl, i) !== slotGet(b, pl, i)) return false;
   return true;
 }
@@ -307,9 +311,13 @@ export class PacketBatchBuilder {
         const v0 = slotGet(a, sl, 0);
         let same = true;
         if (sl.word < 0) {
-          for (let i = 1; i < n; i++) if (a[i] !== v0) { same = false; break; }
+          // Every value equals the first iff the column equals itself shifted by one value (a native memcmp).
+          const w = sl.width;
+          const bytes = new Uint8Array(a.buffer, a.byteOffset, n * w);
+          same = Buffer.compare(bytes.subarray(w), bytes.subarray(0, (n - 1) * w)) === 0;
         } else {
-          for (let i = 1, j = 4 + sl.word; i < n; i++, j += 4) if (a[j] !== v0) { same = false; break; }
+          const u = a as Uint32Array;
+          for (let i = 1, j = 4 + sl.word; i < n; i++, j += 4) if (u[j] !== v0) { same = false; break; }
         }
         if (same) m = v0 === 0 && !Object.is(v0, -0) ? M_ZERO : M_CONST;
         else if (s > 0 && SLOTS[s - 1].width === sl.width && sameAsPrev(c, s, n)) m = M_PREV;
