@@ -55,6 +55,64 @@ const MAX_PER_WAKE = 16384;
 const REC_HDR = 16;
 const TWO32 = 2 ** 32;
 
+/**
+ * Reads the records pcap_ring.c leaves in the ring Buffer (native endianness, 4-byte aligned):
+ * `u32 ts_sec | u32 ts_usec | u32 caplen | u32 wirelen | caplen bytes | pad to 4`, decodes each
+ * into one reused record and hands it to the batcher. Bounds are checked against `bytes` and the
+ * Buffer, so a damaged ring ends the loop early instead of reading past the data; never throws.
+ */
+export class RingDecoder {
+  /** The ring the addon fills (4-byte aligned: Buffer.alloc of this size is not pooled). */
+  readonly buf: Buffer;
+  private readonly u32: Uint32Array;
+  private readonly rec = new PacketRecord();
+  private readonly frame = new RawFrame();
+  /** LINKTYPE_* of the records (known once the device is open). */
+  linkType = -1;
+
+  constructor(
+    bytes: number,
+    readonly decodeCounters: DecodeCounters = new DecodeCounters(),
+  ) {
+    this.buf = Buffer.alloc(Math.max(4096, (bytes + 3) & ~3));
+    this.u32 = new Uint32Array(this.buf.buffer, this.buf.byteOffset, this.buf.length >>> 2);
+    this.frame.buf = this.buf;
+  }
+
+  /** Decodes up to `count` records from `buf[0, bytes)`; returns how many were read. */
+  decode(count: number, bytes: number, batcher: PacketBatcher, onFrame: ((f: RawFrame) => void) | null): number {
+    const u32 = this.u32;
+    const buf = this.buf;
+    const lt = this.linkType;
+    const rec = this.rec;
+    const end = bytes <= buf.length ? bytes : buf.length;
+    let off = 0;
+    let n = 0;
+    for (; n < count && off + REC_HDR <= end; n++) {
+      const w = off >>> 2;
+      const tsUs = u32[w] * 1_000_000 + u32[w + 1];
+      const capLen = u32[w + 2];
+      const wireLen = u32[w + 3];
+      const data = off + REC_HDR;
+      if (data + capLen > end) break;
+      off = data + ((capLen + 3) & ~3);
+      if (onFrame) {
+        const f = this.frame;
+        f.linkType = lt;
+        f.tsUs = tsUs;
+        f.off = data;
+        f.capLen = capLen;
+        f.wireLen = wireLen;
+        onFrame(f);
+      }
+      const err = decodeFrame(lt, buf, data, capLen, wireLen, tsUs, rec);
+      if (err !== 0) this.decodeCounters.add(err);
+      else batcher.add(rec);
+    }
+    return n;
+  }
+}
+
 export type OpenResult =
   | { ok: true; linkType: number; engine: 'pcap-ring' | 'cap' }
   | { ok: false; code: 'CAPTURE.PERMISSION' | 'CAPTURE.OPEN' | 'CAPTURE.LINK_TYPE'; message: string };
@@ -85,8 +143,9 @@ export interface LiveOptions {
 export class LiveSource {
   private ringHandle: PcapRingHandle | null = null;
   private cap: CapHandle | null = null;
+  private ring: RingDecoder | null = null;
+  /** cap's per-packet buffer (fallback engine). */
   private buf: Buffer = Buffer.alloc(0);
-  private u32: Uint32Array = new Uint32Array(0);
   private readonly rec = new PacketRecord();
   readonly decodeCounters = new DecodeCounters();
   private readonly frame = new RawFrame();
@@ -131,12 +190,10 @@ export class LiveSource {
 
   private openRing(h: PcapRingHandle): OpenResult {
     const snap = this.opts.snaplen;
-    this.buf = Buffer.alloc(Math.max(RING_BYTES, REC_HDR + snap + 4));
-    this.u32 = new Uint32Array(this.buf.buffer, this.buf.byteOffset, this.buf.length >>> 2);
-    this.frame.buf = this.buf;
+    const ring = new RingDecoder(Math.max(RING_BYTES, REC_HDR + snap + 4), this.decodeCounters);
     let dlt: number;
     try {
-      dlt = h.open(this.opts.iface, this.opts.bpf, snap, this.opts.bufferBytes, this.opts.immediate ?? true, this.opts.timeoutMs ?? 50, this.buf,
+      dlt = h.open(this.opts.iface, this.opts.bpf, snap, this.opts.bufferBytes, this.opts.immediate ?? false, this.opts.timeoutMs ?? 50, ring.buf,
         (count, bytes) => this.onBatch(count, bytes), MAX_PER_WAKE);
     } catch (e) {
       return this.openError(e);
@@ -147,45 +204,16 @@ export class LiveSource {
       return { ok: false, code: 'CAPTURE.LINK_TYPE', message: `unsupported link type on ${this.opts.iface}: DLT ${dlt}` };
     }
     this.linkType = linkType;
-    this.frame.linkType = linkType;
+    ring.linkType = linkType;
+    this.ring = ring;
     this.ringHandle = h;
     this.engine = 'pcap-ring';
     return { ok: true, linkType, engine: 'pcap-ring' };
   }
 
-  /**
-   * One wake-up's packets: `count` records in `buf[0, bytes)` (layout in pcap_ring.c). The
-   * bounds checks make a damaged ring stop the loop rather than read past `bytes`.
-   */
+  /** One wake-up's packets: `count` records in the ring's first `bytes` bytes. */
   private onBatch(count: number, bytes: number): void {
-    const u32 = this.u32;
-    const buf = this.buf;
-    const lt = this.linkType;
-    const rec = this.rec;
-    const end = bytes <= buf.length ? bytes : buf.length;
-    let off = 0;
-    let n = 0;
-    for (; n < count && off + REC_HDR <= end; n++) {
-      const w = off >>> 2;
-      const tsUs = u32[w] * 1_000_000 + u32[w + 1];
-      const capLen = u32[w + 2];
-      const wireLen = u32[w + 3];
-      const data = off + REC_HDR;
-      if (data + capLen > end) break;
-      off = data + ((capLen + 3) & ~3);
-      if (this.onFrame) {
-        const f = this.frame;
-        f.tsUs = tsUs;
-        f.off = data;
-        f.capLen = capLen;
-        f.wireLen = wireLen;
-        this.onFrame(f);
-      }
-      const err = decodeFrame(lt, buf, data, capLen, wireLen, tsUs, rec);
-      if (err !== 0) this.decodeCounters.add(err);
-      else this.batcher.add(rec);
-    }
-    this.counters.packetsSeen += n;
+    if (this.ring) this.counters.packetsSeen += this.ring.decode(count, bytes, this.batcher, this.onFrame);
     this.lastPacketWallMs = Date.now();
   }
 
