@@ -6,13 +6,17 @@
  *  3. live capture: tcpreplay --pps onto a veth at rising rates, the highest rate the sensor
  *     takes with < 0.1% of packets lost in the kernel (root, tcpreplay; skipped otherwise).
  * Prints markdown tables. BENCH_PIPELINE_PARTS=… limits which parts run (e2e,detector,live).
+ * BENCH_DETECTOR_FORMAT=batch (default: flow batches, what the aggregator sends) or json (one
+ * FlowV1 per message, what other producers may send) chooses the detector input's encoding.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { Partitioners, type Message } from 'kafkajs';
+import { Client } from 'pg';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trainModel } from '@netsentry/detection';
-import type { FlowV1 } from '@netsentry/contracts';
+import { encodeFlowBatches, type FlowV1 } from '@netsentry/contracts';
 import { FlowTable } from '@netsentry/flows';
 import { readCaptureFile } from '@netsentry/packets';
 import { readFlowsUntilEnd, sendChunked, startService, topicMap, watermarkMessages, type ServiceProcess } from '@netsentry/messaging';
@@ -145,12 +149,48 @@ async function endToEnd(file: string, expectPackets: number): Promise<E2E> {
   return { suffix, sensor, packets: done.published, flows: r.flows.length };
 }
 
+/** CPU time (ms) so far of the PostgreSQL backends connected to the database of `url` (from /proc; same machine). */
+async function backendCpuMs(url: string): Promise<number> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    const r = await c.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+    let ms = 0;
+    for (const { pid } of r.rows) {
+      try {
+        const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        ms += (Number(f[11]) + Number(f[12])) * 10; // utime + stime, clock ticks of 10 ms
+      } catch {
+        /* gone */
+      }
+    }
+    return ms;
+  } finally {
+    await c.end();
+  }
+}
+
+/** Flow batches as the aggregator sends them: per partition of the srcIp key (kafkajs default partitioner), 512 flows each. */
+function batchMessages(flows: FlowV1[], partitions: number): Message[] {
+  const partitioner = Partitioners.DefaultPartitioner();
+  const meta = Array.from({ length: partitions }, (_, i) => ({ partitionId: i, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }));
+  const groups: FlowV1[][] = Array.from({ length: partitions }, () => []);
+  for (const f of flows) groups[partitioner({ topic: '', partitionMetadata: meta, message: { key: f.srcIp, value: null } })].push(f);
+  const out: Message[] = [];
+  groups.forEach((g, partition) => {
+    const { batches, rest } = encodeFlowBatches(g, 512);
+    if (rest.length) throw new Error(`${rest.length} flows do not fit a flow batch`);
+    for (const value of batches) out.push({ partition, value });
+  });
+  return out;
+}
+
 /**
  * Loads `copies` × the flows of a real capture (ids made distinct per copy) onto a fresh flows
  * topic, closed by end-of-input watermarks, then measures a detector storing them with scoring
  * (an active model) and rules on: flows/s from the first stored batch to the last.
  */
-async function detector(copies: number): Promise<void> {
+async function detector(copies: number, format: string): Promise<void> {
   const suffix = '.' + uniqueName('benchdet');
   const topics = topicMap(suffix);
   const sensor = 'bench-det';
@@ -169,9 +209,10 @@ async function detector(copies: number): Promise<void> {
     await producer.connect();
     let n = 0;
     for (let k = 0; k < copies; k++) {
-      const msgs = base.map((f) => ({ key: f.srcIp, value: JSON.stringify({ ...f, id: `${f.id}${k}` }) }));
+      const copy = base.map((f) => ({ ...f, id: `${f.id}${k}` }));
+      const msgs = format === 'json' ? copy.map((f) => ({ key: f.srcIp, value: JSON.stringify(f) })) : batchMessages(copy, 4);
       for (let i = 0; i < msgs.length; i += 2000) await sendChunked(producer, [{ topic: topics.flows, messages: msgs.slice(i, i + 2000) }]);
-      n += msgs.length;
+      n += copy.length;
     }
     const last = Math.max(...base.map((f) => f.end));
     const wm = { sensor, source: 0, sources: 1, wmUs: Math.ceil(last * 1e6), eos: true };
@@ -195,19 +236,23 @@ async function detector(copies: number): Promise<void> {
     const t0 = Date.now();
     const end = await det.waitFor(new RegExp(`"event":"sensor_end","sensor":"${sensor}"`), 900000);
     const t1 = Date.now();
+    const pgCpuMs = await backendCpuMs(db.url);
     const c = JSON.parse(end) as Record<string, number>;
     await det.stop();
     const secs = (t1 - t0) / 1000;
     const stored = c.flows - (first.flows ?? 0);
     console.log('| measure | value |');
     console.log('|---|---|');
-    console.log(`| input | ${fmt(n)} real flows (${copies} copies of the ${fmt(base.length)} flows of pkt.TCP.synflood.spoofed.pcap, ids made distinct) |`);
+    console.log(`| input | ${fmt(n)} real flows (${copies} copies of the ${fmt(base.length)} flows of pkt.TCP.synflood.spoofed.pcap, ids made distinct), ${format === 'json' ? 'one JSON FlowV1 per message' : 'flow batches of 512 (binary, columnar)'} |`);
     console.log(`| flows stored (COPY into staging + INSERT … ON CONFLICT DO NOTHING) | ${fmt(c.flows)} |`);
     console.log(`| anomalies stored (model active, every flow scored) | ${fmt(c.anomalies)} |`);
     console.log(`| alerts (new / updates) | ${c.alertsNew} / ${c.alertsUpdated} |`);
     console.log(`| wall time, first stored batch → last | ${secs.toFixed(2)} s |`);
     console.log(`| **detector rate** | **${fmt(stored / secs)} flows/s stored** |`);
     console.log(`| detector CPU time (incl. start-up) | ${((c.cpuMs ?? 0) / 1000).toFixed(2)} s → ${fmt(c.flows / ((c.cpuMs ?? 1) / 1000))} flows per CPU-second |`);
+    const runCpuS = ((c.cpuMs ?? 0) - (first.cpuMs ?? 0)) / 1000;
+    console.log(`| detector CPU time, first stored batch → last (${fmt(stored)} flows) | ${runCpuS.toFixed(2)} s → ${fmt(stored / runCpuS)} flows per CPU-second |`);
+    console.log(`| PostgreSQL CPU time of the detector's connections (backends only; WAL writer, checkpointer not counted) | ${(pgCpuMs / 1000).toFixed(2)} s → ${fmt(c.flows / (pgCpuMs / 1000))} flows per CPU-second |`);
     console.log(`| load average during the run (2 cores, shared) | ${loadavg()[0].toFixed(1)} |`);
   } finally {
     await db.drop();
@@ -347,7 +392,7 @@ async function main(): Promise<void> {
     }
     if (parts.includes('detector')) {
       console.log('### Detector: flows topic → scoring + rules → PostgreSQL\n');
-      await detector(Number(process.env.BENCH_DETECTOR_COPIES ?? 3));
+      await detector(Number(process.env.BENCH_DETECTOR_COPIES ?? 3), process.env.BENCH_DETECTOR_FORMAT ?? 'batch');
       console.log('');
     }
     if (parts.includes('live')) {

@@ -23,91 +23,129 @@ const CHUNK_ROWS = 2000;
 
 /**
  * COPY text rows (bytes) of decoded flow batches, written straight from the columns into a
- * reused buffer (no FlowV1 objects, no per-row strings): the same text encodeFlow gives for the
- * same flow. The features JSON is assembled from per-batch escaped `"name":` prefixes and the
- * numbers; integers are written digit by digit, other numbers as String() gives them (which is
- * what JSON.stringify writes for every finite number).
+ * buffer (no FlowV1 objects, no per-row strings but the non-integer numbers): the same text
+ * encodeFlow gives for the same flow. The features JSON is assembled from per-batch escaped
+ * `"name":` prefixes and the numbers; integers are written digit by digit, other numbers as
+ * String() gives them (which is what JSON.stringify writes for every finite number). Short
+ * pieces are copied byte by byte: a Buffer call per piece costs more than its bytes.
  */
-class CopyRowWriter {
-  private buf = Buffer.allocUnsafe(1 << 20);
+class FlowBatchRowWriter {
+  private buf: Uint8Array = new Uint8Array(1 << 20);
   private pos = 0;
+  private b: FlowBatchV1 | null = null;
+  private sensor = new Uint8Array(0);
+  private services: Uint8Array[] = [];
+  private pre = new Uint8Array(0);
+  private preOff = new Int32Array(1);
+  private rowMax = 0;
+  private static readonly reasons = FLOW_END_REASONS.map((x) => Buffer.from(x, 'latin1'));
+  private static readonly states = FLOW_STATES.map((x) => Buffer.from(x, 'latin1'));
 
-  /** Full chunks, copied out, to hand to the COPY stream. */
-  *rows(b: FlowBatchV1): Generator<Buffer> {
-    const n = b.count;
+  /** Starts the rows of batch `b`. */
+  begin(b: FlowBatchV1): void {
     const d = b.featureNames.length;
-    const sensor = Buffer.from(copyText(b.sensor), 'utf8');
-    const services = b.services.map((x) => Buffer.from(copyText(x), 'utf8'));
-    const reasons = FLOW_END_REASONS.map((x) => Buffer.from(x, 'latin1'));
-    const states = FLOW_STATES.map((x) => Buffer.from(x, 'latin1'));
-    const pre = b.featureNames.map((name, c) => Buffer.from((c === 0 ? '{' : ',') + copyText(JSON.stringify(name)) + ':', 'utf8'));
+    this.b = b;
+    this.sensor = Buffer.from(copyText(b.sensor), 'utf8');
+    this.services = b.services.map((x) => Buffer.from(copyText(x), 'utf8'));
+    const texts = b.featureNames.map((name, c) => (c === 0 ? '{' : ',') + copyText(JSON.stringify(name)) + ':');
+    this.pre = Buffer.from(texts.join(''), 'utf8');
+    this.preOff = new Int32Array(d + 1);
+    for (let c = 0; c < d; c++) this.preOff[c + 1] = this.preOff[c] + Buffer.byteLength(texts[c], 'utf8');
     // Longest row: id (escaped), addresses, 12 numbers, enums, service, features.
-    let rowMax = 2 * 128 + 2 * 40 + 12 * 26 + 64 + d * 26 + sensor.length + Math.max(...services.map((x) => x.length));
-    for (const x of pre) rowMax += x.length;
-    const f = b.features;
-    const ids = b.idBytes;
-    for (let i = 0; i < n; i++) {
-      if (this.pos + rowMax > this.buf.length) {
-        if (this.pos > 0) yield this.take();
-        if (rowMax > this.buf.length) this.buf = Buffer.allocUnsafe(rowMax * 2);
-      }
-      const out = this.buf;
-      // id: printable ASCII; only a backslash needs escaping
-      for (let k = b.idOff[i], e = b.idOff[i + 1]; k < e; k++) {
-        const ch = ids[k];
-        if (ch === 0x5c) out[this.pos++] = 0x5c;
-        out[this.pos++] = ch;
-      }
-      out[this.pos++] = 9;
-      this.pos += sensor.copy(out, this.pos);
-      out[this.pos++] = 9;
-      this.num(b.proto[i]);
-      out[this.pos++] = 9;
-      this.pos += out.write(flowBatchAddress(b.srcFamily, b.srcAddr, i), this.pos, 'latin1');
-      out[this.pos++] = 9;
-      this.num(b.srcPort[i]);
-      out[this.pos++] = 9;
-      this.pos += out.write(flowBatchAddress(b.dstFamily, b.dstAddr, i), this.pos, 'latin1');
-      out[this.pos++] = 9;
-      this.num(b.dstPort[i]);
-      out[this.pos++] = 9;
-      this.num(b.vlan[i]);
-      out[this.pos++] = 9;
-      this.num(b.vlanInner[i]);
-      out[this.pos++] = 9;
-      this.num(b.start[i]);
-      out[this.pos++] = 9;
-      this.num(b.end[i]);
-      out[this.pos++] = 9;
-      this.pos += reasons[b.endReason[i]].copy(out, this.pos);
-      out[this.pos++] = 9;
-      this.pos += states[b.state[i]].copy(out, this.pos);
-      out[this.pos++] = 9;
-      this.pos += services[b.service[i]].copy(out, this.pos);
-      out[this.pos++] = 9;
-      this.num(b.fwdPackets[i]);
-      out[this.pos++] = 9;
-      this.num(b.bwdPackets[i]);
-      out[this.pos++] = 9;
-      this.num(b.fwdBytes[i]);
-      out[this.pos++] = 9;
-      this.num(b.bwdBytes[i]);
-      out[this.pos++] = 9;
-      if (d === 0) out[this.pos++] = 0x7b; // {
-      for (let c = 0, o = i * d; c < d; c++, o++) {
-        this.pos += pre[c].copy(out, this.pos);
-        this.num(f[o]);
-      }
-      out[this.pos++] = 0x7d; // }
-      out[this.pos++] = 10;
-    }
+    this.rowMax = 2 * 128 + 2 * 40 + 12 * 26 + 64 + d * 26 + this.sensor.length + Math.max(...this.services.map((x) => x.length)) + this.pre.length;
   }
 
-  /** What is left, copied out (empty when nothing). */
+  /** True when the next row surely fits the buffer (else take() first). */
+  fits(): boolean {
+    if (this.pos + this.rowMax <= this.buf.length) return true;
+    if (this.pos === 0) this.buf = new Uint8Array(this.rowMax * 2);
+    return this.pos === 0;
+  }
+
+  /** Writes row i of the current batch. */
+  row(i: number): void {
+    const b = this.b!;
+    const out = this.buf;
+    const ids = b.idBytes;
+    let p = this.pos;
+    // id: printable ASCII; only a backslash needs escaping
+    for (let k = b.idOff[i], e = b.idOff[i + 1]; k < e; k++) {
+      const ch = ids[k];
+      if (ch === 0x5c) out[p++] = 0x5c;
+      out[p++] = ch;
+    }
+    out[p++] = 9;
+    this.pos = p;
+    this.put(this.sensor);
+    out[this.pos++] = 9;
+    this.num(b.proto[i]);
+    out[this.pos++] = 9;
+    this.ascii(flowBatchAddress(b.srcFamily, b.srcAddr, i));
+    out[this.pos++] = 9;
+    this.num(b.srcPort[i]);
+    out[this.pos++] = 9;
+    this.ascii(flowBatchAddress(b.dstFamily, b.dstAddr, i));
+    out[this.pos++] = 9;
+    this.num(b.dstPort[i]);
+    out[this.pos++] = 9;
+    this.num(b.vlan[i]);
+    out[this.pos++] = 9;
+    this.num(b.vlanInner[i]);
+    out[this.pos++] = 9;
+    this.num(b.start[i]);
+    out[this.pos++] = 9;
+    this.num(b.end[i]);
+    out[this.pos++] = 9;
+    this.put(FlowBatchRowWriter.reasons[b.endReason[i]]);
+    out[this.pos++] = 9;
+    this.put(FlowBatchRowWriter.states[b.state[i]]);
+    out[this.pos++] = 9;
+    this.put(this.services[b.service[i]]);
+    out[this.pos++] = 9;
+    this.num(b.fwdPackets[i]);
+    out[this.pos++] = 9;
+    this.num(b.bwdPackets[i]);
+    out[this.pos++] = 9;
+    this.num(b.fwdBytes[i]);
+    out[this.pos++] = 9;
+    this.num(b.bwdBytes[i]);
+    out[this.pos++] = 9;
+    const d = b.featureNames.length;
+    if (d === 0) out[this.pos++] = 0x7b; // {
+    const f = b.features;
+    const pre = this.pre;
+    const preOff = this.preOff;
+    for (let c = 0, o = i * d; c < d; c++, o++) {
+      p = this.pos;
+      for (let k = preOff[c], e = preOff[c + 1]; k < e; k++) out[p++] = pre[k];
+      this.pos = p;
+      this.num(f[o]);
+    }
+    out[this.pos++] = 0x7d; // }
+    out[this.pos++] = 10;
+  }
+
+  /** What is written so far (empty when nothing), handed over: the writer continues in a fresh buffer. */
   take(): Buffer {
-    const chunk = Buffer.from(this.buf.subarray(0, this.pos));
+    const chunk = Buffer.from(this.buf.buffer, this.buf.byteOffset, this.pos);
+    if (this.pos > 0) this.buf = new Uint8Array(this.buf.length);
     this.pos = 0;
     return chunk;
+  }
+
+  /** An ASCII string (addresses, numbers). */
+  private ascii(t: string): void {
+    const out = this.buf;
+    let p = this.pos;
+    for (let k = 0; k < t.length; k++) out[p++] = t.charCodeAt(k);
+    this.pos = p;
+  }
+
+  private put(bytes: Uint8Array): void {
+    const out = this.buf;
+    let p = this.pos;
+    for (let k = 0; k < bytes.length; k++) out[p++] = bytes[k];
+    this.pos = p;
   }
 
   /** A finite number as JSON / COPY text (the decoder refused every other). */
@@ -130,8 +168,22 @@ class CopyRowWriter {
       for (; v > 0; v = (v / 10) | 0) out[--p] = 48 + (v % 10);
       return;
     }
-    this.pos += out.write(String(v), this.pos, 'latin1');
+    this.ascii(String(v));
   }
+}
+
+/** COPY chunks of the batches' rows. */
+function* flowBatchRows(batches: readonly FlowBatchV1[]): Generator<Buffer> {
+  const w = new FlowBatchRowWriter();
+  for (const b of batches) {
+    w.begin(b);
+    for (let i = 0; i < b.count; i++) {
+      while (!w.fits()) yield w.take();
+      w.row(i);
+    }
+  }
+  const last = w.take();
+  if (last.length) yield last;
 }
 
 function* flowRows(flows: readonly FlowV1[]): Generator<string> {
@@ -175,10 +227,7 @@ export async function storeFlowBatches(ds: DataSource, batches: readonly FlowBat
   if (flows.length === 0 && batches.every((b) => b.count === 0)) return 0;
   return storeRows(ds, function* () {
     yield* flowRows(flows);
-    const w = new CopyRowWriter();
-    for (const b of batches) yield* w.rows(b);
-    const last = w.take();
-    if (last.length) yield last;
+    yield* flowBatchRows(batches);
   });
 }
 

@@ -33,7 +33,11 @@ async function main(): Promise<void> {
   // more often than that would otherwise never apply it. It logs its own failures.
   void consumer.retention();
   const every = Number(process.env.DETECTOR_LOG_EVERY_MS ?? 10000);
-  setInterval(() => process.stdout.write(JSON.stringify({ event: 'counters', ...consumer.counters }) + '\n'), every).unref();
+  const cpuMs = (): number => {
+    const c = process.cpuUsage();
+    return Math.round((c.user + c.system) / 1000);
+  };
+  setInterval(() => process.stdout.write(JSON.stringify({ event: 'counters', ...consumer.counters, cpuMs: cpuMs() }) + '\n'), every).unref();
 }
 
 main().catch((e: unknown) => {
