@@ -29,8 +29,8 @@ describe('PacketsProducer backpressure', () => {
   });
 });
 
-// Real broker: batches, ticks and end marks offered in bursts over 4 partitions (several
-// partitions per request, requests of several batches) arrive once each, in offered order per partition.
+// Real broker: batches, ticks and end marks offered in bursts over 4 partitions (requests of
+// several batches) arrive once each, in offered order per partition.
 describe('PacketsProducer order', () => {
   const topic = uniqueName('netsentry.packets.v1.order');
   afterAll(async () => {

@@ -1,29 +1,29 @@
-import type { Message, Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { envelopeHeaders } from '@netsentry/messaging';
 import type { OutBatch } from './packets.batcher';
-import type { SensorCounters } from './sensor.counters';
-
-/** Per partition and request: at most this many batches and bytes (one record batch, under max.message.bytes). */
-const MAX_BATCHES = 16;
-const MAX_PARTITION_BYTES = 768 * 1024;
 
 /**
- * Sends packet batches with bounded buffering. One FIFO per partition; ONE produce request in
- * flight at a time, carrying what waits in every partition's FIFO (up to MAX_BATCHES /
- * MAX_PARTITION_BYTES each). One request at a time keeps each partition's order (watermarks must
- * not overtake packets: concurrent requests for one partition were measured to reorder an
- * end-of-input mark ahead of packets), and costs no parallelism: kafkajs's idempotent producer
- * holds a lock per broker for the whole of a produce request anyway. Carrying every partition
- * in one request takes ~4× fewer round trips than a request per partition, which matters when
- * the broker shares a busy machine. A failed send is retried with backoff until it goes
- * through or the sensor stops, so a broker outage pauses publishing and it resumes when the
- * broker returns. When more than `maxBufferedBytes` wait, `offer` refuses new batches and
- * counts their packets as dropped (live mode: the capture cannot wait); replay mode blocks its
- * reader instead, so it never drops.
+ * Requests in flight per partition: ONE. Concurrent send() calls for one partition were measured
+ * to reorder messages (an end-of-input mark overtook packets and split flows), so each
+ * partition's requests go strictly one after the other; partitions still send in parallel (up
+ * to kafkajs's idempotent producer, which holds a lock per broker for a whole produce request, so
+ * one broker gets them one at a time; a variant carrying every partition in one request was
+ * measured no faster: docs/bench/pipeline.md §1).
+ */
+const WAVE = 1;
+import type { SensorCounters } from './sensor.counters';
+
+/**
+ * Sends packet batches with bounded buffering. One FIFO per partition and at most one send in
+ * flight per partition keep each partition's order (watermarks must not overtake packets); a
+ * failed send is retried with backoff until it goes through or the sensor stops, so a broker
+ * outage pauses publishing and it resumes when the broker returns. When more than
+ * `maxBufferedBytes` wait, `offer` refuses new batches and counts their packets as dropped
+ * (live mode: the capture cannot wait); replay mode blocks its reader instead, so it never drops.
  */
 export class PacketsProducer {
   private readonly queues: OutBatch[][] = [];
-  private busy = false;
+  private readonly busy: boolean[] = [];
   private buffered = 0;
   private stopping = false;
   private idleWaiters: (() => void)[] = [];
@@ -38,7 +38,10 @@ export class PacketsProducer {
     private readonly maxBufferedBytes: number,
     private readonly counters: SensorCounters,
   ) {
-    for (let p = 0; p < parts; p++) this.queues.push([]);
+    for (let p = 0; p < parts; p++) {
+      this.queues.push([]);
+      this.busy.push(false);
+    }
   }
 
   get bufferedBytes(): number {
@@ -54,51 +57,59 @@ export class PacketsProducer {
     }
     this.buffered += size;
     this.queues[b.partition].push(b);
-    if (!this.busy) {
-      this.busy = true;
-      void this.sendLoop();
-    }
+    this.pump(b.partition);
     return true;
   }
 
-  private async sendLoop(): Promise<void> {
-    const qs = this.queues;
-    const take = new Array<number>(qs.length).fill(0);
+  private pump(p: number): void {
+    if (this.busy[p] || this.queues[p].length === 0) return;
+    this.busy[p] = true;
+    void this.sendLoop(p);
+  }
+
+  private async sendLoop(p: number): Promise<void> {
+    const q = this.queues[p];
     let backoff = 100;
-    for (;;) {
-      // What goes in this request: from each partition's head, in order, within the bounds.
-      const messages: Message[] = [];
-      for (let p = 0; p < qs.length; p++) {
-        const q = qs[p];
-        let i = 0;
-        let bytes = 0;
-        while (i < q.length && i < MAX_BATCHES) {
+    while (q.length > 0) {
+      // Up to WAVE requests for this partition (see WAVE), each one record batch under the
+      // broker's max.message.bytes.
+      const reqs: OutBatch[][] = [];
+      let i = 0;
+      while (i < q.length && reqs.length < WAVE) {
+        const req: OutBatch[] = [];
+        let bytes0 = 0;
+        while (i < q.length && req.length < 16) {
           const sz = q[i].value ? q[i].value!.byteLength : 0;
-          if (i > 0 && bytes + sz > MAX_PARTITION_BYTES) break;
-          bytes += sz;
-          const b = q[i++];
-          messages.push({
-            partition: p,
-            key: String(p),
-            value: b.value ? Buffer.from(b.value.buffer, b.value.byteOffset, b.value.byteLength) : null,
-            headers: envelopeHeaders({ sensor: this.sensor, kind: b.kind, wmUs: b.wmUs, parts: this.parts }),
-          });
+          if (req.length > 0 && bytes0 + sz > 768 * 1024) break;
+          bytes0 += sz;
+          req.push(q[i++]);
         }
-        take[p] = i;
+        reqs.push(req);
       }
-      if (messages.length === 0) break;
       try {
-        await this.producer.send({ topic: this.topic, acks: -1, messages });
+        await Promise.all(
+          reqs.map((take) =>
+            this.producer.send({
+              topic: this.topic,
+              acks: -1,
+              messages: take.map((b) => ({
+                partition: p,
+                key: String(p),
+                value: b.value ? Buffer.from(b.value.buffer, b.value.byteOffset, b.value.byteLength) : null,
+                headers: envelopeHeaders({ sensor: this.sensor, kind: b.kind, wmUs: b.wmUs, parts: this.parts }),
+              })),
+            }),
+          ),
+        );
+        const take = q.splice(0, i);
         backoff = 100;
         let bytes = 0;
-        for (let p = 0; p < qs.length; p++) {
-          for (const b of qs[p].splice(0, take[p])) {
-            const size = b.value ? b.value.byteLength : 0;
-            bytes += size;
-            this.counters.published += b.packets;
-            if (b.kind === 'batch') this.counters.batchesPublished++;
-            this.onAck(Math.ceil(size / 1024));
-          }
+        for (const b of take) {
+          const size = b.value ? b.value.byteLength : 0;
+          bytes += size;
+          this.counters.published += b.packets;
+          if (b.kind === 'batch') this.counters.batchesPublished++;
+          this.onAck(Math.ceil(size / 1024));
         }
         this.buffered -= bytes;
       } catch {
@@ -108,13 +119,13 @@ export class PacketsProducer {
         backoff = Math.min(backoff * 2, 5000);
       }
     }
-    this.busy = false;
-    for (const w of this.idleWaiters.splice(0)) w();
+    this.busy[p] = false;
+    if (!this.busy.some(Boolean)) for (const w of this.idleWaiters.splice(0)) w();
   }
 
   /** Resolves when everything queued was sent, or after `timeoutMs` (then gives up retrying). */
   async drain(timeoutMs: number): Promise<boolean> {
-    const idle = (): boolean => !this.busy && this.queues.every((q) => q.length === 0);
+    const idle = (): boolean => !this.busy.some(Boolean) && this.queues.every((q) => q.length === 0);
     if (idle()) return true;
     const done = new Promise<void>((r) => this.idleWaiters.push(r));
     let timer: NodeJS.Timeout | undefined;
