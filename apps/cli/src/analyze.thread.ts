@@ -2,17 +2,21 @@ import { closeSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { isMainThread, Worker, workerData } from 'node:worker_threads';
 import type { FlowV1 } from '@netsentry/contracts';
-import type { Model, ModelJsonV1 } from '@netsentry/detection';
+import type { Model, ModelJsonV1, RulesConfig } from '@netsentry/detection';
+import { PacketBatchBuilder, type PacketRecord } from '@netsentry/packets';
 import { CliError, type CliErrorCode } from './errors';
 import type { FlowSideResult } from './flow-side';
-import type { FlowSink } from './pipeline';
+import type { PacketSideResult } from './packet-side';
+import type { FlowSink, PacketSink } from './pipeline';
 
 /**
- * `analyze` on two cores: the main thread reads, decodes and runs the flow table, statistics
- * and rules (Pipeline); the finished flows go, in order and in batches, to the analyze worker
- * (analyze.worker.ts), which runs FlowSide: flows.csv, analysis, training, scoring and
- * anomalies.csv. The worker sees exactly the flows and the training point the single-threaded
- * run gives its FlowSide, in the same order, so the files are the same whatever the timing.
+ * `analyze` on two cores: the main thread reads, decodes and runs the flow table (Pipeline with
+ * a flowSink and a packetSink). Two streams go, in order, to the analyze worker
+ * (analyze.worker.ts): the finished flows in batches, for FlowSide (flows.csv, analysis,
+ * training, scoring, anomalies.csv), and every packet's header fields with its flow table "new
+ * flow" bit, as packet batches (struct of arrays, the buffers transferred), for PacketSide
+ * (statistics, rules, traffic counters). Each side sees exactly what it sees in the
+ * single-threaded pipeline, in the same order, so the files are the same whatever the timing.
  *
  * The main thread may run at most MAX_AHEAD messages ahead of the worker (it waits on a shared
  * counter), so memory stays bounded when flows come faster than they are scored and written.
@@ -27,6 +31,7 @@ import type { FlowSink } from './pipeline';
 export const CONSUMED = 0;
 export const EXITED = 1;
 const FLOWS_PER_MESSAGE = 256;
+const PACKETS_PER_MESSAGE = 4096;
 const MAX_AHEAD = 64;
 const IDLE_MS = 30_000;
 /** Waiting this long for the worker without it handling a single message is a failure. */
@@ -46,15 +51,26 @@ export interface FlowSideRunConfig {
   maxTrainFlows?: number;
   seed?: number;
   contamination?: number | 'auto';
+  /** PacketSide settings. */
+  sensor: string;
+  rules: RulesConfig;
+  statsIntervalS?: number;
 }
 
 export type ToWorker =
   | { t: 'start'; run: number; config: FlowSideRunConfig }
   | { t: 'flows'; flows: FlowV1[] }
+  /** A packet batch (libs/packets batch format) and one byte per packet: 1 = opened a flow. */
+  | { t: 'packets'; batch: ArrayBuffer; newFlow: Uint8Array }
   | { t: 'train'; inputFraction: number }
   | { t: 'end' };
+export interface AnalyzeWorkerResult {
+  flows: FlowSideResult;
+  packets: PacketSideResult;
+}
+
 export type ToMain =
-  | { t: 'done'; run: number; result: FlowSideResult }
+  | { t: 'done'; run: number; result: AnalyzeWorkerResult }
   | { t: 'error'; run: number; code: CliErrorCode | null; message: string; stack?: string };
 
 // In the worker: whatever ends it (an exception while loading its modules included) is marked
@@ -74,7 +90,7 @@ class Lane {
   /** Messages posted over the worker's life (compared with the CONSUMED slot). */
   sent = 0;
   dead = false;
-  run: { id: number; resolve: (r: FlowSideResult) => void; reject: (e: Error) => void } | null = null;
+  run: { id: number; resolve: (r: AnalyzeWorkerResult) => void; reject: (e: Error) => void } | null = null;
   idleTimer: NodeJS.Timeout | null = null;
 
   constructor() {
@@ -108,7 +124,7 @@ class Lane {
   }
 
   /** Posts one message, first waiting while the worker is MAX_AHEAD messages behind. False if it could not. */
-  post(m: ToWorker): boolean {
+  post(m: ToWorker, transfer?: ArrayBuffer[]): boolean {
     const sh = this.sh;
     if (this.dead || Atomics.load(sh, EXITED) !== 0) return false;
     let waited = 0;
@@ -121,7 +137,7 @@ class Lane {
       } else waited = 0;
     }
     this.sent++;
-    this.worker.postMessage(m);
+    this.worker.postMessage(m, transfer);
     return true;
   }
 }
@@ -129,32 +145,40 @@ class Lane {
 const idle: Lane[] = [];
 let runs = 0;
 
-export interface FlowSideThreadOptions {
+export interface AnalyzeThreadOptions {
   flows: { fd: number; path: string } | null;
   anomalies: { fd: number; path: string } | null;
   model?: Model;
   maxTrainFlows?: number;
   seed?: number;
   contamination?: number | 'auto';
+  sensor: string;
+  rules: RulesConfig;
+  statsIntervalS?: number;
 }
 
-/** The main thread's end of the analyze worker for one run: a FlowSink that posts flows in batches. */
-export class FlowSideThread implements FlowSink {
+/**
+ * The main thread's end of the analyze worker for one run: a FlowSink that posts flows in
+ * batches and a PacketSink that posts packet batches.
+ */
+export class AnalyzeThread implements FlowSink, PacketSink {
   private batch: FlowV1[] = [];
+  private readonly packets = new PacketBatchBuilder(PACKETS_PER_MESSAGE);
+  private newFlow = new Uint8Array(PACKETS_PER_MESSAGE);
   private readonly lane: Lane;
-  private readonly result: Promise<FlowSideResult>;
+  private readonly result: Promise<AnalyzeWorkerResult>;
   /** The worker could not be given a message (it died or stalled): finish() reports it. */
   private lost = false;
   private released = false;
 
-  constructor(private readonly opts: FlowSideThreadOptions) {
+  constructor(private readonly opts: AnalyzeThreadOptions) {
     const lane = idle.pop() ?? new Lane();
     this.lane = lane;
     if (lane.idleTimer) clearTimeout(lane.idleTimer);
     lane.idleTimer = null;
     lane.worker.ref();
     const id = ++runs;
-    this.result = new Promise<FlowSideResult>((resolve, reject) => (lane.run = { id, resolve, reject }));
+    this.result = new Promise<AnalyzeWorkerResult>((resolve, reject) => (lane.run = { id, resolve, reject }));
     this.result.catch(() => undefined); // awaited (and thrown) in finish()
     this.post({
       t: 'start',
@@ -166,8 +190,19 @@ export class FlowSideThread implements FlowSink {
         maxTrainFlows: opts.maxTrainFlows,
         seed: opts.seed,
         contamination: opts.contamination,
+        sensor: opts.sensor,
+        rules: opts.rules,
+        statsIntervalS: opts.statsIntervalS,
       },
     });
+  }
+
+  /** Hot path: copies the header fields into the current batch (no allocation but per batch). */
+  packet(rec: PacketRecord, newFlow: boolean): void {
+    const i = this.packets.size;
+    this.packets.add(rec);
+    this.newFlow[i] = newFlow ? 1 : 0;
+    if (i + 1 >= PACKETS_PER_MESSAGE) this.sendPackets();
   }
 
   flow(f: FlowV1): void {
@@ -180,8 +215,9 @@ export class FlowSideThread implements FlowSink {
     this.post({ t: 'train', inputFraction });
   }
 
-  /** After the pipeline's finish(): the worker's figures once it has handled every flow. */
-  async finish(): Promise<FlowSideResult> {
+  /** After the pipeline's finish(): the worker's figures once it has handled every flow and packet. */
+  async finish(): Promise<AnalyzeWorkerResult> {
+    this.sendPackets();
     this.sendBatch();
     this.post({ t: 'end' });
     const lane = this.lane;
@@ -223,6 +259,18 @@ export class FlowSideThread implements FlowSink {
     for (const o of [this.opts.flows, this.opts.anomalies]) if (o) closeSync(o.fd);
   }
 
+  private sendPackets(): void {
+    const n = this.packets.size;
+    if (n === 0) return;
+    const b = this.packets.build();
+    this.packets.reset();
+    // build() returns a Buffer of its own memory (larger than the pool's slices): transfer it.
+    const ab = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? (b.buffer as ArrayBuffer) : b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+    const newFlow = n === PACKETS_PER_MESSAGE ? this.newFlow : this.newFlow.slice(0, n);
+    this.newFlow = new Uint8Array(PACKETS_PER_MESSAGE);
+    this.post({ t: 'packets', batch: ab as ArrayBuffer, newFlow }, [ab as ArrayBuffer, newFlow.buffer as ArrayBuffer]);
+  }
+
   private sendBatch(): void {
     if (this.batch.length === 0) return;
     const flows = this.batch;
@@ -231,8 +279,8 @@ export class FlowSideThread implements FlowSink {
   }
 
   /** Never throws (this runs inside the packet loop): a lost worker is reported by finish(). */
-  private post(m: ToWorker): void {
+  private post(m: ToWorker, transfer?: ArrayBuffer[]): void {
     if (this.lost) return;
-    if (!this.lane.post(m)) this.lost = true;
+    if (!this.lane.post(m, transfer)) this.lost = true;
   }
 }

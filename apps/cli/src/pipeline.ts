@@ -1,9 +1,10 @@
 import type { AlertV1, AnomalyV1, FlowV1, StatsV1 } from '@netsentry/contracts';
 import type { PacketRecord } from '@netsentry/packets';
-import { FlowTable, StatsBuilder } from '@netsentry/flows';
-import { Model, RuleEngine, type RulesConfig } from '@netsentry/detection';
+import { FlowTable, type StatsBuilder } from '@netsentry/flows';
+import type { Model, RuleEngine, RulesConfig } from '@netsentry/detection';
 import { FlowScoring, MIN_TRAIN_FLOWS, type TrainedInfo } from './flow-scoring';
-import { TrafficCounters } from './traffic';
+import { PacketSide } from './packet-side';
+import type { TrafficCounters } from './traffic';
 
 export { MIN_TRAIN_FLOWS, type TrainedInfo };
 
@@ -27,6 +28,8 @@ export { MIN_TRAIN_FLOWS, type TrainedInfo };
  *
  * With `flowSink` the finished flows and the training point go to that consumer instead
  * (analyze runs it in a worker thread: FlowSide); the pipeline then scores nothing itself.
+ * With `packetSink` each packet and its "new flow" bit go there after the flow table instead
+ * of to the statistics, rules and traffic counters (PacketSide, run by the same worker).
  */
 export interface PipelineOptions {
   /** Sensor id the flows, alerts and anomalies carry (the sensor service uses the host name). */
@@ -52,6 +55,17 @@ export interface PipelineOptions {
    * are then the sink's business; `model` only says that no training point is needed).
    */
   flowSink?: FlowSink;
+  /**
+   * Consumer of every packet after the flow table (file input only: it makes its own packet-time
+   * watermarks), in place of the pipeline's statistics, rules and traffic counters; `traffic`,
+   * `stats`, `rules` and `alerts` are then not available here.
+   */
+  packetSink?: PacketSink;
+}
+
+/** Where packets go after the flow table when the pipeline does not count them itself. */
+export interface PacketSink {
+  packet(rec: PacketRecord, newFlow: boolean): void;
 }
 
 /** Where finished flows go when the pipeline does not score them itself. */
@@ -73,13 +87,12 @@ export interface AutoTrainOptions {
 }
 
 export class Pipeline {
-  readonly traffic = new TrafficCounters();
   readonly table: FlowTable;
-  readonly stats: StatsBuilder;
-  readonly rules: RuleEngine;
   flows = 0;
   anomalies = 0;
-  readonly alerts = new Map<string, AlertV1>();
+  /** Statistics, rules and traffic counters here (null with a packetSink). */
+  private readonly local: PacketSide | null;
+  private readonly packetSink: PacketSink | null;
   /** Packet time (µs) of the next one-second watermark. */
   private nextAdvanceUs = -1;
   private lastTsUs = 0;
@@ -111,15 +124,29 @@ export class Pipeline {
           },
           onTrained: opts.onTrained,
         });
-    this.rules = new RuleEngine(opts.rules, (alert, change) => {
-      this.alerts.set(alert.id, alert);
-      opts.onAlert?.(alert, change);
-    });
-    this.stats = new StatsBuilder({ sensor: opts.sensor, intervalS: opts.statsIntervalS }, (s) => {
-      opts.onStats?.(s);
-      this.rules.onStats(s);
-    });
+    this.packetSink = opts.packetSink ?? null;
+    this.local = this.packetSink
+      ? null
+      : new PacketSide({ sensor: opts.sensor, rules: opts.rules, statsIntervalS: opts.statsIntervalS, onAlert: opts.onAlert, onStats: opts.onStats });
     this.table = new FlowTable({ sensor: opts.sensor, ...opts.flowTable }, (f) => this.flowDone(f));
+  }
+
+  get traffic(): TrafficCounters {
+    return this.side().traffic;
+  }
+  get stats(): StatsBuilder {
+    return this.side().stats;
+  }
+  get rules(): RuleEngine {
+    return this.side().rules;
+  }
+  get alerts(): Map<string, AlertV1> {
+    return this.side().alerts;
+  }
+
+  private side(): PacketSide {
+    if (this.local === null) throw new Error('Pipeline: statistics, rules and traffic are in the packetSink');
+    return this.local;
   }
 
   /** The model scoring flows (null before training, and always with a flowSink). */
@@ -133,8 +160,8 @@ export class Pipeline {
     if (ts >= this.nextAdvanceUs) this.watermark(ts);
     if (ts > this.lastTsUs) this.lastTsUs = ts;
     const newFlow = this.table.add(rec);
-    this.stats.add(rec, newFlow);
-    this.traffic.add(rec);
+    if (this.local !== null) this.local.add(rec, newFlow);
+    else this.packetSink!.packet(rec, newFlow);
   }
 
   /**
@@ -144,8 +171,7 @@ export class Pipeline {
   watermark(tsUs: number): void {
     if (this.nextAdvanceUs >= 0) {
       this.table.advance(tsUs);
-      this.stats.advance(tsUs);
-      this.rules.advance(tsUs / 1e6);
+      this.local?.advance(tsUs);
     }
     this.nextAdvanceUs = tsUs - (tsUs % 1_000_000) + 1_000_000;
     if (tsUs > this.lastTsUs) this.lastTsUs = tsUs;
@@ -163,9 +189,7 @@ export class Pipeline {
   /** End of input: export every live flow, close the windows, train if still pending. */
   finish(): void {
     this.table.flush();
-    this.stats.flush();
-    this.rules.advance(this.lastTsUs / 1e6);
-    this.rules.flush();
+    this.local?.finish(this.lastTsUs);
     this.trainNow(1);
   }
 
@@ -181,7 +205,7 @@ export class Pipeline {
   private flowDone(flow: FlowV1): void {
     this.flows++;
     this.opts.onFlow?.(flow);
-    this.rules.onFlow(flow);
+    this.local?.onFlow(flow);
     if (this.scoring !== null) this.scoring.onFlow(flow);
     else this.sink!.flow(flow);
   }

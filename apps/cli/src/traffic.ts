@@ -32,6 +32,22 @@ export interface TrafficSeries {
   bytes: Record<ProtoClass, number[]>;
 }
 
+/** A TrafficCounters' state as plain data (it crosses from the analyze worker). */
+export interface TrafficData {
+  packets: number;
+  bytes: number;
+  packetsByProto: Float64Array;
+  bytesByProto: Float64Array;
+  lengthHist: Float64Array;
+  firstTsUs: number;
+  lastTsUs: number;
+  t0Us: number;
+  widthUs: number;
+  nBuckets: number;
+  pkts: Float64Array;
+  byts: Float64Array;
+}
+
 export class TrafficCounters {
   packets = 0;
   bytes = 0;
@@ -74,6 +90,31 @@ export class TrafficCounters {
     const i = pc * MAX_BUCKETS + b;
     this.pkts[i]++;
     this.byts[i] += len;
+  }
+
+  toData(): TrafficData {
+    return {
+      packets: this.packets, bytes: this.bytes, packetsByProto: this.packetsByProto, bytesByProto: this.bytesByProto,
+      lengthHist: this.lengthHist, firstTsUs: this.firstTsUs, lastTsUs: this.lastTsUs, t0Us: this.t0Us,
+      widthUs: this.widthUs, nBuckets: this.nBuckets, pkts: this.pkts, byts: this.byts,
+    };
+  }
+
+  static fromData(d: TrafficData): TrafficCounters {
+    const t = new TrafficCounters();
+    t.packets = d.packets;
+    t.bytes = d.bytes;
+    t.packetsByProto.set(d.packetsByProto);
+    t.bytesByProto.set(d.bytesByProto);
+    t.lengthHist.set(d.lengthHist);
+    t.firstTsUs = d.firstTsUs;
+    t.lastTsUs = d.lastTsUs;
+    t.t0Us = d.t0Us;
+    t.widthUs = d.widthUs;
+    t.nBuckets = d.nBuckets;
+    t.pkts.set(d.pkts);
+    t.byts.set(d.byts);
+    return t;
   }
 
   /** Doubles the bucket width, merging pairs of buckets. */

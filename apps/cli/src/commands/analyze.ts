@@ -5,10 +5,11 @@ import { severityRank } from '@netsentry/contracts';
 import type { CaptureSummary } from '@netsentry/packets';
 import type { Model, RulesConfig } from '@netsentry/detection';
 import { buildSummary, sortAlerts, type ReportData, type RunSummary } from '../analysis';
-import { FlowSideThread } from '../analyze.thread';
+import { AnalyzeThread } from '../analyze.thread';
 import { CliError, ExitCode } from '../errors';
 import { FlowSide, type FlowSideResult, type TrainedNote } from '../flow-side';
 import { Pipeline } from '../pipeline';
+import { TrafficCounters } from '../traffic';
 import { checkCaptureFile } from '../inputs';
 import { captureLive, readFiles } from '../sources';
 import { writeAlertsCsv } from '../output/records';
@@ -108,12 +109,14 @@ export async function runAnalyze(o: AnalyzeOptions): Promise<AnalyzeResult> {
         },
       });
   const sideThread = threaded
-    ? new FlowSideThread({
+    ? new AnalyzeThread({
         flows: flowsPath ? { fd: flowsFd, path: flowsPath } : null,
         anomalies: anomaliesPath ? { fd: anomaliesFd, path: anomaliesPath } : null,
         model: o.model,
         seed: o.seed,
         contamination: o.contamination,
+        sensor: o.sensor,
+        rules: o.rules,
       })
     : null;
   /** Threads: whether the training point came before the end of the input (when its note is printed). */
@@ -134,6 +137,7 @@ export async function runAnalyze(o: AnalyzeOptions): Promise<AnalyzeResult> {
           },
         }
       : sideHere!,
+    packetSink: sideThread ?? undefined,
     onAlert: (a, change) => {
       // Live: alerts print as they happen. Files: they are listed in the summary.
       if (live && change === 'new' && o.format === 'table') print(alertLine(a, change));
@@ -143,6 +147,8 @@ export async function runAnalyze(o: AnalyzeOptions): Promise<AnalyzeResult> {
   let inputs: CaptureSummary[];
   const warnings: string[] = [];
   let side: FlowSideResult;
+  let traffic: TrafficCounters;
+  let alertList: Iterable<AlertV1>;
   try {
     if (live) {
       const startedUs = Date.now() * 1000;
@@ -190,23 +196,30 @@ export async function runAnalyze(o: AnalyzeOptions): Promise<AnalyzeResult> {
     inputDone = true;
     pipeline.finish();
     if (sideThread) {
-      side = await sideThread.finish();
+      const r = await sideThread.finish();
+      side = r.flows;
+      traffic = TrafficCounters.fromData(r.packets.traffic);
+      alertList = r.packets.alerts;
       trained = side.trained;
       if (trained && trainedDuringInput) trainedNote(trained);
       for (const w of warnings) note(w);
       if (trained && !trainedDuringInput) trainedNote(trained);
-    } else side = sideHere!.finish();
+    } else {
+      side = sideHere!.finish();
+      traffic = pipeline.traffic;
+      alertList = pipeline.alerts.values();
+    }
   } catch (e) {
     await sideThread?.abort();
     throw e;
   }
-  const alerts = sortAlerts(pipeline.alerts.values());
+  const alerts = sortAlerts(alertList);
   const t = trained as TrainedNote | null;
   const summary = buildSummary({
     command: o.command,
     sensor: o.sensor,
     inputs,
-    traffic: pipeline.traffic,
+    traffic,
     flows: pipeline.flows,
     alerts,
     analysis: side.analysis,
@@ -221,8 +234,8 @@ export async function runAnalyze(o: AnalyzeOptions): Promise<AnalyzeResult> {
     writeAlertsCsv(join(o.out, 'alerts.csv'), alerts);
     const report: ReportData = {
       summary,
-      traffic: pipeline.traffic.series(),
-      lengths: pipeline.traffic.lengthDistribution(),
+      traffic: traffic.series(),
+      lengths: traffic.lengthDistribution(),
       correlation: side.analysis.correlation,
     };
     writeFileSync(join(o.out, 'report.html'), renderReport(report));
