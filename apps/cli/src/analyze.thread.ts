@@ -262,7 +262,8 @@ export class AnalyzeThread implements FlowSink, PacketSink {
   private sendPackets(): void {
     const n = this.packets.size;
     if (n === 0) return;
-    const b = this.packets.build();
+    // Version 1: plain columns (copies only); version 2's column scan saves bytes on Kafka, not here.
+    const b = this.packets.build(1);
     this.packets.reset();
     // build() returns a Buffer of its own memory (larger than the pool's slices): transfer it.
     const ab = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? (b.buffer as ArrayBuffer) : b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);

@@ -3,7 +3,7 @@ import { CONSUMED, type AnalyzeWorkerData, type ToMain, type ToWorker } from './
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FlowV1 } from '@netsentry/contracts';
 import { Model } from '@netsentry/detection';
-import { decodePacketBatch, PacketRecord } from '@netsentry/packets';
+import { PacketBatchDecoder, PacketRecord } from '@netsentry/packets';
 import { CliError } from './errors';
 import { FlowSide } from './flow-side';
 import { LineSink } from './output/sink';
@@ -22,6 +22,7 @@ let run = 0;
 let side: FlowSide | null = null;
 let packets: PacketStream | null = null;
 const rec = new PacketRecord();
+const decoder = new PacketBatchDecoder();
 
 function handle(m: ToWorker): void {
   if (m.t === 'start') {
@@ -44,7 +45,7 @@ function handle(m: ToWorker): void {
   if (side === null || packets === null) return; // this run failed already
   if (m.t === 'packets') {
     // Our own batches; checked anyway (it costs one pass) rather than trusted.
-    const r = decodePacketBatch(new Uint8Array(m.batch));
+    const r = decoder.decode(new Uint8Array(m.batch));
     if (!r.ok) throw new Error(`packet batch refused: ${r.code}: ${r.reason}`);
     const b = r.batch;
     const nf = m.newFlow;
