@@ -8,6 +8,10 @@
  * Every measurement is its own process pinned to one core (taskset -c 1 when present). Our code
  * runs as plain JavaScript compiled once with swc (into bench/data/, gitignored), so the peak RSS
  * is that of the pipeline, not of the TypeScript loader.
+ *
+ * BENCH_FLOWS_AB=<git revision>: also compiles libs/flows/src as of that revision and runs the two
+ * flow tables alternately (BENCH_FLOWS_AB_PAIRS pairs, default 8) in the same minutes, so that a
+ * before/after comparison is not a comparison of two different loads on a shared machine.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -20,12 +24,15 @@ const ROOT = resolve(__dirname, '..');
 const REPEATS = Number(process.env.BENCH_FLOWS_REPEATS ?? 3);
 const LIBS = ['packets', 'flows', 'contracts'];
 
-/** Compiles the libs to CommonJS under `out/<lib>` with `@netsentry/<lib>` shims in out/node_modules. */
-function compileLibs(out: string): void {
+/**
+ * Compiles the libs to CommonJS under `out/<lib>` with `@netsentry/<lib>` shims in out/node_modules.
+ * `sources` replaces a lib's source folder (the A/B baseline's flows).
+ */
+function compileLibs(out: string, sources: Record<string, string> = {}): void {
   const walk = (dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
   for (const lib of LIBS) {
-    const src = join(ROOT, 'libs', lib, 'src');
+    const src = sources[lib] ?? join(ROOT, 'libs', lib, 'src');
     for (const file of walk(src)) {
       if (!file.endsWith('.ts') || file.endsWith('.spec.ts') || file.endsWith('.d.ts') || file.includes('/testing/')) continue;
       const { code } = transformFileSync(file, {
@@ -140,6 +147,7 @@ async function main(): Promise<void> {
   const dir = join(BENCH_DATA, `.build-flows-${process.pid}`);
   const rows: Row[] = [];
   const flood: string[] = [];
+  const ab: string[] = [];
   let flowsPps = 0, flowsRss = 0, softflowdPps = 0, nFlows = 0;
   try {
     compileLibs(dir);
@@ -157,6 +165,9 @@ async function main(): Promise<void> {
       note: `best of ${REPEATS} by CPU (median ${(packets / median(full.map((r) => r.cpuMs)) / 1e3).toFixed(2)} M/s); ${best.flows.toLocaleString('en-US')} flows, ${FEATURES} features each; table arrays ${best.tableMb?.toFixed(1)} MB; CPU includes node start-up` });
     rows.push({ what: 'NetSentry read + decode only (baseline)', packets, ms: bestRead.ms, cpuMs: bestRead.cpuMs, rssMb: Math.max(...read.map((r) => r.maxRssKb)) / 1024,
       note: `best of ${REPEATS}; flow table + features add ${((best.cpuMs - bestRead.cpuMs) / packets * 1e6).toFixed(0)} ns CPU per packet` });
+
+    const abRev = process.env.BENCH_FLOWS_AB;
+    if (abRev) ab.push(...abCompare(dir, abRev, file, packets));
 
     if (have('softflowd')) {
       // -c none: without it softflowd 1.1.0 -r blocks on its control socket after the first block.
@@ -205,12 +216,54 @@ async function main(): Promise<void> {
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const l of flood) console.log(l);
   console.log('');
+  if (ab.length) {
+    console.log(ab.join('\n'));
+    console.log('');
+  }
   console.log(`Targets (per CPU-second of one core): >= 2.5 M packets/s with the full feature set: ${flowsPps >= 2.5 ? 'met' : 'NOT met'} (${flowsPps.toFixed(2)} M); ` +
     `ahead of softflowd in the same run: ${softflowdPps > 0 ? (flowsPps > softflowdPps ? 'yes' : 'NO') : 'n/a'} (${softflowdPps.toFixed(2)} M); ` +
     `peak memory < 200 MB: ${flowsRss < 200 ? 'met' : 'NOT met'} (${flowsRss.toFixed(0)} MB).`);
 }
 
 const FEATURES = 88;
+
+/**
+ * Paired comparison: the flow table as of `rev` against the working tree, cold processes
+ * alternating on the same core. Prints median and best CPU of each and the read-only baseline.
+ */
+function abCompare(dir: string, rev: string, file: string, packets: number): string[] {
+  const pairs = Number(process.env.BENCH_FLOWS_AB_PAIRS ?? 8);
+  const base = join(dir, 'ab');
+  const src = join(base, 'src');
+  mkdirSync(src, { recursive: true });
+  const tar = spawnSync('sh', ['-c', `git -C '${ROOT}' archive '${rev}' libs/flows/src | tar -x -C '${src}'`], { encoding: 'utf8' });
+  if (tar.status !== 0) throw new Error(`BENCH_FLOWS_AB: cannot read libs/flows/src at ${rev}: ${tar.stderr}`);
+  const built = join(base, 'build');
+  compileLibs(built, { flows: join(src, 'libs', 'flows', 'src') });
+  writeFileSync(join(built, 'run.js'), RUNNER);
+  const cpu: Record<'base' | 'tree' | 'read', number[]> = { base: [], tree: [], read: [] };
+  const load0 = loadavg()[0];
+  for (let i = 0; i < pairs; i++) {
+    // Alternate which goes first, so neither always follows the other.
+    const order: ['base' | 'tree', string][] = i % 2 === 0 ? [['base', built], ['tree', dir]] : [['tree', dir], ['base', built]];
+    for (const [k, d] of order) cpu[k].push(ours(d, 'flows', file, 1)[0].cpuMs);
+    if (i % 2 === 0) cpu.read.push(ours(dir, 'read', file, 1)[0].cpuMs);
+  }
+  const row = (name: string, xs: number[]): string =>
+    `| ${name} | ${xs.length} | ${(median(xs) / 1000).toFixed(3)} | ${(Math.min(...xs) / 1000).toFixed(3)} | ${(packets / median(xs) / 1e3).toFixed(2)} M | ${(packets / Math.min(...xs) / 1e3).toFixed(2)} M |`;
+  const flowNs = (xs: number[]): string => ((median(xs) - median(cpu.read)) / packets * 1e6).toFixed(0);
+  return [
+    `A/B, flow table at \`${rev}\` against the working tree (cold processes, alternating; load average ${load0.toFixed(1)} → ${loadavg()[0].toFixed(1)}):`,
+    '',
+    '| pipeline | runs | CPU median (s) | CPU best (s) | packets per CPU-s (median) | (best) |',
+    '|---|---:|---:|---:|---:|---:|',
+    row(`read + decode + flows, ${rev}`, cpu.base),
+    row('read + decode + flows, working tree', cpu.tree),
+    row('read + decode only', cpu.read),
+    '',
+    `Flow table + features over read + decode (medians): ${flowNs(cpu.base)} ns per packet at ${rev}, ${flowNs(cpu.tree)} ns in the working tree.`,
+  ];
+}
 
 main().catch((e) => {
   console.error(e instanceof Error ? e.message : e);
