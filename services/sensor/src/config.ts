@@ -51,6 +51,12 @@ export const SensorConfig = z
     captureTimeoutMs: z.number().int().min(1).max(10000).default(50),
     /** Packets per batch message (at most) and the longest a packet waits in a batch, ms. */
     batchPackets: z.number().int().min(1).max(65536).default(4096),
+    /**
+     * Packet batch format written to the packets topic: 2 (compact, default) or 1, which
+     * aggregators from before format 2 read. Upgrade aggregators first, then sensors; set 1
+     * meanwhile on sensors that feed old aggregators.
+     */
+    batchFormat: z.union([z.literal(1), z.literal(2)]).default(2),
     batchDelayMs: z.number().int().min(1).max(10000).default(20),
     /** Bytes of encoded batches that may wait for the broker before new ones are dropped (live) or reading pauses (replay). */
     maxBufferedBytes: z.number().int().min(1 << 16).max(2 ** 31).default(64 << 20),
@@ -116,6 +122,7 @@ export function readSensorConfig(argv: string[] = process.argv, env: NodeJS.Proc
     immediate: env.SENSOR_IMMEDIATE === undefined || env.SENSOR_IMMEDIATE === '' ? undefined : env.SENSOR_IMMEDIATE === '1' || env.SENSOR_IMMEDIATE === 'true' ? true : env.SENSOR_IMMEDIATE === '0' || env.SENSOR_IMMEDIATE === 'false' ? false : env.SENSOR_IMMEDIATE,
     captureTimeoutMs: num(env.SENSOR_CAPTURE_TIMEOUT_MS),
     batchPackets: num(env.SENSOR_BATCH_PACKETS),
+    batchFormat: num(env.SENSOR_BATCH_FORMAT),
     batchDelayMs: num(env.SENSOR_BATCH_DELAY_MS),
     maxBufferedBytes: num(env.SENSOR_MAX_BUFFERED_BYTES),
     heartbeatMs: num(env.SENSOR_HEARTBEAT_MS),

@@ -28,6 +28,8 @@ export class PacketBatcher {
     readonly parts: number,
     private readonly maxPackets: number,
     private readonly onBatch: (b: OutBatch) => void,
+    /** Batch format version to write: 1 for aggregators older than version 2 (rolling upgrades). */
+    private readonly format: 1 | 2 = 2,
   ) {
     for (let p = 0; p < parts; p++) {
       this.builders.push(new PacketBatchBuilder(maxPackets));
@@ -46,7 +48,7 @@ export class PacketBatcher {
   private emit(p: number): void {
     const b = this.builders[p];
     const n = b.size;
-    const value = b.build();
+    const value = b.build(this.format);
     b.reset();
     this.lastSentWm[p] = this.wmUs;
     this.onBatch({ partition: p, kind: 'batch', wmUs: this.wmUs, value, packets: n });

@@ -15,6 +15,7 @@ export interface ReplayWorkerData {
   file: string;
   parts: number;
   batchPackets: number;
+  batchFormat: 1 | 2;
   batchDelayMs: number;
   pace: 'max' | 'realtime' | number;
   maxBufferedKiB: number;
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
     const own = v !== null && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength;
     port.postMessage({ type: 'batch', batch: b } satisfies ReplayWorkerMessage, own ? [v.buffer as ArrayBuffer] : []);
   };
-  const batcher = new PacketBatcher(d.parts, d.batchPackets, post);
+  const batcher = new PacketBatcher(d.parts, d.batchPackets, post, d.batchFormat);
   const tickEveryUs = 1_000_000;
 
   const onPacket = (rec: PacketRecord): void => {

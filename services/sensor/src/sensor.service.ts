@@ -69,6 +69,7 @@ export class SensorService implements OnApplicationShutdown {
           file: cfg.replay,
           parts,
           batchPackets: cfg.batchPackets,
+          batchFormat: cfg.batchFormat,
           batchDelayMs: cfg.batchDelayMs,
           pace: cfg.pace,
           maxBufferedKiB: Math.floor(cfg.maxBufferedBytes / 1024),
@@ -83,7 +84,7 @@ export class SensorService implements OnApplicationShutdown {
       return { ok: true };
     }
 
-    const batcher = new PacketBatcher(parts, cfg.batchPackets, (b) => this.packets!.offer(b, true));
+    const batcher = new PacketBatcher(parts, cfg.batchPackets, (b) => this.packets!.offer(b, true), cfg.batchFormat);
     this.batcher = batcher;
     const live = new LiveSource(
       {
