@@ -3,19 +3,60 @@ import type { PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
 import { copyChunks, copyNumber, copyText, withPgTransaction } from './copy';
 import { FlowEntity } from './entities';
+import { featureSetId, featureSetNames, featuresRecord } from './feature-sets';
 
 const FLOW_COLUMNS =
   'id, sensor, proto, src_ip, src_port, dst_ip, dst_port, vlan, vlan_inner, start_ts, end_ts, ' +
-  'end_reason, state, service, fwd_packets, bwd_packets, fwd_bytes, bwd_bytes, features';
+  'end_reason, state, service, fwd_packets, bwd_packets, fwd_bytes, bwd_bytes, feature_set, features';
 
-function encodeFlow(f: FlowV1): string {
+/** COPY text of a float8[] literal: `{v1,v2,...}` (finite numbers; FlowV1 allows nothing else). */
+function featureArray(features: Record<string, number>, names: readonly string[]): string {
+  let s = '{';
+  for (let c = 0; c < names.length; c++) s += (c ? ',' : '') + copyNumber(features[names[c]]);
+  return s + '}';
+}
+
+function encodeFlow(f: FlowV1, set: FeatureSetOf): string {
   return (
     copyText(f.id) + '\t' + copyText(f.sensor) + '\t' + f.proto + '\t' + f.srcIp + '\t' + f.srcPort + '\t' +
     f.dstIp + '\t' + f.dstPort + '\t' + f.vlan + '\t' + f.vlanInner + '\t' + copyNumber(f.start) + '\t' +
     copyNumber(f.end) + '\t' + f.endReason + '\t' + f.state + '\t' + copyText(f.service) + '\t' +
     f.fwdPackets + '\t' + f.bwdPackets + '\t' + f.fwdBytes + '\t' + f.bwdBytes + '\t' +
-    copyText(JSON.stringify(f.features))
+    set.id + '\t' + featureArray(f.features, set.names)
   );
+}
+
+/** A feature set resolved for writing: its id and its names in order. */
+interface FeatureSetOf {
+  id: number;
+  names: readonly string[];
+}
+
+/** True when `rec`'s keys are exactly `names`, in that order. */
+function keysAre(rec: Record<string, number>, names: readonly string[]): boolean {
+  let c = 0;
+  for (const k in rec) if (c >= names.length || names[c++] !== k) return false;
+  return c === names.length;
+}
+
+/**
+ * The feature set of every flow (flows with the keys of the one before share its set: one lookup
+ * per list of names, not per flow), and of every batch.
+ */
+async function resolveSets(ds: DataSource, flows: readonly FlowV1[], batches: readonly FlowBatchV1[]): Promise<{ flowSets: FeatureSetOf[]; batchSets: FeatureSetOf[] }> {
+  const flowSets: FeatureSetOf[] = new Array<FeatureSetOf>(flows.length);
+  let cur: FeatureSetOf | null = null;
+  for (let i = 0; i < flows.length; i++) {
+    const rec = flows[i].features;
+    if (!cur || !keysAre(rec, cur.names)) {
+      const names = Object.keys(rec);
+      cur = { id: await featureSetId(ds, names), names };
+    }
+    flowSets[i] = cur;
+  }
+  const batchSets: FeatureSetOf[] = [];
+  for (const b of batches) batchSets.push({ id: await featureSetId(ds, b.featureNames), names: b.featureNames });
+  return { flowSets, batchSets };
 }
 
 /** Rows per COPY chunk. */
@@ -24,10 +65,10 @@ const CHUNK_ROWS = 2000;
 /**
  * COPY text rows (bytes) of decoded flow batches, written straight from the columns into a
  * buffer (no FlowV1 objects, no per-row strings but the non-integer numbers): the same text
- * encodeFlow gives for the same flow. The features JSON is assembled from per-batch escaped
- * `"name":` prefixes and the numbers; integers are written digit by digit, other numbers as
- * String() gives them (which is what JSON.stringify writes for every finite number). Short
- * pieces are copied byte by byte: a Buffer call per piece costs more than its bytes.
+ * encodeFlow gives for the same flow. The features are a float8[] literal `{v1,v2,...}` in the
+ * batch's feature order (its feature set); integers are written digit by digit, other numbers as
+ * String() gives them (shortest round trip, which float8 input reads back exactly). Short pieces
+ * are copied byte by byte: a Buffer call per piece costs more than its bytes.
  */
 class FlowBatchRowWriter {
   private buf: Uint8Array = new Uint8Array(1 << 20);
@@ -35,24 +76,20 @@ class FlowBatchRowWriter {
   private b: FlowBatchV1 | null = null;
   private sensor = new Uint8Array(0);
   private services: Uint8Array[] = [];
-  private pre = new Uint8Array(0);
-  private preOff = new Int32Array(1);
+  private setId = 0;
   private rowMax = 0;
   private static readonly reasons = FLOW_END_REASONS.map((x) => Buffer.from(x, 'latin1'));
   private static readonly states = FLOW_STATES.map((x) => Buffer.from(x, 'latin1'));
 
-  /** Starts the rows of batch `b`. */
-  begin(b: FlowBatchV1): void {
+  /** Starts the rows of batch `b`, whose feature names are feature set `setId`. */
+  begin(b: FlowBatchV1, setId: number): void {
     const d = b.featureNames.length;
     this.b = b;
+    this.setId = setId;
     this.sensor = Buffer.from(copyText(b.sensor), 'utf8');
     this.services = b.services.map((x) => Buffer.from(copyText(x), 'utf8'));
-    const texts = b.featureNames.map((name, c) => (c === 0 ? '{' : ',') + copyText(JSON.stringify(name)) + ':');
-    this.pre = Buffer.from(texts.join(''), 'utf8');
-    this.preOff = new Int32Array(d + 1);
-    for (let c = 0; c < d; c++) this.preOff[c + 1] = this.preOff[c] + Buffer.byteLength(texts[c], 'utf8');
-    // Longest row: id (escaped), addresses, 12 numbers, enums, service, features.
-    this.rowMax = 2 * 128 + 2 * 40 + 12 * 26 + 64 + d * 26 + this.sensor.length + Math.max(...this.services.map((x) => x.length)) + this.pre.length;
+    // Longest row: id (escaped), addresses, 13 numbers, enums, service, features and commas.
+    this.rowMax = 2 * 128 + 2 * 40 + 13 * 26 + 64 + d * 27 + this.sensor.length + Math.max(0, ...this.services.map((x) => x.length));
   }
 
   /** True when the next row surely fits the buffer (else take() first). */
@@ -110,15 +147,13 @@ class FlowBatchRowWriter {
     out[this.pos++] = 9;
     this.num(b.bwdBytes[i]);
     out[this.pos++] = 9;
+    this.num(this.setId);
+    out[this.pos++] = 9;
     const d = b.featureNames.length;
-    if (d === 0) out[this.pos++] = 0x7b; // {
     const f = b.features;
-    const pre = this.pre;
-    const preOff = this.preOff;
+    out[this.pos++] = 0x7b; // {
     for (let c = 0, o = i * d; c < d; c++, o++) {
-      p = this.pos;
-      for (let k = preOff[c], e = preOff[c + 1]; k < e; k++) out[p++] = pre[k];
-      this.pos = p;
+      if (c) out[this.pos++] = 0x2c; // ,
       this.num(f[o]);
     }
     out[this.pos++] = 0x7d; // }
@@ -164,7 +199,7 @@ class FlowBatchRowWriter {
     this.pos = p;
   }
 
-  /** A finite number as JSON / COPY text (the decoder refused every other). */
+  /** A finite number as COPY text (the decoder refused every other). */
   private num(v: number): void {
     const out = this.buf;
     if (v === (v | 0)) {
@@ -188,11 +223,12 @@ class FlowBatchRowWriter {
   }
 }
 
-/** COPY chunks of the batches' rows. */
-function* flowBatchRows(batches: readonly FlowBatchV1[]): Generator<Buffer> {
+/** COPY chunks of the batches' rows (`sets[k]`: the feature set of batch k). */
+function* flowBatchRows(batches: readonly FlowBatchV1[], sets: readonly FeatureSetOf[]): Generator<Buffer> {
   const w = new FlowBatchRowWriter();
-  for (const b of batches) {
-    w.begin(b);
+  for (let k = 0; k < batches.length; k++) {
+    const b = batches[k];
+    w.begin(b, sets[k].id);
     for (let i = 0; i < b.count; i++) {
       while (!w.fits()) yield w.take();
       w.row(i);
@@ -202,11 +238,11 @@ function* flowBatchRows(batches: readonly FlowBatchV1[]): Generator<Buffer> {
   if (last.length) yield last;
 }
 
-function* flowRows(flows: readonly FlowV1[]): Generator<string> {
+function* flowRows(flows: readonly FlowV1[], sets: readonly FeatureSetOf[]): Generator<string> {
   for (let i = 0; i < flows.length; i += CHUNK_ROWS) {
     const end = Math.min(flows.length, i + CHUNK_ROWS);
     let s = '';
-    for (let j = i; j < end; j++) s += encodeFlow(flows[j]) + '\n';
+    for (let j = i; j < end; j++) s += encodeFlow(flows[j], sets[j]) + '\n';
     yield s;
   }
 }
@@ -232,7 +268,8 @@ async function storeRows(ds: DataSource, rows: () => Iterable<string | Buffer>):
  */
 export async function storeFlows(ds: DataSource, flows: readonly FlowV1[]): Promise<number> {
   if (flows.length === 0) return 0;
-  return storeRows(ds, () => flowRows(flows));
+  const { flowSets } = await resolveSets(ds, flows, []);
+  return storeRows(ds, () => flowRows(flows, flowSets));
 }
 
 /**
@@ -241,9 +278,10 @@ export async function storeFlows(ds: DataSource, flows: readonly FlowV1[]): Prom
  */
 export async function storeFlowBatches(ds: DataSource, batches: readonly FlowBatchV1[], flows: readonly FlowV1[] = []): Promise<number> {
   if (flows.length === 0 && batches.every((b) => b.count === 0)) return 0;
+  const { flowSets, batchSets } = await resolveSets(ds, flows, batches);
   return storeRows(ds, function* () {
-    yield* flowRows(flows);
-    yield* flowBatchRows(batches);
+    yield* flowRows(flows, flowSets);
+    yield* flowBatchRows(batches, batchSets);
   });
 }
 
@@ -258,7 +296,7 @@ export interface FlowQuery {
   limit?: number;
 }
 
-function toFlow(e: FlowEntity): FlowV1 {
+function toFlow(e: FlowEntity, sets: Map<number, readonly string[]>): FlowV1 {
   return {
     id: e.id,
     sensor: e.sensor,
@@ -278,7 +316,8 @@ function toFlow(e: FlowEntity): FlowV1 {
     bwdPackets: Number(e.bwdPackets),
     fwdBytes: Number(e.fwdBytes),
     bwdBytes: Number(e.bwdBytes),
-    features: e.features,
+    // A row that does not fit its feature set (never written so) shows no features rather than wrong ones.
+    features: featuresRecord(sets.get(e.featureSet), e.features) ?? {},
   };
 }
 
@@ -290,7 +329,9 @@ export async function findFlows(ds: DataSource, q: FlowQuery = {}): Promise<Flow
   if (q.since !== undefined) qb.andWhere('f.start_ts >= :since', { since: q.since });
   if (q.until !== undefined) qb.andWhere('f.start_ts < :until', { until: q.until });
   qb.orderBy('f.start_ts', 'DESC').addOrderBy('f.id', 'ASC').limit(Math.min(q.limit ?? 200, 10000));
-  return (await qb.getMany()).map(toFlow);
+  const rows = await qb.getMany();
+  const sets = await featureSetNames(ds, rows.map((r) => r.featureSet));
+  return rows.map((r) => toFlow(r, sets));
 }
 
 /** Number of stored flows (optionally of one sensor). */

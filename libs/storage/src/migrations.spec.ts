@@ -1,8 +1,14 @@
 import { createTestDatabase, type TestDatabase } from '@netsentry/testing';
 import { Client } from 'pg';
 import { createDataSource, migrateDatabase, revertLastMigration } from './data-source';
+// Test-only: the spec checks that feature set 1 (a frozen copy in the migration) is still libs/flows's
+// list, so a change of that list is noticed here. Storage code itself never imports libs/flows.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { FLOW_FEATURE_NAMES } from '@netsentry/flows';
+import { FEATURE_SET_1 } from './migrations/1796600000000-flow-features-array';
 
-const TABLES = ['alerts', 'anomalies', 'flows', 'models', 'sensors', 'stats'];
+const TABLES = ['alerts', 'anomalies', 'feature_sets', 'flows', 'models', 'sensors', 'stats'];
+const ALL = ['InitialSchema1763900000000', 'FlowFeaturesArray1796600000000'];
 
 async function tables(url: string): Promise<string[]> {
   const c = new Client({ connectionString: url });
@@ -26,7 +32,7 @@ describe('storage migrations on a fresh database', () => {
 
   it('applies the initial schema, matches the entities, and rolls back to nothing', async () => {
     expect(await tables(db.url)).toEqual([]);
-    expect(await migrateDatabase(db.url)).toEqual(['InitialSchema1763900000000']);
+    expect(await migrateDatabase(db.url)).toEqual(ALL);
     expect(await tables(db.url)).toEqual(TABLES);
 
     // The entities describe exactly what the migration built: TypeORM would change nothing.
@@ -45,9 +51,10 @@ describe('storage migrations on a fresh database', () => {
 
     expect(await migrateDatabase(db.url)).toEqual([]); // idempotent
     expect(await revertLastMigration(db.url)).toBe(true);
+    expect(await revertLastMigration(db.url)).toBe(true);
     expect(await tables(db.url)).toEqual([]);
     expect(await revertLastMigration(db.url)).toBe(false);
-    expect(await migrateDatabase(db.url)).toEqual(['InitialSchema1763900000000']); // and forward again
+    expect(await migrateDatabase(db.url)).toEqual(ALL); // and forward again
     expect(await tables(db.url)).toEqual(TABLES);
   });
 
@@ -56,12 +63,71 @@ describe('storage migrations on a fresh database', () => {
     missing.pathname = `/${db.name}_new`;
     const extra: TestDatabase = { url: missing.toString(), name: `${db.name}_new`, drop: async () => undefined };
     try {
-      expect(await migrateDatabase(extra.url)).toEqual(['InitialSchema1763900000000']);
+      expect(await migrateDatabase(extra.url)).toEqual(ALL);
       expect(await tables(extra.url)).toEqual(TABLES);
     } finally {
       const c = new Client({ connectionString: db.url.replace(/\/[^/]*$/, '/postgres') });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS "${extra.name}" WITH (FORCE)`);
+      await c.end();
+    }
+  });
+
+  it('converts stored jsonb features to float8[] by feature set and back', async () => {
+    const url = new URL(db.url);
+    url.pathname = `/${db.name}_ff`;
+    const name = `${db.name}_ff`;
+    const sql = async (text: string, args: unknown[] = []): Promise<Record<string, unknown>[]> => {
+      const c = new Client({ connectionString: url.toString() });
+      await c.connect();
+      try {
+        return (await c.query(text, args)).rows;
+      } finally {
+        await c.end();
+      }
+    };
+    try {
+      expect(await migrateDatabase(url.toString())).toEqual(ALL);
+      expect(await revertLastMigration(url.toString())).toBe(true); // back to jsonb features
+      const canonical = Object.fromEntries([...FLOW_FEATURE_NAMES].reverse().map((n, k) => [n, k + 0.5]));
+      const rows: [string, Record<string, number>][] = [
+        ['a', canonical],
+        ['b', { z: 1, a: -2.5, 'q"\\x': 1e-300 }],
+        ['c', {}],
+        ['d', { a: 3, z: 4, 'q"\\x': 5 }],
+      ];
+      for (const [id, f] of rows) {
+        await sql(
+          `INSERT INTO flows (id, sensor, proto, src_ip, src_port, dst_ip, dst_port, vlan, vlan_inner, start_ts, end_ts, end_reason, state,
+             service, fwd_packets, bwd_packets, fwd_bytes, bwd_bytes, features)
+           VALUES ($1, 's', 6, '10.0.0.1', 1, '10.0.0.2', 2, 0, 0, 1, 2, 'idle', 'established', 'x', 1, 1, 1, 1, $2)`,
+          [id, JSON.stringify(f)],
+        );
+      }
+      expect(await migrateDatabase(url.toString())).toEqual(['FlowFeaturesArray1796600000000']);
+      const sets = await sql('SELECT id, names FROM feature_sets ORDER BY id');
+      // Set 1 is the canonical list, still libs/flows's (a change of that list must come with a new set).
+      expect(sets[0]).toEqual({ id: 1, names: [...FLOW_FEATURE_NAMES] });
+      expect([...FEATURE_SET_1]).toEqual([...FLOW_FEATURE_NAMES]);
+      const stored = await sql('SELECT id, feature_set, features FROM flows ORDER BY id');
+      const names = new Map(sets.map((x) => [x.id as number, x.names as string[]]));
+      expect(stored[0]).toEqual({ id: 'a', feature_set: 1, features: FLOW_FEATURE_NAMES.map((n) => canonical[n]) });
+      expect(names.get(stored[1].feature_set as number)).toEqual(['a', 'q"\\x', 'z']);
+      expect(stored[1].features).toEqual([-2.5, 1e-300, 1]);
+      expect(names.get(stored[2].feature_set as number)).toEqual([]);
+      expect(stored[2].features).toEqual([]);
+      expect(stored[3].feature_set).toBe(stored[1].feature_set); // same names, one set
+      expect(stored[3].features).toEqual([3, 5, 4]);
+      expect(sets).toHaveLength(3);
+
+      expect(await revertLastMigration(url.toString())).toBe(true);
+      const back = await sql('SELECT id, features FROM flows ORDER BY id');
+      expect(back.map((x) => [x.id, x.features])).toEqual(rows);
+      expect(await tables(url.toString())).toEqual(TABLES.filter((t) => t !== 'feature_sets'));
+    } finally {
+      const c = new Client({ connectionString: db.url.replace(/\/[^/]*$/, '/postgres') });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       await c.end();
     }
   });

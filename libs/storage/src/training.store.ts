@@ -1,5 +1,6 @@
 import { FlowV1 } from '@netsentry/contracts';
 import type { DataSource } from 'typeorm';
+import { featureSetNames, featuresRecord } from './feature-sets';
 
 /** A time window of stored flows to train a model on ("the last 24 h of sensors X, Y"). */
 export interface TrainingWindowQuery {
@@ -41,7 +42,8 @@ interface Row {
   bwd_packets: string;
   fwd_bytes: string;
   bwd_bytes: string;
-  features: Record<string, number>;
+  feature_set: number;
+  features: (number | null)[] | null;
 }
 
 /**
@@ -68,10 +70,12 @@ export async function loadTrainingWindow(ds: DataSource, q: TrainingWindowQuery)
   const thin = every > 1 ? ` AND (hashtext(id) & 2147483647) % ${every} = 0` : '';
   const rows: Row[] = await ds.query(
     `SELECT id, sensor, proto, host(src_ip) AS src_ip, src_port, host(dst_ip) AS dst_ip, dst_port, vlan, vlan_inner,
-            start_ts, end_ts, end_reason, state, service, fwd_packets, bwd_packets, fwd_bytes, bwd_bytes, features
+            start_ts, end_ts, end_reason, state, service, fwd_packets, bwd_packets, fwd_bytes, bwd_bytes, feature_set, features
        FROM flows ${inWindow}${thin} ORDER BY start_ts, id LIMIT ${Math.max(1, q.maxRows)}`,
     [...args, start],
   );
+  // Features come back as values in the order of their feature set's names.
+  const sets = await featureSetNames(ds, rows.map((r) => Number(r.feature_set)));
   const flows: FlowV1[] = [];
   let invalid = 0;
   for (const r of rows) {
@@ -94,7 +98,7 @@ export async function loadTrainingWindow(ds: DataSource, q: TrainingWindowQuery)
       bwdPackets: Number(r.bwd_packets),
       fwdBytes: Number(r.fwd_bytes),
       bwdBytes: Number(r.bwd_bytes),
-      features: r.features,
+      features: featuresRecord(sets.get(Number(r.feature_set)), r.features),
     });
     if (f.success) flows.push(f.data);
     else invalid++;

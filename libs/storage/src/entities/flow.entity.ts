@@ -30,7 +30,10 @@ export class FlowEntity {
   @Column({ name: 'bwd_packets', type: 'bigint' }) bwdPackets!: string;
   @Column({ name: 'fwd_bytes', type: 'bigint' }) fwdBytes!: string;
   @Column({ name: 'bwd_bytes', type: 'bigint' }) bwdBytes!: string;
-  @Column({ type: 'jsonb' }) features!: Record<string, number>;
+  /** Which list of feature names `features` follows (feature_sets.id; 1 = FLOW_FEATURE_NAMES). */
+  @Column({ name: 'feature_set', type: 'smallint' }) featureSet!: number;
+  /** The feature values in the order of feature set `featureSet` (finite; FlowV1 allows nothing else). */
+  @Column({ type: 'double precision', array: true }) features!: number[];
   /** Wall-clock time the row was stored (retention runs on it). */
   @Column({ name: 'stored_at', type: 'timestamptz', default: () => 'now()' }) storedAt!: Date;
 }
