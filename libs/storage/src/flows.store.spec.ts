@@ -82,6 +82,26 @@ describe('storeFlows (COPY into staging, INSERT ... ON CONFLICT DO NOTHING)', ()
     await ds.query('DELETE FROM flows WHERE start_ts >= $1', [flow(40001).start]); // the next test counts rows
   });
 
+  it('stores each list of feature names once (feature_sets) and reads values back by name', async () => {
+    const before = Number((await ds.query('SELECT count(*) AS n FROM feature_sets'))[0].n);
+    const a = flow(70001); // the fixture's names
+    const b = flow(70003, { features: { iat_mean: 1.5, duration: -2, 'bytes\\per\tpkt "q"': 7 } }); // same names, other order
+    const c = flow(70005, { features: {} });
+    expect(await storeFlows(ds, [a, b, c, flow(70007)])).toBe(4);
+    const rows: { id: string; feature_set: number; features: number[] }[] = await ds.query(
+      'SELECT id, feature_set, features FROM flows WHERE id = ANY($1::text[]) ORDER BY id', [['flow-70001', 'flow-70003', 'flow-70005', 'flow-70007']]);
+    expect(rows.map((r) => r.features)).toEqual([Object.values(a.features), [1.5, -2, 7], [], Object.values(flow(70007).features)]);
+    expect(rows[3].feature_set).toBe(rows[0].feature_set);
+    expect(new Set(rows.map((r) => r.feature_set)).size).toBe(3);
+    // The fixture's list was registered by an earlier test: only the other order and the empty list are new.
+    expect(Number((await ds.query('SELECT count(*) AS n FROM feature_sets'))[0].n)).toBe(before + 2);
+    const back = new Map((await findFlows(ds, { since: a.start, until: flow(70007).end, limit: 100 })).map((f) => [f.id, f]));
+    for (const f of [a, b, c]) expect(back.get(f.id)).toEqual(f);
+    // A non-finite feature is refused: no row is written.
+    await expect(storeFlows(ds, [flow(70009, { features: { x: Number.POSITIVE_INFINITY } })])).rejects.toThrow(/non-finite/);
+    await ds.query('DELETE FROM flows WHERE id = ANY($1::text[])', [['flow-70001', 'flow-70003', 'flow-70005', 'flow-70007']]); // the next test counts rows
+  });
+
   it('rolls back the whole batch when a row is bad, leaving no partial write', async () => {
     // One connection, so the write after the failure provably reuses the connection that failed.
     const one = await createDataSource({ url: db.url, poolSize: 1 }).initialize();
