@@ -90,7 +90,8 @@ export function buildProgram(io: RunIO, setCode: (c: number) => void): Command {
       .option('--seed <n>', 'without --model: random seed of the trained model', '1')
       .option('--train-fraction <f>', 'without --model: share of the input (bytes; of --duration live) to train on', '0.3')
       .option('--idle-timeout <seconds>', 'flow idle timeout', '120')
-      .option('--active-timeout <seconds>', 'flow active timeout (long flows are exported and continue as a new record)', '1800');
+      .option('--active-timeout <seconds>', 'flow active timeout (long flows are exported and continue as a new record)', '1800')
+      .addOption(new Option('--threads <n>', 'capture files: 2 runs statistics, rules and the model in a second thread (same outputs)').choices(['1', '2']).default('1'));
     cmd.addHelpText(
       'after',
       name === 'analyze'
@@ -135,6 +136,7 @@ Examples:
         },
         out: opts.out as string | undefined,
         format: opts.format as 'table' | 'json',
+        threads: opts.threads === '2',
         failOn: opts.failOn ? parseSeverity(opts.failOn as string) : undefined,
         quiet: opts.quiet,
         print,

@@ -76,6 +76,18 @@ describe('analyze on two threads', () => {
     expect(summary.counts.anomalies).toBeGreaterThan(0);
   });
 
+  itIf(haveSharedPcaps, 'needs ../shared/data/pcaps')('netsentry analyze --threads 2 writes the same files as the default (one thread)', async () => {
+    const file = pcap('esnet-curated/masscan_tcp_0_1000_20190821.pcap');
+    const one = join(tmp.dir, 'cli-one');
+    const two = join(tmp.dir, 'cli-two');
+    const a = await cli(['analyze', file, '--out', one, '--quiet', '--format', 'json']);
+    const b = await cli(['analyze', file, '--out', two, '--quiet', '--format', 'json', '--threads', '2']);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect(b.out).toEqual(a.out);
+    for (const f of readdirSync(one)) expect({ f, text: readFileSync(join(two, f), 'utf8') }).toEqual({ f, text: readFileSync(join(one, f), 'utf8') });
+    expect((await cli(['analyze', file, '--threads', '3'])).code).toBe(2);
+  });
+
   itIf(haveSharedPcaps, 'needs ../shared/data/pcaps')('too few flows to train (13): the same "not scored" note and model note', async () => {
     const r = await both('few', [pcap('zeek/http-bro.org.pcap')]);
     const summary = JSON.parse(readFileSync(join(tmp.dir, 'few-threads', 'summary.json'), 'utf8'));

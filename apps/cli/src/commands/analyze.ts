@@ -17,10 +17,7 @@ import { renderReport } from '../output/report';
 import { LineSink } from '../output/sink';
 import { alertLine, fmtTime, renderSummary } from '../output/text';
 
-/**
- * Inputs at least this large (all files together) are analysed on two threads (analyze.thread.ts);
- * below it the worker's start-up costs more than it saves.
- */
+/** With `threads: 'auto'`, inputs at least this large (all files together) are analysed on two threads. */
 export const THREADED_MIN_BYTES = 16 << 20;
 
 export interface AnalyzeOptions {
@@ -50,9 +47,11 @@ export interface AnalyzeOptions {
   /** Skip printing the summary (eval prints its own table). */
   silent?: boolean;
   /**
-   * Run the flow side (flows.csv, training, scoring, anomalies.csv) in a worker thread: true,
-   * false, or 'auto' (default: files of THREADED_MIN_BYTES or more, without onScored/onAnomaly).
-   * The outputs are the same either way.
+   * Two threads (analyze.thread.ts: statistics, rules, flows.csv, training, scoring and
+   * anomalies.csv in a worker) for file input without onScored/onAnomaly: true, false (default),
+   * or 'auto' (files of THREADED_MIN_BYTES or more). The outputs are the same either way. Not the
+   * default: in a fresh process the worker's start-up and cold JIT cost more than it saved in
+   * every measurement so far (docs/bench/cli.md).
    */
   threads?: boolean | 'auto';
 }
@@ -78,7 +77,7 @@ export async function runAnalyze(o: AnalyzeOptions): Promise<AnalyzeResult> {
   const live = o.iface !== undefined;
   const inputBytes = inputFiles.reduce((n, f) => n + f.size, 0);
   const threaded =
-    !live && o.onScored === undefined && o.onAnomaly === undefined && (o.threads === true || ((o.threads ?? 'auto') === 'auto' && inputBytes >= THREADED_MIN_BYTES));
+    !live && o.onScored === undefined && o.onAnomaly === undefined && (o.threads === true || (o.threads === 'auto' && inputBytes >= THREADED_MIN_BYTES));
   const flowsPath = o.out ? join(o.out, 'flows.csv') : null;
   const anomaliesPath = o.out ? join(o.out, 'anomalies.csv') : null;
   const flowsFd = flowsPath ? LineSink.open(flowsPath) : -1;
