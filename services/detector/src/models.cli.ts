@@ -6,6 +6,7 @@ import type { DataSource } from 'typeorm';
 import { FLOW_FEATURE_NAMES } from '@netsentry/flows';
 import { Model, sameFeatureList } from '@netsentry/detection';
 import { activateModel, databaseUrlFromEnv, getModel, listModels, openDataSource, saveModel } from '@netsentry/storage';
+import { modelRecord } from './model.record';
 import { DetectorConfig, readDetectorConfig } from './config';
 import { RetrainScheduler, retrainFromStore } from './retrain.scheduler';
 
@@ -81,16 +82,7 @@ export async function runModelsCli(argv: string[], io: ModelsCliIO = {}): Promis
       const group = o.group ?? m.sensorGroup;
       const existing = await getModel(d, m.id);
       if (existing) throw new UsageError(`model ${m.id} is registered already (${existing.sensorGroup} v${existing.version})`);
-      const s = await saveModel(d, {
-        id: m.id,
-        sensorGroup: group,
-        params: { ...m.params, origin: 'file' },
-        featureStats: { featureNames: [...m.featureNames], columns: m.columns, quantiles: m.quantiles },
-        quality: { ...m.quality },
-        blob: Buffer.from(JSON.stringify(m.toJSON())),
-        trainStart: m.trainingWindow.start,
-        trainEnd: m.trainingWindow.end,
-      });
+      const s = await saveModel(d, modelRecord(m, { sensorGroup: group, params: { ...m.params, origin: 'file' } }));
       print(`registered ${s.id} as ${group} v${s.version}`);
       if (o.activate) {
         const a = await activateModel(d, s.id);

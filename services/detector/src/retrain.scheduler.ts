@@ -6,6 +6,7 @@ import type { DataSource } from 'typeorm';
 import { FLOW_FEATURE_NAMES } from '@netsentry/flows';
 import { retrainOnWindow, type RetrainDecision } from '@netsentry/detection';
 import { activateModel, getActiveModel, getModel, loadTrainingWindow, saveModel } from '@netsentry/storage';
+import { modelRecord } from './model.record';
 import { DETECTOR_CONFIG } from './detector.consumer';
 import type { DetectorConfig } from './config';
 
@@ -211,11 +212,9 @@ export async function retrainFromStore(ds: DataSource, c: RetrainSettings): Prom
   if (known) return { decision: 'unchanged', group, modelId: m.id, version: known.version, ...verdict, reason: 'this candidate was stored already (no new flows)' };
   const accepted = d.kind === 'accept';
   const activate = accepted && !c.noActivate;
-  const stored = await saveModel(ds, {
-    id: m.id,
+  const stored = await saveModel(ds, modelRecord(m, {
     sensorGroup: group,
     params: { ...m.params, origin: 'retrain', sensors: c.retrainSensors, windowS: c.retrainWindowS },
-    featureStats: { featureNames: [...m.featureNames], columns: m.columns, quantiles: m.quantiles },
     quality: {
       ...m.quality,
       retrain: {
@@ -227,10 +226,9 @@ export async function retrainFromStore(ds: DataSource, c: RetrainSettings): Prom
         invalidRows: w.invalid,
       },
     },
-    blob: Buffer.from(JSON.stringify(m.toJSON())),
     trainStart: w.start,
     trainEnd: w.end,
-  });
+  }));
   if (!accepted) return { decision: 'refused', group, modelId: m.id, version: stored.version, previous: active?.id ?? null, ...verdict, reason: d.reason };
   if (!activate) return { decision: 'passed', group, modelId: m.id, version: stored.version, previous: active?.id ?? null, ...verdict, reason: d.reason };
   const a = await activateModel(ds, m.id);

@@ -1,39 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FlowV1 } from '@netsentry/contracts';
-import { trainModel, type Model } from '@netsentry/detection';
-import { FlowTable } from '@netsentry/flows';
+import { trainModel } from '@netsentry/detection';
 import { REPO_ROOT, topicMap, type ServiceProcess } from '@netsentry/messaging';
-import { readCaptureFile } from '@netsentry/packets';
-import { activateModel, findAnomalies, migrateDatabase, openDataSource, saveModel } from '@netsentry/storage';
+import { findAnomalies, migrateDatabase, openDataSource } from '@netsentry/storage';
 import { createTestDatabase, deleteTopics, haveSharedPcaps, itIf, SHARED_PCAPS, uniqueName, type TestDatabase } from '@netsentry/testing';
 import type { DataSource } from 'typeorm';
 import { replay, startAggregator, startDetector, waitForGroup, waitSensorEnd, type PipelineEnv } from './pipeline.harness';
+import { flowsOf, registerActive } from './fixtures';
 
 const BASELINE = join(REPO_ROOT, 'data/samples/baseline.pcap');
-
-async function flowsOf(file: string): Promise<FlowV1[]> {
-  const out: FlowV1[] = [];
-  const t = new FlowTable({ sensor: 'baseline' }, (f) => out.push(f));
-  await readCaptureFile(file, (r) => void t.add(r));
-  t.flush();
-  return out;
-}
-
-async function register(ds: DataSource, m: Model): Promise<void> {
-  await saveModel(ds, {
-    id: m.id,
-    sensorGroup: 'default',
-    params: { ...m.params },
-    featureStats: {},
-    quality: {},
-    blob: Buffer.from(JSON.stringify(m.toJSON())),
-    trainStart: m.trainingWindow.start,
-    trainEnd: m.trainingWindow.end,
-  });
-  const r = await activateModel(ds, m.id);
-  expect(r.ok).toBe(true);
-}
 
 // The detector scores with the active model of its sensor group and follows the registry:
 // activating another model changes the model behind new anomalies without a restart.
@@ -53,12 +28,12 @@ describe('detector model registry', () => {
     db = await createTestDatabase({ migrate: migrateDatabase });
     ds = await openDataSource({ url: db.url, poolSize: 2 });
     // Baseline: the lab's benign sample; the suspect traffic is a real masscan port scan.
-    const base = await flowsOf(BASELINE);
+    const base = await flowsOf(BASELINE, 'baseline');
     expect(base.length).toBeGreaterThan(100);
     const a = trainModel(base, { seed: 1, contamination: 0.05, nEstimators: 50 });
     const b = trainModel(base, { seed: 2, contamination: 0.05, nEstimators: 50 });
     expect(a.id).not.toBe(b.id);
-    await register(ds, a);
+    await registerActive(ds, a);
 
     const p: PipelineEnv = { suffix, dbUrl: db.url, aggGroup: uniqueName('agg'), detGroup: uniqueName('det'), extra: { DETECTOR_MODEL_POLL_MS: '300' } };
     const det = await startDetector(p, 'det-model');
@@ -77,7 +52,7 @@ describe('detector model registry', () => {
     expect(first.length).toBeGreaterThan(0);
     expect(new Set(first.map((x) => x.model.id))).toEqual(new Set([a.id]));
 
-    await register(ds, b);
+    await registerActive(ds, b);
     await det.waitFor(new RegExp(`scoring with model ${b.id}`), 30000);
     const s2 = replay(p, 'model-2', scan);
     procs.push(s2);

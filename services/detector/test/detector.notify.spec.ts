@@ -2,30 +2,21 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { AlertV1, AnomalyV1, severityRank, type FlowV1 } from '@netsentry/contracts';
+import { AlertV1, AnomalyV1, severityRank } from '@netsentry/contracts';
 import { trainModel } from '@netsentry/detection';
-import { FlowTable } from '@netsentry/flows';
 import { REPO_ROOT, topicMap, type ServiceProcess } from '@netsentry/messaging';
 import { NotificationV1, SIGNATURE_HEADER, targetKey, verifySignature } from '@netsentry/notifications';
-import { readCaptureFile } from '@netsentry/packets';
-import { activateModel, migrateDatabase, openDataSource, saveModel } from '@netsentry/storage';
+import { migrateDatabase, openDataSource } from '@netsentry/storage';
 import { consumeMessages, createTestDatabase, deleteTopics, itIf, testKafka, uniqueName, type ConsumedMessage, type TestDatabase } from '@netsentry/testing';
 import type { DataSource } from 'typeorm';
 import { readStored, replay, startAggregator, startDetector, waitForGroup, waitSensorEnd, type PipelineEnv } from './pipeline.harness';
+import { flowsOf, registerActive } from './fixtures';
 
 const ATTACKS = join(REPO_ROOT, 'data/samples/attacks.pcap');
 const BASELINE = join(REPO_ROOT, 'data/samples/baseline.pcap');
 const SECRET = 'detector-e2e-secret-0123456789';
 const FLOOR = 'medium';
 const INTERVAL_S = 20;
-
-async function flowsOf(file: string, sensor: string): Promise<FlowV1[]> {
-  const out: FlowV1[] = [];
-  const t = new FlowTable({ sensor }, (f) => out.push(f));
-  await readCaptureFile(file, (r) => void t.add(r));
-  t.flush();
-  return out;
-}
 
 /** Every message of a topic (as many as its end offsets say), in partition order. */
 async function readWholeTopic(topic: string): Promise<ConsumedMessage[]> {
@@ -93,17 +84,7 @@ describe('detector alert delivery', () => {
     const ds = await openDataSource({ url: db.url, poolSize: 1 });
     const model = trainModel(await flowsOf(BASELINE, 'lab'), { seed: 1, contamination: 0.05, nEstimators: 50 });
     try {
-      await saveModel(ds, {
-        id: model.id,
-        sensorGroup: 'default',
-        params: { ...model.params },
-        featureStats: {},
-        quality: {},
-        blob: Buffer.from(JSON.stringify(model.toJSON())),
-        trainStart: model.trainingWindow.start,
-        trainEnd: model.trainingWindow.end,
-      });
-      expect((await activateModel(ds, model.id)).ok).toBe(true);
+      await registerActive(ds, model);
     } finally {
       await ds.destroy();
     }

@@ -1,23 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AlertV1, AnomalyV1, FlowV1, StatsV1 } from '@netsentry/contracts';
-import { FlowTable } from '@netsentry/flows';
 import { REPO_ROOT, topicMap, type ServiceProcess } from '@netsentry/messaging';
-import { readCaptureFile } from '@netsentry/packets';
 import { migrateDatabase, openDataSource, storeAnomalies, storeFlows, storeStats, upsertAlerts } from '@netsentry/storage';
 import { createTestDatabase, deleteTopics, itIf, uniqueName, type TestDatabase } from '@netsentry/testing';
 import type { DataSource } from 'typeorm';
 import { startDetector } from './pipeline.harness';
+import { flowsOf } from './fixtures';
 
 const BASELINE = join(REPO_ROOT, 'data/samples/baseline.pcap');
-
-async function flowsOf(file: string, sensor: string): Promise<FlowV1[]> {
-  const out: FlowV1[] = [];
-  const t = new FlowTable({ sensor }, (f) => out.push(f));
-  await readCaptureFile(file, (r) => void t.add(r));
-  t.flush();
-  return out;
-}
 
 const alert = (id: string): AlertV1 => ({
   id,

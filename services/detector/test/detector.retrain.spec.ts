@@ -2,25 +2,16 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FlowV1 } from '@netsentry/contracts';
 import { trainModel } from '@netsentry/detection';
-import { FlowTable } from '@netsentry/flows';
 import { REPO_ROOT, topicMap, type ServiceProcess } from '@netsentry/messaging';
-import { readCaptureFile } from '@netsentry/packets';
-import { activateModel, getActiveModel, listModels, migrateDatabase, openDataSource, saveModel, storeFlows } from '@netsentry/storage';
+import { getActiveModel, listModels, migrateDatabase, openDataSource, storeFlows } from '@netsentry/storage';
 import { createTestDatabase, deleteTopics, itIf, uniqueName, type TestDatabase } from '@netsentry/testing';
 import type { DataSource } from 'typeorm';
 import { startDetector, type PipelineEnv } from './pipeline.harness';
+import { flowsOf, registerActive } from './fixtures';
 
 const BASELINE = join(REPO_ROOT, 'data/samples/baseline.pcap');
 const ATTACKS = join(REPO_ROOT, 'data/samples/attacks.pcap');
 const haveSamples = existsSync(BASELINE) && existsSync(ATTACKS);
-
-async function flowsOf(file: string, sensor: string): Promise<FlowV1[]> {
-  const out: FlowV1[] = [];
-  const t = new FlowTable({ sensor }, (f) => out.push(f));
-  await readCaptureFile(file, (r) => void t.add(r));
-  t.flush();
-  return out;
-}
 
 interface RetrainEvent {
   event: 'retrain';
@@ -110,17 +101,7 @@ describe('detector scheduled retraining', () => {
     // contamination 0.1 flags about a tenth of the window; a guard of 0 cannot pass it.
     const { ds, p } = await setUp('retrain-no', { DETECTOR_RETRAIN_CONTAMINATION: '0.1', DETECTOR_RETRAIN_MAX_FLAGGED: '0' });
     const current = trainModel(baseline, { seed: 7, nEstimators: 50, sensorGroup: 'default' });
-    await saveModel(ds, {
-      id: current.id,
-      sensorGroup: 'default',
-      params: { ...current.params },
-      featureStats: {},
-      quality: {},
-      blob: Buffer.from(JSON.stringify(current.toJSON())),
-      trainStart: current.trainingWindow.start,
-      trainEnd: current.trainingWindow.end,
-    });
-    expect((await activateModel(ds, current.id)).ok).toBe(true);
+    await registerActive(ds, current);
     const det = await startDetector(p, 'det-retrain-no');
     procs.push(det);
     await det.waitFor(new RegExp(`scoring with model ${current.id}`), 30000);

@@ -1,25 +1,15 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FlowV1 } from '@netsentry/contracts';
 import { trainModel } from '@netsentry/detection';
-import { FlowTable } from '@netsentry/flows';
 import { REPO_ROOT } from '@netsentry/messaging';
-import { readCaptureFile } from '@netsentry/packets';
 import { getActiveModel, listModels, migrateDatabase, openDataSource, storeFlows } from '@netsentry/storage';
 import { createTestDatabase, itIf, type TestDatabase } from '@netsentry/testing';
 import type { DataSource } from 'typeorm';
 import { runModelsCli } from '../src/models.cli';
+import { flowsOf } from './fixtures';
 
 const BASELINE = join(REPO_ROOT, 'data/samples/baseline.pcap');
-
-async function flowsOf(file: string, sensor: string): Promise<FlowV1[]> {
-  const out: FlowV1[] = [];
-  const t = new FlowTable({ sensor }, (f) => out.push(f));
-  await readCaptureFile(file, (r) => void t.add(r));
-  t.flush();
-  return out;
-}
 
 // The registry command line (`npm run models`) against the real PostgreSQL: train from stored
 // flows with the guard, register a model file, activate, list; refusals and bad input.

@@ -1,24 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FlowV1 } from '@netsentry/contracts';
-import { FlowTable } from '@netsentry/flows';
 import { REPO_ROOT } from '@netsentry/messaging';
-import { readCaptureFile } from '@netsentry/packets';
 import { getActiveModel, listModels, migrateDatabase, openDataSource, storeFlows } from '@netsentry/storage';
 import { createTestDatabase, itIf, type TestDatabase } from '@netsentry/testing';
 import type { DataSource } from 'typeorm';
 import { readDetectorConfig } from '../src/config';
 import { RetrainScheduler } from '../src/retrain.scheduler';
+import { flowsOf } from './fixtures';
 
 const BASELINE = join(REPO_ROOT, 'data/samples/baseline.pcap');
-
-async function flowsOf(file: string, sensor: string): Promise<FlowV1[]> {
-  const out: FlowV1[] = [];
-  const t = new FlowTable({ sensor }, (f) => out.push(f));
-  await readCaptureFile(file, (r) => void t.add(r));
-  t.flush();
-  return out;
-}
 
 // Two detectors of one group retraining at the same moment (real PostgreSQL): one trains and
 // activates, the other stands aside; the group gets one new model, not one per instance.
