@@ -41,10 +41,11 @@ export async function copyInto<T>(client: PoolClient, target: string, rows: read
   await pipeline(Readable.from(chunks()), stream);
 }
 
-/** Streams ready COPY text chunks (whole lines) into `COPY <target> FROM STDIN`. */
-export async function copyChunks(client: PoolClient, target: string, chunks: Iterable<string | Buffer>): Promise<void> {
+/** Streams ready COPY text chunks (whole lines) into `COPY <target> FROM STDIN`. Returns the rows copied. */
+export async function copyChunks(client: PoolClient, target: string, chunks: Iterable<string | Buffer>): Promise<number> {
   const stream = client.query(copyFrom(`COPY ${target} FROM STDIN`));
   await pipeline(Readable.from(chunks), stream);
+  return stream.rowCount;
 }
 
 /**

@@ -5,7 +5,7 @@ import { createDataSource, migrateDatabase } from './data-source';
 import { countFlows, findFlows, storeFlowBatches, storeFlows } from './flows.store';
 import { flow } from './test-fixtures';
 
-describe('storeFlows (COPY into staging, INSERT ... ON CONFLICT DO NOTHING)', () => {
+describe('storeFlows (COPY into flows; on a conflict COPY into staging, INSERT ... ON CONFLICT DO NOTHING)', () => {
   let db: TestDatabase;
   let ds: DataSource;
   beforeAll(async () => {
@@ -53,6 +53,12 @@ describe('storeFlows (COPY into staging, INSERT ... ON CONFLICT DO NOTHING)', ()
       const [a, b] = await Promise.all([storeFlows(two, batch), storeFlows(two, reversed)]);
       expect(a + b).toBe(3000);
       expect((await findFlows(two, { since: flow(20000).start, limit: 10000 })).length).toBe(3000);
+      // Same order: the second direct COPY waits on the first's rows, then falls back to staging.
+      const same = Array.from({ length: 3000 }, (_, i) => flow(30000 + i));
+      const [c, d] = await Promise.all([storeFlows(two, same), storeFlows(two, same)]);
+      expect([c, d].sort()).toEqual([0, 3000]);
+      expect(await countFlows(two)).toBe(5101 + 3000 + 3000);
+      await two.query('DELETE FROM flows WHERE id = ANY($1::text[])', [same.map((f) => f.id)]); // later tests count rows
     } finally {
       await two.destroy();
     }

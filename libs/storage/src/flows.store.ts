@@ -247,24 +247,57 @@ function* flowRows(flows: readonly FlowV1[], sets: readonly FeatureSetOf[]): Gen
   }
 }
 
+/** SQLSTATEs after which the direct COPY falls back to staging: unique_violation, deadlock_detected. */
+const CONFLICT = new Set(['23505', '40P01']);
+/** Attempts of the staging insert when a concurrent direct COPY made it a deadlock victim. */
+const STAGED_ATTEMPTS = 5;
+
 async function storeRows(ds: DataSource, rows: () => Iterable<string | Buffer>): Promise<number> {
   return withPgTransaction(ds, async (c: PoolClient) => {
-    // One staging table per pooled connection, emptied at every commit.
-    await c.query('CREATE TEMP TABLE IF NOT EXISTS flows_stage (LIKE flows INCLUDING DEFAULTS) ON COMMIT DELETE ROWS');
-    await copyChunks(c, `flows_stage (${FLOW_COLUMNS})`, rows());
-    // ORDER BY id: concurrent writers of overlapping batches take the unique-index locks in the
-    // same order, so they wait for each other instead of deadlocking.
-    const r = await c.query(
-      `INSERT INTO flows (${FLOW_COLUMNS}) SELECT ${FLOW_COLUMNS} FROM flows_stage ORDER BY id ON CONFLICT (id) DO NOTHING`,
-    );
-    return r.rowCount ?? 0;
+    // Optimistic: COPY straight into flows. New flows (the usual case) cost one pass; a batch with
+    // any stored id (redelivery) or a duplicate id fails on the primary key at its first such row,
+    // which rolls back to the savepoint; so does a concurrent writer's row with the same id (the
+    // COPY waits for that writer's commit, then fails) or a deadlock between two direct COPYs of
+    // overlapping batches. Then the idempotent path below stores what is new.
+    await c.query('SAVEPOINT direct');
+    try {
+      const n = await copyChunks(c, `flows (${FLOW_COLUMNS})`, rows());
+      await c.query('RELEASE SAVEPOINT direct');
+      return n;
+    } catch (e) {
+      if (!CONFLICT.has((e as { code?: string }).code ?? '')) throw e;
+      await c.query('ROLLBACK TO SAVEPOINT direct');
+    }
+    const stage = async (): Promise<void> => {
+      // One staging table per pooled connection, emptied at every commit.
+      await c.query('CREATE TEMP TABLE IF NOT EXISTS flows_stage (LIKE flows INCLUDING DEFAULTS) ON COMMIT DELETE ROWS');
+      await copyChunks(c, `flows_stage (${FLOW_COLUMNS})`, rows());
+    };
+    await stage();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // ORDER BY id: concurrent staged writers of overlapping batches take the unique-index locks
+        // in the same order, so they wait for each other instead of deadlocking; a direct COPY
+        // (any order) can still make this the deadlock victim, hence the bounded retry.
+        const r = await c.query(
+          `INSERT INTO flows (${FLOW_COLUMNS}) SELECT ${FLOW_COLUMNS} FROM flows_stage ORDER BY id ON CONFLICT (id) DO NOTHING`,
+        );
+        await c.query('RELEASE SAVEPOINT direct');
+        return r.rowCount ?? 0;
+      } catch (e) {
+        if ((e as { code?: string }).code !== '40P01' || attempt >= STAGED_ATTEMPTS) throw e;
+        await c.query('ROLLBACK TO SAVEPOINT direct');
+        // The staging rows (and a staging table created in this transaction) were undone: again.
+        await stage();
+      }
+    }
   });
 }
 
 /**
- * Stores flows idempotently: COPY into a session-local staging table, then
- * `INSERT ... ON CONFLICT (id) DO NOTHING`, in one transaction. A redelivered batch (same flow
- * ids) adds nothing. Returns how many rows were new. Input must already satisfy FlowV1.
+ * Stores flows idempotently, in one transaction: COPY straight into flows; if any id is already
+ * stored (or being stored by another writer), COPY into a session-local staging table and
+ * `INSERT ... ON CONFLICT (id) DO NOTHING` instead. A redelivered batch (same flow ids) adds nothing. Returns how many rows were new. Input must already satisfy FlowV1.
  */
 export async function storeFlows(ds: DataSource, flows: readonly FlowV1[]): Promise<number> {
   if (flows.length === 0) return 0;
