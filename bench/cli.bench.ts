@@ -8,8 +8,9 @@
  * CLI as a subprocess: from the repository (`apps/cli/bin/netsentry.js`, TypeScript loader
  * start-up included) and built (`apps/cli/dist`, as `npm install -g` runs it; the bench builds it).
  *
- * The in-process run is measured twice, alternating: on two threads (the default for this
- * input: the flow side in the analyze worker, apps/cli/src/analyze.thread.ts) and on one.
+ * The in-process run is measured twice, alternating: on two threads (`--threads 2`: statistics,
+ * rules and the flow side in the analyze worker, apps/cli/src/analyze.thread.ts) and on one (the
+ * default; the subprocess rows run the default).
  *
  * The machine is shared: each row gives wall time and CPU time (user+system of the process,
  * every thread), and packets/s on both. BENCH_CLI_REPEATS (default 3) repeats the in-process
@@ -100,8 +101,7 @@ async function main(): Promise<void> {
       s.flush();
       return n;
     }));
-    // Two threads (the default for this input: flow side in the analyze worker) and one thread,
-    // alternating so both see the same neighbours. The worker started by the first two-thread run
+    // Two threads (--threads 2) and one thread (the default), alternating so both see the same neighbours. The worker started by the first two-thread run
     // is kept for the next ones (as the CLI keeps it within a process): best-of figures exclude
     // its start-up, the subprocess rows below include it.
     const best: Record<'two' | 'one', Row | null> = { two: null, one: null };
