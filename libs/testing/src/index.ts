@@ -4,3 +4,4 @@ export * from './names';
 export * from './kafka';
 export * from './database';
 export * from './broker';
+export * from './netns';
