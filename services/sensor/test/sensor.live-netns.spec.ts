@@ -1,13 +1,12 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseJsonMessage, SensorHeartbeatV1 } from '@netsentry/contracts';
 import { kindOf, readEnvelope, startService, topicMap, type ServiceProcess } from '@netsentry/messaging';
 import { decodePacketBatch, ipToString, PacketRecord, readCaptureFile } from '@netsentry/packets';
-import { deleteTopics, haveCommand, isRoot, itIf, kafkaBrokers, testKafka, uniqueName } from '@netsentry/testing';
+import { createNetnsPair, deleteTopics, haveCommand, isRoot, itIf, testKafka, uniqueName, type NetnsPair } from '@netsentry/testing';
 
-const TOOLS = ['ip', 'tcpdump', 'curl', 'ping', 'nmap', 'socat', 'python3'];
+const TOOLS = ['ip', 'ss', 'tcpdump', 'curl', 'ping', 'nmap', 'socat', 'python3'];
 const missing = TOOLS.filter((t) => !haveCommand(t));
 const canRun = isRoot && missing.length === 0;
 const reason = !isRoot ? 'needs root (network namespaces, live capture)' : `needs ${missing.join(', ')}`;
@@ -25,62 +24,29 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 // the root namespace); a test consumer decodes the batches and finds every packet tcpdump saw.
 describe('sensor live capture between network namespaces', () => {
   const id = `${process.pid % 100000}`;
-  const nsA = `nss${id}a`;
-  const nsB = `nss${id}b`;
-  const vA = `vs${id}a`;
-  const vB = `vs${id}b`;
   const dir = mkdtempSync(join(tmpdir(), 'netsentry-live-'));
-  const sock = join(dir, 'kafka.sock');
   const suffix = '.' + uniqueName('live');
-  const children: ChildProcess[] = [];
+  let net: NetnsPair | null = null;
   let sensor: ServiceProcess | null = null;
-
-  const ip = (...args: string[]): void => void execFileSync('ip', args, { stdio: 'ignore' });
-  const inNs = (ns: string, argv: string[], timeoutMs = 30000): string =>
-    execFileSync('ip', ['netns', 'exec', ns, ...argv], { timeout: timeoutMs, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  const bg = (argv: string[]): ChildProcess => {
-    const c = spawn(argv[0], argv.slice(1), { stdio: 'ignore' });
-    children.push(c);
-    return c;
-  };
 
   afterAll(async () => {
     if (sensor) await sensor.stop('SIGKILL');
-    for (const c of children) if (c.exitCode === null && c.pid) c.kill('SIGKILL');
-    for (const ns of [nsA, nsB]) {
-      try {
-        ip('netns', 'del', ns);
-      } catch {
-        /* not created */
-      }
-    }
+    net?.destroy();
     rmSync(dir, { recursive: true, force: true });
     if (canRun) await deleteTopics(Object.values(topicMap(suffix))).catch(() => undefined);
   });
 
   itIf(canRun, reason)('publishes every packet tcpdump saw on the veth, and heartbeats with counters', async () => {
-    ip('netns', 'add', nsA);
-    ip('netns', 'add', nsB);
-    ip('link', 'add', vA, 'type', 'veth', 'peer', 'name', vB);
-    ip('link', 'set', vA, 'netns', nsA);
-    ip('link', 'set', vB, 'netns', nsB);
-    ip('-n', nsA, 'addr', 'add', '10.213.7.1/24', 'dev', vA);
-    ip('-n', nsB, 'addr', 'add', '10.213.7.2/24', 'dev', vB);
-    for (const [ns, v] of [[nsA, vA], [nsB, vB]]) {
-      ip('-n', ns, 'link', 'set', 'lo', 'up');
-      ip('-n', ns, 'link', 'set', v, 'up');
-    }
+    net = createNetnsPair({ prefix: 'sens', addresses: ['10.213.7.1/24', '10.213.7.2/24'] });
+    const { nsA, nsB, vethA: vA } = net;
     // Broker relay: root namespace unix socket → broker; namespace A 127.0.0.1:<port> → socket.
-    const [host, port] = kafkaBrokers()[0].split(':');
-    bg(['socat', `UNIX-LISTEN:${sock},fork,reuseaddr`, `TCP:${host}:${port}`]);
-    await sleep(300);
-    bg(['ip', 'netns', 'exec', nsA, 'socat', `TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr`, `UNIX-CONNECT:${sock}`]);
-    bg(['ip', 'netns', 'exec', nsB, 'python3', '-m', 'http.server', '8080', '--bind', '10.213.7.2', '--directory', dir]);
+    const broker = await net.bridgeBroker(nsA);
+    net.spawn(nsB, ['python3', '-m', 'http.server', '8080', '--bind', '10.213.7.2', '--directory', dir]);
     await sleep(500);
 
     const sensorId = `live-${id}`;
     sensor = startService('sensor', ['--iface', vA, '--sensor-id', sensorId], {
-      KAFKA_BROKERS: `127.0.0.1:${port}`,
+      KAFKA_BROKERS: broker,
       NETSENTRY_TOPIC_SUFFIX: suffix,
       PACKETS_PARTITIONS: '4',
       SENSOR_HEARTBEAT_MS: '500',
@@ -90,11 +56,11 @@ describe('sensor live capture between network namespaces', () => {
     await sleep(1000);
 
     const pcap = join(dir, 'tcpdump.pcap');
-    const td = bg(['ip', 'netns', 'exec', nsA, 'tcpdump', '-i', vA, '-U', '-n', '-w', pcap]);
+    const td = net.spawn(nsA, ['tcpdump', '-i', vA, '-U', '-n', '-w', pcap]);
     await sleep(1500);
-    for (let i = 0; i < 5; i++) inNs(nsA, ['curl', '-s', '-o', '/dev/null', '--max-time', '5', 'http://10.213.7.2:8080/']);
-    inNs(nsA, ['ping', '-c', '5', '-i', '0.2', '-W', '1', '10.213.7.2']);
-    inNs(nsA, ['nmap', '-n', '-sS', '-Pn', '-p', '1-300', '--max-retries', '0', '-T4', '10.213.7.2'], 60000);
+    for (let i = 0; i < 5; i++) net.exec(nsA, ['curl', '-s', '-o', '/dev/null', '--max-time', '5', 'http://10.213.7.2:8080/']);
+    net.exec(nsA, ['ping', '-c', '5', '-i', '0.2', '-W', '1', '10.213.7.2']);
+    net.exec(nsA, ['nmap', '-n', '-sS', '-Pn', '-p', '1-300', '--max-retries', '0', '-T4', '10.213.7.2'], { timeoutMs: 60000 });
     await sleep(1500);
     td.kill('SIGINT');
     await new Promise((r) => td.once('exit', r));
