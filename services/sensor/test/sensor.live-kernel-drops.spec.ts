@@ -1,14 +1,13 @@
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseJsonMessage, SensorHeartbeatV1 } from '@netsentry/contracts';
 import { kindOf, startService, topicMap, type ServiceProcess } from '@netsentry/messaging';
 import { PcapWriter } from '@netsentry/packets';
-import { deleteTopics, haveCommand, isRoot, itIf, kafkaBrokers, testKafka, uniqueName } from '@netsentry/testing';
+import { createNetnsPair, deleteTopics, haveCommand, isRoot, itIf, testKafka, uniqueName, type NetnsPair } from '@netsentry/testing';
 import { PCAP_RING_ADDON } from '../src/live.source';
 
-const TOOLS = ['ip', 'tcpreplay', 'socat', 'sysctl'];
+const TOOLS = ['ip', 'ss', 'tcpreplay', 'socat', 'sysctl'];
 const missing = TOOLS.filter((t) => !haveCommand(t));
 const built = existsSync(PCAP_RING_ADDON);
 const canRun = isRoot && missing.length === 0 && built;
@@ -43,30 +42,17 @@ function writeUdpCapture(path: string): void {
 // carries the same counters.
 describe('sensor live capture: kernel drop counter', () => {
   const id = `${process.pid % 100000}`;
-  const nsA = `nsk${id}a`;
-  const nsB = `nsk${id}b`;
-  const vA = `vk${id}a`;
-  const vB = `vk${id}b`;
   const dir = mkdtempSync(join(tmpdir(), 'netsentry-drops-'));
-  const sock = join(dir, 'kafka.sock');
   const suffix = '.' + uniqueName('drops');
-  const children: ChildProcess[] = [];
+  let net: NetnsPair | null = null;
   let sensor: ServiceProcess | null = null;
-  const ip = (...args: string[]): void => void execFileSync('ip', args, { stdio: 'ignore' });
 
   afterAll(async () => {
     if (sensor) {
       sensor.proc.kill('SIGCONT');
       await sensor.stop('SIGKILL');
     }
-    for (const c of children) if (c.exitCode === null && c.pid) c.kill('SIGKILL');
-    for (const ns of [nsA, nsB]) {
-      try {
-        ip('netns', 'del', ns);
-      } catch {
-        /* not created */
-      }
-    }
+    net?.destroy();
     rmSync(dir, { recursive: true, force: true });
     if (canRun) await deleteTopics(Object.values(topicMap(suffix))).catch(() => undefined);
   });
@@ -74,27 +60,13 @@ describe('sensor live capture: kernel drop counter', () => {
   itIf(canRun, reason)('counts packets the kernel dropped while the sensor could not read: seen + dropped = sent', async () => {
     const pcap = join(dir, 'udp.pcap');
     writeUdpCapture(pcap);
-    ip('netns', 'add', nsA);
-    ip('netns', 'add', nsB);
-    for (const ns of [nsA, nsB]) {
-      execFileSync('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1'], { stdio: 'ignore' });
-    }
-    ip('link', 'add', vA, 'type', 'veth', 'peer', 'name', vB);
-    ip('link', 'set', vA, 'netns', nsA);
-    ip('link', 'set', vB, 'netns', nsB);
-    for (const [ns, v] of [[nsA, vA], [nsB, vB]]) {
-      ip('-n', ns, 'link', 'set', 'lo', 'up');
-      ip('-n', ns, 'link', 'set', v, 'up');
-    }
-    const [host, port] = kafkaBrokers()[0].split(':');
-    children.push(spawn('socat', [`UNIX-LISTEN:${sock},fork,reuseaddr`, `TCP:${host}:${port}`], { stdio: 'ignore' }));
-    await sleep(300);
-    children.push(spawn('ip', ['netns', 'exec', nsA, 'socat', `TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr`, `UNIX-CONNECT:${sock}`], { stdio: 'ignore' }));
-    await sleep(300);
+    net = createNetnsPair({ prefix: 'drop', ipv6: false });
+    const { nsA, nsB, vethA: vA, vethB: vB } = net;
+    const broker = await net.bridgeBroker(nsA);
 
     const sensorId = `drops-${id}`;
     sensor = startService('sensor', ['--iface', vA, '--sensor-id', sensorId], {
-      KAFKA_BROKERS: `127.0.0.1:${port}`,
+      KAFKA_BROKERS: broker,
       NETSENTRY_TOPIC_SUFFIX: suffix,
       PACKETS_PARTITIONS: '1',
       SENSOR_BUFFER_BYTES: String(1 << 16),
@@ -106,8 +78,8 @@ describe('sensor live capture: kernel drop counter', () => {
 
     sensor.proc.kill('SIGSTOP');
     // A moderate rate: the veth's receive backlog never overflows, every frame reaches the socket.
-    const r = spawnSync('ip', ['netns', 'exec', nsB, 'tcpreplay', '-q', '-i', vB, '--pps=20000', pcap], { encoding: 'utf8', timeout: 60000 });
-    expect(r.stdout).toMatch(new RegExp(`Actual: ${SENT} packets`));
+    const replayed = net.exec(nsB, ['tcpreplay', '-q', '-i', vB, '--pps=20000', pcap], { timeoutMs: 60000 });
+    expect(replayed).toMatch(new RegExp(`Actual: ${SENT} packets`));
     sensor.proc.kill('SIGCONT');
     let prev = -1;
     for (let i = 0; i < 40; i++) {
