@@ -1,12 +1,8 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseFlowsMessage, type FlowV1 } from '@netsentry/contracts';
 import { kindOf, startService, topicMap, type ServiceProcess } from '@netsentry/messaging';
-import { deleteTopics, haveCommand, isRoot, itIf, kafkaBrokers, testKafka, uniqueName } from '@netsentry/testing';
+import { createNetnsPair, deleteTopics, haveCommand, isRoot, itIf, kafkaBrokers, testKafka, uniqueName, type NetnsPair } from '@netsentry/testing';
 
-const missing = ['ip', 'ping', 'socat'].filter((t) => !haveCommand(t));
+const missing = ['ip', 'ss', 'ping', 'socat'].filter((t) => !haveCommand(t));
 const canRun = isRoot && missing.length === 0;
 const reason = !isRoot ? 'needs root (network namespaces, live capture)' : `needs ${missing.join(', ')}`;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -16,50 +12,21 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 // with no later packet needed.
 describe('aggregator on an idle live network', () => {
   const id = `${process.pid % 100000}`;
-  const nsA = `nsi${id}a`;
-  const nsB = `nsi${id}b`;
-  const vA = `vi${id}a`;
-  const vB = `vi${id}b`;
-  const dir = mkdtempSync(join(tmpdir(), 'netsentry-idle-'));
-  const sock = join(dir, 'kafka.sock');
   const suffix = '.' + uniqueName('idle');
-  const kids: ChildProcess[] = [];
   const procs: ServiceProcess[] = [];
-  const ip = (...a: string[]): void => void execFileSync('ip', a, { stdio: 'ignore' });
+  let net: NetnsPair | null = null;
 
   afterAll(async () => {
     for (const p of procs) await p.stop('SIGKILL');
-    for (const k of kids) if (k.exitCode === null) k.kill('SIGKILL');
-    for (const ns of [nsA, nsB]) {
-      try {
-        ip('netns', 'del', ns);
-      } catch {
-        /* not created */
-      }
-    }
-    rmSync(dir, { recursive: true, force: true });
+    net?.destroy();
     if (canRun) await deleteTopics(Object.values(topicMap(suffix))).catch(() => undefined);
   });
 
   itIf(canRun, reason)('exports a ping flow within a second or two of its 3 s idle timeout on a silent link', async () => {
-    ip('netns', 'add', nsA);
-    ip('netns', 'add', nsB);
-    ip('link', 'add', vA, 'type', 'veth', 'peer', 'name', vB);
-    ip('link', 'set', vA, 'netns', nsA);
-    ip('link', 'set', vB, 'netns', nsB);
-    ip('-n', nsA, 'addr', 'add', '10.213.9.1/24', 'dev', vA);
-    ip('-n', nsB, 'addr', 'add', '10.213.9.2/24', 'dev', vB);
-    for (const [ns, v] of [[nsA, vA], [nsB, vB]]) {
-      ip('-n', ns, 'link', 'set', 'lo', 'up');
-      ip('-n', ns, 'link', 'set', v, 'up');
-    }
     // No IPv6 chatter on the link: the only traffic is our ping.
-    for (const [ns, v] of [[nsA, vA], [nsB, vB]]) execFileSync('ip', ['netns', 'exec', ns, 'sysctl', '-qw', `net.ipv6.conf.${v}.disable_ipv6=1`], { stdio: 'ignore' });
-    const [host, port] = kafkaBrokers()[0].split(':');
-    kids.push(spawn('socat', [`UNIX-LISTEN:${sock},fork,reuseaddr`, `TCP:${host}:${port}`], { stdio: 'ignore' }));
-    await sleep(300);
-    kids.push(spawn('ip', ['netns', 'exec', nsA, 'socat', `TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr`, `UNIX-CONNECT:${sock}`], { stdio: 'ignore' }));
-    await sleep(300);
+    net = createNetnsPair({ prefix: 'idle', addresses: ['10.213.9.1/24', '10.213.9.2/24'], ipv6: false });
+    const { nsA, vethA: vA } = net;
+    const broker = await net.bridgeBroker(nsA);
 
     const group = uniqueName('idle-agg');
     const agg = startService('aggregator', [], {
@@ -70,7 +37,7 @@ describe('aggregator on an idle live network', () => {
     await agg.waitFor(/"event":"started"/, 60000);
     const sensorId = `idle-${id}`;
     const sensor = startService('sensor', ['--iface', vA, '--sensor-id', sensorId], {
-      KAFKA_BROKERS: `127.0.0.1:${port}`, NETSENTRY_TOPIC_SUFFIX: suffix, PACKETS_PARTITIONS: '4', SENSOR_TICK_MS: '200',
+      KAFKA_BROKERS: broker, NETSENTRY_TOPIC_SUFFIX: suffix, PACKETS_PARTITIONS: '4', SENSOR_TICK_MS: '200',
     }, { prefix: ['ip', 'netns', 'exec', nsA] });
     procs.push(sensor);
     await sensor.waitFor(/"event":"started"/, 60000);
@@ -88,7 +55,7 @@ describe('aggregator on an idle live network', () => {
         if (f.ok) for (const x of f.flows) if (x.sensor === sensorId) flows.push({ flow: x, at: Date.now() });
       },
     });
-    execFileSync('ip', ['netns', 'exec', nsA, 'ping', '-c', '3', '-i', '0.2', '-W', '1', '10.213.9.2'], { stdio: 'ignore', timeout: 10000 });
+    net.exec(nsA, ['ping', '-c', '3', '-i', '0.2', '-W', '1', '10.213.9.2'], { timeoutMs: 10000 });
     const lastPingAt = Date.now();
     // The link is now silent; nothing but the sensor's ticks moves time forward.
     for (let i = 0; i < 100 && !flows.some((x) => x.flow.proto === 1); i++) await sleep(200);
