@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCaptureFile } from '@netsentry/packets';
-import { haveCommand, isRoot, itIf } from '@netsentry/testing';
+import { createNetnsPair, haveCommand, isRoot, itIf, type NetnsPair } from '@netsentry/testing';
 import { BIN, REPO, tempDir } from './helpers';
 import { parseCsv } from './helpers';
 
@@ -15,23 +15,16 @@ const canRun = isRoot && haveCommand('ip') && haveCommand('ping');
 const live = itIf(canRun, 'needs root, iproute2 and ping (network namespaces)');
 const liveNmap = itIf(canRun && haveCommand('nmap'), 'needs root, iproute2, ping and nmap');
 
-const tag = String(process.pid % 100000);
-const NS_A = `nscli${tag}a`;
-const NS_B = `nscli${tag}b`;
-const IF_A = `vcli${tag}a`;
-const IF_B = `vcli${tag}b`;
 const subnet = 200 + (process.pid % 50);
 const IP_A = `10.213.${subnet}.1`;
 const IP_B = `10.213.${subnet}.2`;
-
-function sh(args: string[]): void {
-  const r = spawnSync(args[0], args.slice(1), { encoding: 'utf8', timeout: 20_000 });
-  if (r.status !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
-}
+let net: NetnsPair;
+/** Runs a command in namespace B (the peer that sends the traffic), bounded. */
+const inB = (argv: string[]): void => void net.exec(net.nsB, argv, { timeoutMs: 20_000 });
 
 /** Starts the CLI inside namespace A; resolves once it says it is capturing. */
 function startInA(args: string[]): { proc: ChildProcess; out: () => string; err: () => string; done: Promise<number>; ready: Promise<void> } {
-  const proc = spawn('ip', ['netns', 'exec', NS_A, process.execPath, BIN, ...args], {
+  const proc = spawn('ip', ['netns', 'exec', net.nsA, process.execPath, BIN, ...args], {
     cwd: REPO,
     env: { ...process.env, NETSENTRY_SENSOR: 'live-test' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -55,30 +48,18 @@ describe('live capture (network namespaces)', () => {
   let tmp: ReturnType<typeof tempDir>;
   beforeAll(() => {
     tmp = tempDir();
-    if (!canRun) return;
-    sh(['ip', 'netns', 'add', NS_A]);
-    sh(['ip', 'netns', 'add', NS_B]);
-    sh(['ip', 'link', 'add', IF_A, 'netns', NS_A, 'type', 'veth', 'peer', 'name', IF_B, 'netns', NS_B]);
-    sh(['ip', '-n', NS_A, 'addr', 'add', `${IP_A}/24`, 'dev', IF_A]);
-    sh(['ip', '-n', NS_B, 'addr', 'add', `${IP_B}/24`, 'dev', IF_B]);
-    for (const [ns, dev] of [[NS_A, IF_A], [NS_B, IF_B]]) {
-      sh(['ip', '-n', ns, 'link', 'set', dev, 'up']);
-      sh(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
-    }
+    if (canRun) net = createNetnsPair({ prefix: 'cli', addresses: [`${IP_A}/24`, `${IP_B}/24`] });
   });
   afterAll(() => {
-    if (canRun) {
-      spawnSync('ip', ['netns', 'del', NS_A]);
-      spawnSync('ip', ['netns', 'del', NS_B]);
-    }
+    net?.destroy();
     tmp.cleanup();
   });
 
   live('capture -i -c -w writes a pcap our reader and tcpdump read back', async () => {
     const file = join(tmp.dir, 'cap.pcap');
-    const c = startInA(['capture', '-i', IF_A, '-c', '6', '-w', file, '--bpf', 'icmp']);
+    const c = startInA(['capture', '-i', net.vethA, '-c', '6', '-w', file, '--bpf', 'icmp']);
     await c.ready;
-    sh(['ip', 'netns', 'exec', NS_B, 'ping', '-c', '3', '-i', '0.2', '-W', '1', IP_A]);
+    inB(['ping', '-c', '3', '-i', '0.2', '-W', '1', IP_A]);
     expect(await c.done).toBe(0);
     expect(c.err()).toContain('6 packets captured');
     const seen: number[] = [];
@@ -92,23 +73,23 @@ describe('live capture (network namespaces)', () => {
   }, 60_000);
 
   live('capture -i without -w prints one line per packet; a missing interface is exit 2', async () => {
-    const c = startInA(['capture', '-i', IF_A, '-c', '2', '--bpf', 'icmp']);
+    const c = startInA(['capture', '-i', net.vethA, '-c', '2', '--bpf', 'icmp']);
     await c.ready;
-    sh(['ip', 'netns', 'exec', NS_B, 'ping', '-c', '1', '-W', '1', IP_A]);
+    inB(['ping', '-c', '1', '-W', '1', IP_A]);
     expect(await c.done).toBe(0);
     const lines = c.out().trim().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(new RegExp(`ICMP ${IP_B.replace(/\./g, '\\.')} > ${IP_A.replace(/\./g, '\\.')}, length 98`));
-    const bad = spawnSync('ip', ['netns', 'exec', NS_A, process.execPath, BIN, 'capture', '-i', 'nosuchif0', '-c', '1'], { encoding: 'utf8', timeout: 30_000 });
+    const bad = spawnSync('ip', ['netns', 'exec', net.nsA, process.execPath, BIN, 'capture', '-i', 'nosuchif0', '-c', '1'], { encoding: 'utf8', timeout: 30_000 });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('nosuchif0: no such interface');
   }, 60_000);
 
   live('analyze -i: an idle link still ends its flows on the wall clock (idle timeout), before the run ends', async () => {
     const out = join(tmp.dir, 'live-idle');
-    const c = startInA(['analyze', '-i', IF_A, '--duration', '7', '--idle-timeout', '2', '--out', out, '--format', 'json', '--bpf', 'icmp']);
+    const c = startInA(['analyze', '-i', net.vethA, '--duration', '7', '--idle-timeout', '2', '--out', out, '--format', 'json', '--bpf', 'icmp']);
     await c.ready;
-    sh(['ip', 'netns', 'exec', NS_B, 'ping', '-c', '3', '-i', '0.2', '-W', '1', IP_A]);
+    inB(['ping', '-c', '3', '-i', '0.2', '-W', '1', IP_A]);
     const pingEnd = Date.now() / 1000;
     expect(await c.done).toBe(0);
     const rows = parseCsv(readFileSync(join(out, 'flows.csv'), 'utf8'));
@@ -123,15 +104,15 @@ describe('live capture (network namespaces)', () => {
     expect(f[h.indexOf('endReason')]).toBe('idle');
     expect(Number(f[h.indexOf('end')])).toBeLessThanOrEqual(pingEnd + 0.5);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
-    expect(summary.inputs[0].file).toBe(`live:${IF_A}`);
+    expect(summary.inputs[0].file).toBe(`live:${net.vethA}`);
     expect(summary.counts.packets).toBe(6);
   }, 60_000);
 
   live('analyze -i: Ctrl-C (SIGINT) ends the capture cleanly, flushes the flows and writes the outputs', async () => {
     const out = join(tmp.dir, 'live-sigint');
-    const c = startInA(['analyze', '-i', IF_A, '--out', out, '--format', 'json', '--bpf', 'icmp']);
+    const c = startInA(['analyze', '-i', net.vethA, '--out', out, '--format', 'json', '--bpf', 'icmp']);
     await c.ready;
-    sh(['ip', 'netns', 'exec', NS_B, 'ping', '-c', '2', '-i', '0.2', '-W', '1', IP_A]);
+    inB(['ping', '-c', '2', '-i', '0.2', '-W', '1', IP_A]);
     // `ip netns exec` runs node in the same process: the signal reaches the CLI itself.
     c.proc.kill('SIGINT');
     expect(await c.done).toBe(0);
@@ -143,10 +124,10 @@ describe('live capture (network namespaces)', () => {
   }, 60_000);
 
   liveNmap('analyze -i: a port scan is printed as an alert while the capture runs', async () => {
-    const c = startInA(['analyze', '-i', IF_A, '--duration', '12']);
+    const c = startInA(['analyze', '-i', net.vethA, '--duration', '12']);
     await c.ready;
     const scanStart = Date.now();
-    sh(['ip', 'netns', 'exec', NS_B, 'nmap', '-sS', '-Pn', '-n', '-p', '1-300', '--max-retries', '0', '-T4', IP_A]);
+    inB(['nmap', '-sS', '-Pn', '-n', '-p', '1-300', '--max-retries', '0', '-T4', IP_A]);
     // The alert line appears within a few seconds of the scan, long before --duration ends.
     let alertAt = 0;
     while (Date.now() - scanStart < 10_000) {
