@@ -5,20 +5,16 @@
  * bounded in time; the namespaces, processes and veth pair are removed afterwards.
  * Needs root, ip, tcpdump, curl, ping, nmap, socat, python3.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { createNetnsPair, type NetnsPair } from '@netsentry/testing';
 
 export const NETNS_TOOLS = ['ip', 'tcpdump', 'curl', 'ping', 'nmap', 'socat', 'python3'] as const;
 
 function run(cmd: string, args: string[], timeoutMs = 15000): { code: number; out: string } {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
   return { code: r.status ?? -1, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
-}
-
-function must(cmd: string, args: string[], timeoutMs?: number): void {
-  const r = run(cmd, args, timeoutMs);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.code}): ${r.out}`);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -49,50 +45,36 @@ export interface NetnsCaptureResult {
 
 /** Records the capture into `file` (pcap). Resolves after cleanup. */
 export async function recordNetnsCapture(file: string): Promise<NetnsCaptureResult> {
-  const tag = randomBytes(3).toString('hex');
-  const nsA = `nsflA${tag}`, nsB = `nsflB${tag}`;
-  const vA = `vfa${tag}`, vB = `vfb${tag}`;
-  const net = 10 + (parseInt(tag.slice(0, 2), 16) % 200);
+  const net = 10 + randomBytes(1)[0] % 200;
   const client = `10.231.${net}.1`, server = `10.231.${net}.2`;
   const procs: ChildProcess[] = [];
   let dump: ChildProcess | undefined;
+  let pair: NetnsPair | undefined;
   try {
-    must('ip', ['netns', 'add', nsA]);
-    must('ip', ['netns', 'add', nsB]);
-    must('ip', ['link', 'add', vA, 'type', 'veth', 'peer', 'name', vB]);
-    must('ip', ['link', 'set', vA, 'netns', nsA]);
-    must('ip', ['link', 'set', vB, 'netns', nsB]);
-    must('ip', ['-n', nsA, 'addr', 'add', `${client}/24`, 'dev', vA]);
-    must('ip', ['-n', nsB, 'addr', 'add', `${server}/24`, 'dev', vB]);
-    for (const [ns, dev] of [[nsA, vA], [nsB, vB]]) {
-      must('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1']);
-      must('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-      must('ip', ['-n', ns, 'link', 'set', dev, 'up']);
-    }
-    dump = spawn('ip', ['netns', 'exec', nsB, 'tcpdump', '-n', '--immediate-mode', '-i', vB, '-s', '0', '-U', '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    pair = createNetnsPair({ prefix: 'flows', addresses: [`${client}/24`, `${server}/24`], ipv6: false });
+    const { nsA, nsB, vethB: vB } = pair;
+    const inA = (argv: string[], timeoutMs?: number): string => pair!.exec(nsA, argv, { timeoutMs });
+    dump = pair.spawn(nsB, ['tcpdump', '-n', '--immediate-mode', '-i', vB, '-s', '0', '-U', '-w', file], { stdio: 'pipe' });
     let dumpErr = '';
     dump.stderr?.on('data', (d: Buffer) => { dumpErr += d.toString(); });
     await waitFor(() => dumpErr.includes('listening on'), 10000, 'tcpdump');
 
-    const http = spawn('ip', ['netns', 'exec', nsB, 'python3', '-m', 'http.server', '8080', '--bind', server], { stdio: 'ignore' });
-    procs.push(http);
-    const udp = spawn('ip', ['netns', 'exec', nsB, 'socat', 'UDP4-RECVFROM:9999,fork,reuseaddr', 'SYSTEM:echo pong'], { stdio: 'ignore' });
-    procs.push(udp);
+    procs.push(pair.spawn(nsB, ['python3', '-m', 'http.server', '8080', '--bind', server]));
+    procs.push(pair.spawn(nsB, ['socat', 'UDP4-RECVFROM:9999,fork,reuseaddr', 'SYSTEM:echo pong']));
     await waitFor(() => run('ip', ['netns', 'exec', nsA, 'curl', '-s', '-o', '/dev/null', '--max-time', '1', `http://${server}:8080/`]).code === 0, 10000, 'http server');
 
-    for (let i = 0; i < 3; i++) must('ip', ['netns', 'exec', nsA, 'curl', '-s', '-o', '/dev/null', '--max-time', '5', `http://${server}:8080/`]);
-    must('ip', ['netns', 'exec', nsA, 'ping', '-c', '3', '-i', '0.2', '-W', '1', server]);
+    for (let i = 0; i < 3; i++) inA(['curl', '-s', '-o', '/dev/null', '--max-time', '5', `http://${server}:8080/`]);
+    inA(['ping', '-c', '3', '-i', '0.2', '-W', '1', server]);
     for (let i = 0; i < 2; i++) {
       run('ip', ['netns', 'exec', nsA, 'sh', '-c', `echo ping${i} | socat -T1 - UDP4:${server}:9999`], 5000);
     }
-    must('ip', ['netns', 'exec', nsA, 'nmap', '-n', '-Pn', '-sS', '--max-retries', '1', '-p', '20-25,8080,9090', server], 30000);
+    inA(['nmap', '-n', '-Pn', '-sS', '--max-retries', '1', '-p', '20-25,8080,9090', server], 30000);
     await sleep(1000);
     return { file, client, server };
   } finally {
     await stop(dump, 'SIGINT');
     for (const p of procs) await stop(p);
-    run('ip', ['netns', 'del', nsA]);
-    run('ip', ['netns', 'del', nsB]);
+    pair?.destroy();
     if (existsSync(file) && statSync(file).size === 0) throw new Error('tcpdump wrote nothing');
   }
 }
