@@ -9,7 +9,7 @@
  * BENCH_DETECTOR_FORMAT=batch (default: flow batches, what the aggregator sends) or json (one
  * FlowV1 per message, what other producers may send) chooses the detector input's encoding.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { Partitioners, type Message } from 'kafkajs';
 import { Client } from 'pg';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -21,7 +21,7 @@ import { FlowTable } from '@netsentry/flows';
 import { readCaptureFile } from '@netsentry/packets';
 import { readFlowsUntilEnd, sendChunked, startService, topicMap, watermarkMessages, type ServiceProcess } from '@netsentry/messaging';
 import { activateModel, migrateDatabase, openDataSource, saveModel } from '@netsentry/storage';
-import { createTestDatabase, deleteTopics, kafkaBrokers, SHARED_PCAPS, testKafka, uniqueName } from '@netsentry/testing';
+import { createNetnsPair, createTestDatabase, deleteTopics, kafkaBrokers, SHARED_PCAPS, testKafka, uniqueName } from '@netsentry/testing';
 import { bigCaptureMeta, ensureBigCapture } from './fixtures';
 
 const SYN_FLOOD = join(SHARED_PCAPS, 'stopddos/pkt.TCP.synflood.spoofed.pcap');
@@ -244,7 +244,7 @@ async function detector(copies: number, format: string): Promise<void> {
     console.log('| measure | value |');
     console.log('|---|---|');
     console.log(`| input | ${fmt(n)} real flows (${copies} copies of the ${fmt(base.length)} flows of pkt.TCP.synflood.spoofed.pcap, ids made distinct), ${format === 'json' ? 'one JSON FlowV1 per message' : 'flow batches of 512 (binary, columnar)'} |`);
-    console.log(`| flows stored (COPY into staging + INSERT … ON CONFLICT DO NOTHING) | ${fmt(c.flows)} |`);
+    console.log(`| flows stored (COPY into flows; on a conflict COPY into staging + INSERT … ON CONFLICT DO NOTHING) | ${fmt(c.flows)} |`);
     console.log(`| anomalies stored (model active, every flow scored) | ${fmt(c.anomalies)} |`);
     console.log(`| alerts (new / updates) | ${c.alertsNew} / ${c.alertsUpdated} |`);
     console.log(`| wall time, first stored batch → last | ${secs.toFixed(2)} s |`);
@@ -276,37 +276,17 @@ function procCpuMs(pid: number | undefined): number {
 }
 
 async function live(file: string): Promise<void> {
-  if (!(process.getuid?.() === 0 && ['ip', 'tcpreplay', 'socat', 'tcpdump'].every(have))) {
-    console.log('_live capture rate skipped: needs root, ip, tcpreplay, socat_');
+  if (!(process.getuid?.() === 0 && ['ip', 'ss', 'tcpreplay', 'socat', 'tcpdump'].every(have))) {
+    console.log('_live capture rate skipped: needs root, ip, ss, tcpreplay, socat, tcpdump_');
     return;
   }
-  // BENCH_NETNS_PREFIX names the namespaces and veths (engineers sharing a machine use their own).
-  const pre = process.env.BENCH_NETNS_PREFIX ?? 'nsb';
-  const id = `${process.pid % 100000}`;
-  const nsA = `${pre}${id}a`;
-  const nsB = `${pre}${id}b`;
-  const vA = `${pre}${id}va`.slice(-15);
-  const vB = `${pre}${id}vb`.slice(-15);
+  // Namespace and veth names are unique per run; BENCH_NETNS_PREFIX tags them (whose they are on a shared machine).
+  const net = createNetnsPair({ prefix: process.env.BENCH_NETNS_PREFIX ?? 'bench' });
+  const { nsA, nsB, vethA: vA, vethB: vB } = net;
   const dir = mkdtempSync(join(tmpdir(), 'netsentry-livebench-'));
-  const sock = join(dir, 'kafka.sock');
-  const kids: ChildProcess[] = [];
-  const ip = (...a: string[]): void => void execFileSync('ip', a, { stdio: 'ignore' });
   const suffix = '.' + uniqueName('benchlive');
   try {
-    ip('netns', 'add', nsA);
-    ip('netns', 'add', nsB);
-    ip('link', 'add', vA, 'type', 'veth', 'peer', 'name', vB);
-    ip('link', 'set', vA, 'netns', nsA);
-    ip('link', 'set', vB, 'netns', nsB);
-    for (const [ns, v] of [[nsA, vA], [nsB, vB]]) {
-      ip('-n', ns, 'link', 'set', 'lo', 'up');
-      ip('-n', ns, 'link', 'set', v, 'up');
-    }
-    const [host, port] = kafkaBrokers()[0].split(':');
-    kids.push(spawn('socat', [`UNIX-LISTEN:${sock},fork,reuseaddr`, `TCP:${host}:${port}`], { stdio: 'ignore' }));
-    await sleep(300);
-    kids.push(spawn('ip', ['netns', 'exec', nsA, 'socat', `TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr`, `UNIX-CONNECT:${sock}`], { stdio: 'ignore' }));
-    await sleep(300);
+    const broker = await net.bridgeBroker(nsA);
     // tcpreplay: --preload-pcap (no file reads while sending) and --pps-multi (a burst per timer
     // check) so that the offered rate is reached without a busy core; override with BENCH_TCPREPLAY_OPTS.
     const trOpts = (process.env.BENCH_TCPREPLAY_OPTS ?? '--preload-pcap --pps-multi=64').split(' ').filter(Boolean);
@@ -331,7 +311,7 @@ async function live(file: string): Promise<void> {
     for (const pps of (process.env.BENCH_LIVE_RATES ?? '50000,100000,150000,200000,250000,300000,400000,500000').split(',').map(Number)) {
       const n = Math.min(pps * 4, 1_000_000);
       const s = startService('sensor', ['--iface', vA, '--sensor-id', `bench-live-${pps}`], {
-        KAFKA_BROKERS: `127.0.0.1:${port}`, NETSENTRY_TOPIC_SUFFIX: suffix, PACKETS_PARTITIONS: '4', SENSOR_BUFFER_BYTES: String(Number(process.env.BENCH_LIVE_BUFFER_MB ?? 512) << 20), SENSOR_LOG_EVERY_MS: '250',
+        KAFKA_BROKERS: broker, NETSENTRY_TOPIC_SUFFIX: suffix, PACKETS_PARTITIONS: '4', SENSOR_BUFFER_BYTES: String(Number(process.env.BENCH_LIVE_BUFFER_MB ?? 512) << 20), SENSOR_LOG_EVERY_MS: '250',
       }, { prefix: [...sensorNice, 'ip', 'netns', 'exec', nsA] });
       await s.waitFor(/"event":"started"/, 60000);
       await sleep(1000);
@@ -366,14 +346,7 @@ async function live(file: string): Promise<void> {
     }
     console.log(`\n**Highest achieved rate with < 0.1% loss: ${best ? fmt(best) + ' packets/s' : 'none of the tested rates'}**`);
   } finally {
-    for (const k of kids) if (k.exitCode === null) k.kill('SIGKILL');
-    for (const ns of [nsA, nsB]) {
-      try {
-        ip('netns', 'del', ns);
-      } catch {
-        /* */
-      }
-    }
+    net.destroy();
     rmSync(dir, { recursive: true, force: true });
     await deleteTopics(Object.values(topicMap(suffix))).catch(() => undefined);
   }
