@@ -11,11 +11,12 @@
  * with TCP segmentation offload off so the capture holds wire-sized frames. Needs root, ip,
  * tcpdump, ping, python3; ethtool is used when present. Bounded in time (a few minutes).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readCaptureFile } from '@netsentry/packets';
+import { createNetnsPair, type NetnsPair } from '@netsentry/testing';
 
 export const BENCH_DATA = resolve(__dirname, 'data');
 export const BIG_CAPTURE = join(BENCH_DATA, 'ns-traffic-1m.pcap');
@@ -142,54 +143,25 @@ elif mode == 'bulk':
     c.close()
 `;
 
-interface Lab {
-  nsA: string;
-  nsB: string;
-  ipA: string;
-  ipB: string;
-  vethA: string;
-  children: ChildProcess[];
-}
-
-function setUpLab(): Lab {
-  const id = `${process.pid % 100000}`;
-  const nsA = `nsbench${id}a`;
-  const nsB = `nsbench${id}b`;
-  const vethA = `vb${id}a`;
-  const vethB = `vb${id}b`;
+/** The two namespaces the capture is made between (A: clients and tcpdump, B: servers). */
+function setUpLab(): NetnsPair {
   const net = 10 + (process.pid % 200);
-  const ipA = `10.251.${net}.1`;
-  const ipB = `10.251.${net}.2`;
-  run('ip', ['netns', 'add', nsA]);
-  run('ip', ['netns', 'add', nsB]);
-  run('ip', ['link', 'add', vethA, 'type', 'veth', 'peer', 'name', vethB]);
-  run('ip', ['link', 'set', vethA, 'netns', nsA]);
-  run('ip', ['link', 'set', vethB, 'netns', nsB]);
-  for (const [ns, dev, ip] of [[nsA, vethA, ipA], [nsB, vethB, ipB]]) {
-    run('ip', ['-n', ns, 'addr', 'add', `${ip}/24`, 'dev', dev]);
-    run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-    run('ip', ['-n', ns, 'link', 'set', dev, 'up']);
-    // Wire-sized frames: no segmentation offload on either end.
-    if (have('ethtool')) spawnSync('ip', ['netns', 'exec', ns, 'ethtool', '-K', dev, 'tso', 'off', 'gso', 'off', 'gro', 'off'], { stdio: 'ignore' });
-    else spawnSync('ip', ['-n', ns, 'link', 'set', dev, 'gso_max_size', '1500', 'gso_max_segs', '1'], { stdio: 'ignore' });
-  }
-  return { nsA, nsB, ipA, ipB, vethA, children: [] };
-}
-
-function tearDownLab(lab: Lab): void {
-  for (const c of lab.children) {
-    if (c.pid !== undefined && c.exitCode === null && c.signalCode === null) {
-      try { process.kill(c.pid, 'SIGKILL'); } catch { /* already gone */ }
+  const lab = createNetnsPair({ prefix: 'bigcap', addresses: [`10.251.${net}.1/24`, `10.251.${net}.2/24`] });
+  for (const [ns, dev] of [[lab.nsA, lab.vethA], [lab.nsB, lab.vethB]]) {
+    // Wire-sized frames: no segmentation offload on either end (best effort, as the recipe says).
+    try {
+      if (have('ethtool')) lab.exec(ns, ['ethtool', '-K', dev, 'tso', 'off', 'gso', 'off', 'gro', 'off']);
+      else run('ip', ['-n', ns, 'link', 'set', dev, 'gso_max_size', '1500', 'gso_max_segs', '1']);
+    } catch {
+      /* an offload this veth does not have */
     }
   }
-  spawnSync('ip', ['netns', 'del', lab.nsA], { stdio: 'ignore' });
-  spawnSync('ip', ['netns', 'del', lab.nsB], { stdio: 'ignore' });
+  return lab;
 }
 
-function inNs(ns: string, cmd: string, args: string[], timeoutMs: number): void {
-  const r = spawnSync('ip', ['netns', 'exec', ns, cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'], timeout: timeoutMs, encoding: 'utf8' });
-  // A generator stopped by its time bound is fine: the packets it sent are in the capture.
-  if (r.status !== 0 && r.signal !== 'SIGTERM') throw new Error(`${cmd} in ${ns} failed: ${r.stderr}`);
+/** Runs a generator inside `ns`; one stopped by its time bound is fine: the packets it sent are in the capture. */
+function inNs(lab: NetnsPair, ns: string, cmd: string, args: string[], timeoutMs: number): void {
+  lab.exec(ns, [cmd, ...args], { timeoutMs, allowTimeout: true });
 }
 
 async function waitForLine(child: ChildProcess, stream: 'stdout' | 'stderr', re: RegExp, timeoutMs: number): Promise<void> {
@@ -214,7 +186,7 @@ async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<v
 /** Builds the capture into `out`; returns its packet count. */
 async function build(out: string, minPackets: number, log: (s: string) => void): Promise<number> {
   const lab = setUpLab();
-  const cleanup = (): void => tearDownLab(lab);
+  const cleanup = (): void => lab.destroy();
   process.once('exit', cleanup);
   const work = mkdtempSync(join(tmpdir(), 'netsentry-bigcap-'));
   try {
@@ -222,19 +194,17 @@ async function build(out: string, minPackets: number, log: (s: string) => void):
     const clientPy = join(work, 'client.py');
     writeFileSync(serverPy, SERVER_PY);
     writeFileSync(clientPy, CLIENT_PY);
-    const server = spawn('ip', ['netns', 'exec', lab.nsB, 'python3', serverPy, lab.ipB], { stdio: ['ignore', 'pipe', 'pipe'] });
-    lab.children.push(server);
+    const server = lab.spawn(lab.nsB, ['python3', serverPy, lab.ipB!], { stdio: 'pipe' });
     await waitForLine(server, 'stdout', /ready/, 20_000);
-    const tcpdump = spawn('ip', ['netns', 'exec', lab.nsA, 'tcpdump', '-i', lab.vethA, '-n', '-s', '0', '-B', '131072', '-w', out], { stdio: ['ignore', 'ignore', 'pipe'] });
-    lab.children.push(tcpdump);
+    const tcpdump = lab.spawn(lab.nsA, ['tcpdump', '-i', lab.vethA, '-n', '-s', '0', '-B', '131072', '-w', out], { stdio: 'pipe' });
     await waitForLine(tcpdump, 'stderr', /listening on/, 20_000);
 
     const py = (mode: string, n: number, seconds: number): void =>
-      inNs(lab.nsA, 'python3', [clientPy, lab.ipB, mode, String(n), String(seconds)], (seconds + 30) * 1000);
+      inNs(lab, lab.nsA, 'python3', [clientPy, lab.ipB!, mode, String(n), String(seconds)], (seconds + 30) * 1000);
     // One round ≈ 1.1 M packets; later rounds top up if the kernel dropped some.
     for (let round = 0; round < 3; round++) {
       log(`round ${round + 1}: ping flood`);
-      inNs(lab.nsA, 'ping', ['-f', '-q', '-c', '260000', '-w', '60', lab.ipB], 90_000);
+      inNs(lab, lab.nsA, 'ping', ['-f', '-q', '-c', '260000', '-w', '60', lab.ipB!], 90_000);
       log(`round ${round + 1}: DNS queries and answers`);
       py('dns', 180_000, 60);
       log(`round ${round + 1}: HTTP short connections`);
