@@ -244,7 +244,7 @@ async function detector(copies: number, format: string): Promise<void> {
     console.log('| measure | value |');
     console.log('|---|---|');
     console.log(`| input | ${fmt(n)} real flows (${copies} copies of the ${fmt(base.length)} flows of pkt.TCP.synflood.spoofed.pcap, ids made distinct), ${format === 'json' ? 'one JSON FlowV1 per message' : 'flow batches of 512 (binary, columnar)'} |`);
-    console.log(`| flows stored (COPY into staging + INSERT … ON CONFLICT DO NOTHING) | ${fmt(c.flows)} |`);
+    console.log(`| flows stored (COPY into flows; on a conflict COPY into staging + INSERT … ON CONFLICT DO NOTHING) | ${fmt(c.flows)} |`);
     console.log(`| anomalies stored (model active, every flow scored) | ${fmt(c.anomalies)} |`);
     console.log(`| alerts (new / updates) | ${c.alertsNew} / ${c.alertsUpdated} |`);
     console.log(`| wall time, first stored batch → last | ${secs.toFixed(2)} s |`);
