@@ -109,8 +109,9 @@ export function createNetnsPair(opts: NetnsPairOptions): NetnsPair {
       const sock = join(dir, `kafka-${ns}.sock`);
       children.push(spawn('socat', [`UNIX-LISTEN:${sock},fork,reuseaddr`, `TCP:${host}:${port}`], { stdio: 'ignore' }));
       pair.spawn(ns, ['socat', `TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr`, `UNIX-CONNECT:${sock}`]);
-      for (let i = 0; i < 200; i++) {
-        const listening = must(inNs(ns, ['ss', '-Hltn', `sport = :${port}`]), 5000).trim() !== '';
+      const deadline = Date.now() + 10_000;
+      for (let i = 0; i < 200 && Date.now() < deadline; i++) {
+        const listening = must(inNs(ns, ['ss', '-Hltn', `sport = :${port}`]), 2000).trim() !== '';
         if (listening && existsSync(sock)) return `127.0.0.1:${port}`;
         await sleep(50);
       }
