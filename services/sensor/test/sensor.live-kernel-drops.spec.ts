@@ -1,11 +1,11 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseJsonMessage, SensorHeartbeatV1 } from '@netsentry/contracts';
-import { kindOf, startService, topicMap, type ServiceProcess } from '@netsentry/messaging';
+import { startService, topicMap, type ServiceProcess } from '@netsentry/messaging';
 import { PcapWriter } from '@netsentry/packets';
-import { createNetnsPair, deleteTopics, haveCommand, isRoot, itIf, testKafka, uniqueName, type NetnsPair } from '@netsentry/testing';
+import { createNetnsPair, deleteTopics, haveCommand, isRoot, itIf, uniqueName, type NetnsPair } from '@netsentry/testing';
 import { PCAP_RING_ADDON } from '../src/live.source';
+import { readHeartbeats } from './heartbeats';
 
 const TOOLS = ['ip', 'ss', 'tcpreplay', 'socat', 'sysctl'];
 const missing = TOOLS.filter((t) => !haveCommand(t));
@@ -97,26 +97,7 @@ describe('sensor live capture: kernel drop counter', () => {
     expect(stopped.packetsSeen + stopped.kernelDropped).toBe(SENT);
 
     // The last heartbeat (status stopped) carries the same counters.
-    const kafka = testKafka('drops-test');
-    const hbs: SensorHeartbeatV1[] = [];
-    const hc = kafka.consumer({ groupId: uniqueName('drops-hb'), maxWaitTimeInMs: 100 });
-    await hc.connect();
-    await hc.subscribe({ topic: topicMap(suffix).sensors, fromBeginning: true });
-    await new Promise<void>((res) => {
-      const t = setTimeout(res, 15000);
-      void hc.run({
-        eachMessage: async ({ message }) => {
-          if (kindOf(message.headers)) return;
-          const h = parseJsonMessage(SensorHeartbeatV1, message.value);
-          if (h.ok && h.value.sensor === sensorId) hbs.push(h.value);
-          if (hbs.some((x) => x.status === 'stopped')) {
-            clearTimeout(t);
-            res();
-          }
-        },
-      });
-    });
-    await hc.disconnect();
+    const hbs = await readHeartbeats(topicMap(suffix).sensors, sensorId);
     const last = hbs.find((h) => h.status === 'stopped');
     expect(last?.counters.kernelDropped).toBe(stopped.kernelDropped);
     expect(last?.counters.packetsSeen).toBe(stopped.packetsSeen);

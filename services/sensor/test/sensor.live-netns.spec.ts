@@ -1,10 +1,10 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseJsonMessage, SensorHeartbeatV1 } from '@netsentry/contracts';
-import { kindOf, readEnvelope, startService, topicMap, type ServiceProcess } from '@netsentry/messaging';
+import { readEnvelope, startService, topicMap, type ServiceProcess } from '@netsentry/messaging';
 import { decodePacketBatch, ipToString, PacketRecord, readCaptureFile } from '@netsentry/packets';
 import { createNetnsPair, deleteTopics, haveCommand, isRoot, itIf, testKafka, uniqueName, type NetnsPair } from '@netsentry/testing';
+import { readHeartbeats } from './heartbeats';
 
 const TOOLS = ['ip', 'ss', 'tcpdump', 'curl', 'ping', 'nmap', 'socat', 'python3'];
 const missing = TOOLS.filter((t) => !haveCommand(t));
@@ -126,25 +126,7 @@ describe('sensor live capture between network namespaces', () => {
     expect(published).toBeGreaterThanOrEqual(tdPackets);
 
     // Heartbeats: status and counters.
-    const hbs: SensorHeartbeatV1[] = [];
-    const hc = kafka.consumer({ groupId: uniqueName('live-hb'), maxWaitTimeInMs: 100 });
-    await hc.connect();
-    await hc.subscribe({ topic: topics.sensors, fromBeginning: true });
-    await new Promise<void>((res) => {
-      const t = setTimeout(res, 15000);
-      void hc.run({
-        eachMessage: async ({ message }) => {
-          if (kindOf(message.headers)) return;
-          const h = parseJsonMessage(SensorHeartbeatV1, message.value);
-          if (h.ok && h.value.sensor === sensorId) hbs.push(h.value);
-          if (hbs.some((x) => x.status === 'stopped')) {
-            clearTimeout(t);
-            res();
-          }
-        },
-      });
-    });
-    await hc.disconnect();
+    const hbs = await readHeartbeats(topics.sensors, sensorId);
     expect(hbs.some((h) => h.status === 'capturing')).toBe(true);
     const last = hbs[hbs.length - 1];
     expect(last.status).toBe('stopped');
