@@ -30,6 +30,11 @@ describe('storeFlows (COPY into flows; on a conflict COPY into staging, INSERT .
     const overlap = [...Array.from({ length: 200 }, (_, i) => flow(4900 + i)), flow(5150), flow(5150)];
     expect(await storeFlows(ds, overlap)).toBe(101); // 5000..5099 and 5150
     expect(await countFlows(ds)).toBe(5101);
+    // First and last ids new, a stored one and a duplicate in between: the direct COPY fails, staging stores the new.
+    const middle = [flow(5200), flow(5150), flow(5201), flow(5201), flow(5202)];
+    expect(await storeFlows(ds, middle)).toBe(3);
+    await ds.query('DELETE FROM flows WHERE id = ANY($1::text[])', [['flow-5200', 'flow-5201', 'flow-5202']]); // later tests count rows
+    expect(await countFlows(ds)).toBe(5101);
   });
 
   it('reads flows back exactly (microseconds, bigints, escaped JSON keys, IPv6)', async () => {

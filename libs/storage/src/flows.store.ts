@@ -252,57 +252,78 @@ const CONFLICT = new Set(['23505', '40P01']);
 /** Attempts of the staging insert when a concurrent direct COPY made it a deadlock victim. */
 const STAGED_ATTEMPTS = 5;
 
-async function storeRows(ds: DataSource, rows: () => Iterable<string | Buffer>): Promise<number> {
+/**
+ * `rows` stored idempotently; `probe`: a few of their ids (first, last). When one of them is stored
+ * already the batch is taken for a redelivery and goes straight to staging (a failed direct COPY
+ * would have encoded and sent every row once for nothing). Only a choice of path: correctness
+ * never depends on it.
+ */
+async function storeRows(ds: DataSource, rows: () => Iterable<string | Buffer>, probe: string[]): Promise<number> {
   return withPgTransaction(ds, async (c: PoolClient) => {
-    // Optimistic: COPY straight into flows. New flows (the usual case) cost one pass; a batch with
-    // any stored id (redelivery) or a duplicate id fails on the primary key at its first such row,
-    // which rolls back to the savepoint; so does a concurrent writer's row with the same id (the
-    // COPY waits for that writer's commit, then fails) or a deadlock between two direct COPYs of
-    // overlapping batches. Then the idempotent path below stores what is new.
-    await c.query('SAVEPOINT direct');
-    try {
-      const n = await copyChunks(c, `flows (${FLOW_COLUMNS})`, rows());
-      await c.query('RELEASE SAVEPOINT direct');
-      return n;
-    } catch (e) {
-      if (!CONFLICT.has((e as { code?: string }).code ?? '')) throw e;
-      await c.query('ROLLBACK TO SAVEPOINT direct');
-    }
-    const stage = async (): Promise<void> => {
-      // One staging table per pooled connection, emptied at every commit.
-      await c.query('CREATE TEMP TABLE IF NOT EXISTS flows_stage (LIKE flows INCLUDING DEFAULTS) ON COMMIT DELETE ROWS');
-      await copyChunks(c, `flows_stage (${FLOW_COLUMNS})`, rows());
-    };
-    await stage();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        // ORDER BY id: concurrent staged writers of overlapping batches take the unique-index locks
-        // in the same order, so they wait for each other instead of deadlocking; a direct COPY
-        // (any order) can still make this the deadlock victim, hence the bounded retry.
-        const r = await c.query(
-          `INSERT INTO flows (${FLOW_COLUMNS}) SELECT ${FLOW_COLUMNS} FROM flows_stage ORDER BY id ON CONFLICT (id) DO NOTHING`,
-        );
-        await c.query('RELEASE SAVEPOINT direct');
-        return r.rowCount ?? 0;
-      } catch (e) {
-        if ((e as { code?: string }).code !== '40P01' || attempt >= STAGED_ATTEMPTS) throw e;
-        await c.query('ROLLBACK TO SAVEPOINT direct');
-        // The staging rows (and a staging table created in this transaction) were undone: again.
-        await stage();
-      }
-    }
+    const seen = await c.query('SELECT 1 FROM flows WHERE id = ANY($1::text[]) LIMIT 1', [probe]);
+    if (!seen.rowCount) return direct(c, rows);
+    return staged(c, rows);
   });
+}
+
+/** Direct COPY under a savepoint; on a conflict, the staged path. */
+async function direct(c: PoolClient, rows: () => Iterable<string | Buffer>): Promise<number> {
+  // Optimistic: COPY straight into flows. New flows (the usual case) cost one pass; a batch with
+  // any stored id (redelivery) or a duplicate id fails on the primary key at its first such row,
+  // which rolls back to the savepoint; so does a concurrent writer's row with the same id (the
+  // COPY waits for that writer's commit, then fails) or a deadlock between two direct COPYs of
+  // overlapping batches. Then the idempotent staged path stores what is new.
+  await c.query('SAVEPOINT direct');
+  try {
+    const n = await copyChunks(c, `flows (${FLOW_COLUMNS})`, rows());
+    await c.query('RELEASE SAVEPOINT direct');
+    return n;
+  } catch (e) {
+    if (!CONFLICT.has((e as { code?: string }).code ?? '')) throw e;
+    await c.query('ROLLBACK TO SAVEPOINT direct');
+  }
+  return staged(c, rows);
+}
+
+/** COPY into staging, then INSERT … ON CONFLICT DO NOTHING. */
+async function staged(c: PoolClient, rows: () => Iterable<string | Buffer>): Promise<number> {
+  await c.query('SAVEPOINT staged');
+  const stage = async (): Promise<void> => {
+    // One staging table per pooled connection, emptied at every commit.
+    await c.query('CREATE TEMP TABLE IF NOT EXISTS flows_stage (LIKE flows INCLUDING DEFAULTS) ON COMMIT DELETE ROWS');
+    await copyChunks(c, `flows_stage (${FLOW_COLUMNS})`, rows());
+  };
+  await stage();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // ORDER BY id: concurrent staged writers of overlapping batches take the unique-index locks
+      // in the same order, so they wait for each other instead of deadlocking; a direct COPY
+      // (any order) can still make this the deadlock victim, hence the bounded retry.
+      const r = await c.query(
+        `INSERT INTO flows (${FLOW_COLUMNS}) SELECT ${FLOW_COLUMNS} FROM flows_stage ORDER BY id ON CONFLICT (id) DO NOTHING`,
+      );
+      await c.query('RELEASE SAVEPOINT staged');
+      return r.rowCount ?? 0;
+    } catch (e) {
+      if ((e as { code?: string }).code !== '40P01' || attempt >= STAGED_ATTEMPTS) throw e;
+      await c.query('ROLLBACK TO SAVEPOINT staged');
+      // The staging rows (and a staging table created in this transaction) were undone: again.
+      await stage();
+    }
+  }
 }
 
 /**
  * Stores flows idempotently, in one transaction: COPY straight into flows; if any id is already
  * stored (or being stored by another writer), COPY into a session-local staging table and
- * `INSERT ... ON CONFLICT (id) DO NOTHING` instead. A redelivered batch (same flow ids) adds nothing. Returns how many rows were new. Input must already satisfy FlowV1.
+ * `INSERT ... ON CONFLICT (id) DO NOTHING` instead (straight away when the first or last id is
+ * stored: a redelivery). A redelivered batch (same flow ids) adds nothing. Returns how many rows
+ * were new. Input must already satisfy FlowV1.
  */
 export async function storeFlows(ds: DataSource, flows: readonly FlowV1[]): Promise<number> {
   if (flows.length === 0) return 0;
   const { flowSets } = await resolveSets(ds, flows, []);
-  return storeRows(ds, () => flowRows(flows, flowSets));
+  return storeRows(ds, () => flowRows(flows, flowSets), [flows[0].id, flows[flows.length - 1].id]);
 }
 
 /**
@@ -312,10 +333,15 @@ export async function storeFlows(ds: DataSource, flows: readonly FlowV1[]): Prom
 export async function storeFlowBatches(ds: DataSource, batches: readonly FlowBatchV1[], flows: readonly FlowV1[] = []): Promise<number> {
   if (flows.length === 0 && batches.every((b) => b.count === 0)) return 0;
   const { flowSets, batchSets } = await resolveSets(ds, flows, batches);
+  const probe = flows.length ? [flows[0].id, flows[flows.length - 1].id] : [];
+  const full = batches.filter((x) => x.count > 0);
+  for (const b of full.length ? [full[0], full[full.length - 1]] : []) {
+    probe.push(b.idBytes.toString('latin1', b.idOff[0], b.idOff[1]), b.idBytes.toString('latin1', b.idOff[b.count - 1], b.idOff[b.count]));
+  }
   return storeRows(ds, function* () {
     yield* flowRows(flows, flowSets);
     yield* flowBatchRows(batches, batchSets);
-  });
+  }, probe);
 }
 
 export interface FlowQuery {
