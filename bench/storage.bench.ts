@@ -1,7 +1,8 @@
 /**
  * Storage benchmark against the real PostgreSQL (DATABASE_URL server, a throw-away
- * netsentry_test_* database): flows/s through storeFlows (COPY into staging + INSERT ... ON
- * CONFLICT DO NOTHING), the same batches redelivered (all conflicts), statistics via storeStats,
+ * netsentry_test_* database): flows/s through storeFlows (COPY straight into flows; a batch with
+ * an id already stored, or a conflicting COPY, goes through staging + INSERT ... ON CONFLICT DO
+ * NOTHING), the same batches redelivered (all conflicts), statistics via storeStats,
  * alerts via upsertAlerts. Prints a markdown table. BENCH_STORAGE_FLOWS (default 200 000),
  * BENCH_STORAGE_BATCH (default 5000).
  */
@@ -13,7 +14,8 @@ import { createTestDatabase } from '@netsentry/testing';
 const N = Number(process.env.BENCH_STORAGE_FLOWS ?? 200_000);
 const BATCH = Number(process.env.BENCH_STORAGE_BATCH ?? 5000);
 
-// 20 numeric features, like the real flow feature set.
+// 20 numeric features (a feature set of their own in the feature_sets table; the detector
+// bench in pipeline.bench.ts stores the real 88).
 const FEATURES = Array.from({ length: 20 }, (_, k) => `f${k}`);
 function flow(i: number): FlowV1 {
   const features: Record<string, number> = {};
