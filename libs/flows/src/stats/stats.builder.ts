@@ -226,7 +226,10 @@ export class StatsBuilder {
       h = s.hosts.slot(dk);
       d = this.dst(dk);
       d.sources.add(sk);
-      lp.set(ws, 0); lp.set(wd, 4);
+      // Element stores: TypedArray.prototype.set is a builtin call, and this branch runs on
+      // every change of host pair (request/answer traffic alternates directions).
+      lp[0] = ws[0]; lp[1] = ws[1]; lp[2] = ws[2]; lp[3] = ws[3];
+      lp[4] = wd[0]; lp[5] = wd[1]; lp[6] = wd[2]; lp[7] = wd[3];
       this.lastSk = sk; this.lastDk = dk; this.lastS = s; this.lastH = h; this.lastD = d;
     }
     s.packets++;
