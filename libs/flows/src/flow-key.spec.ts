@@ -54,6 +54,15 @@ describe('flow keys and ids', () => {
     expect(flowIdOf('s1', { ...b, start: 1_700_000_000.123456 })).toBe(id);
   });
 
+  it('ids keep their text across versions (stored idempotency keys; values from the toString(16) formatting of 9255941)', () => {
+    const k = canonicalKey(a)!;
+    expect(flowId('s1', k, 1_700_000_000_123_456)).toBe('3bdcc17b5e4ff1c859ec54e770454447');
+    // Lanes below 0x10000000: leading zeros kept.
+    expect(flowId('s1', k, 1_700_000_000_009_417)).toBe('006272bf980e7a38013f479f00fe395d');
+    const k6 = canonicalKey({ proto: 17, srcIp: '2001:db8::1', srcPort: 53, dstIp: 'fe80::2', dstPort: 5353, vlan: 7, vlanInner: 4095 })!;
+    expect(flowId('sensor-6', k6, 1_700_000_000_000_000)).toBe('70cd34d531fe37f4143659c0bf7d6a50');
+  });
+
   itIf(haveSharedPcaps, 'shared captures missing')('exported ids are unique, reproducible, and recomputable from the record', async () => {
     const file = join(SHARED_PCAPS, 'stopddos/amp.TCP.reflection.SYNACK.pcap');
     const one = await flowsOf(file);
