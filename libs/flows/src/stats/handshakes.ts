@@ -2,6 +2,8 @@ import * as hash from './hash';
 
 // A module local: an imported binding is a getter call per use under CommonJS (swc).
 const mix32 = hash.mix32;
+/** The hash state after the words 0, 0, 0xffff (every IPv4-mapped address starts so). */
+const V4_PREFIX = mix32(mix32(mix32(0x243f6a88 ^ 0) ^ 0) ^ 0xffff);
 
 /** What a direction-dependent 5-tuple is waiting for. */
 export const enum Pending {
@@ -42,8 +44,11 @@ export class HandshakeTable {
 
   /** Hashes the tuple (from → to); later calls of get/set/clear use it. */
   hash(from: Uint32Array, fromPort: number, to: Uint32Array, toPort: number, proto: number): void {
-    let a = mix32(0x243f6a88 ^ from[0]);
-    a = mix32(a ^ from[1]); a = mix32(a ^ from[2]); a = mix32(a ^ from[3]);
+    let a: number;
+    // An IPv4(-mapped) initiator's first three words are 0, 0, 0xffff: their rounds are a constant.
+    if (from[0] === 0 && from[1] === 0 && from[2] === 0xffff) a = V4_PREFIX;
+    else a = mix32(mix32(mix32(0x243f6a88 ^ from[0]) ^ from[1]) ^ from[2]);
+    a = mix32(a ^ from[3]);
     a = mix32(a ^ to[0]); a = mix32(a ^ to[1]); a = mix32(a ^ to[2]); a = mix32(a ^ to[3]);
     a = mix32(a ^ ((fromPort << 16) | toPort) ^ (proto << 8));
     const b = mix32(a ^ 0x85a308d3) | 1; // never 0, so an empty slot never matches

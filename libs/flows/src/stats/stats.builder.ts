@@ -145,6 +145,16 @@ export class StatsBuilder {
   private lastS: SrcAgg | null = null;
   private lastH: HostAgg | undefined = undefined;
   private lastD: DstAgg | null = null;
+  /**
+   * The lookups of the reverse pair (lastPair's dst → src), kept only while every packet since
+   * they were made belonged to one of the two directions: then no other key reached the two
+   * sources' host samples, so the cached host entries are still the ones a lookup would return.
+   */
+  private revSk = 0;
+  private revDk = 0;
+  private revS: SrcAgg | null = null;
+  private revH: HostAgg | undefined = undefined;
+  private revD: DstAgg | null = null;
 
   private readonly addrHash = (key: number): number => {
     if (key < V4_LIMIT) return hashWords(0, 0, V4_MAPPED, key);
@@ -218,7 +228,28 @@ export class StatsBuilder {
     if (this.lastS !== null && ws[3] === lp[3] && wd[3] === lp[7] && ws[2] === lp[2] && wd[2] === lp[6] &&
         ws[1] === lp[1] && wd[1] === lp[5] && ws[0] === lp[0] && wd[0] === lp[4]) {
       sk = this.lastSk; dk = this.lastDk; s = this.lastS; h = this.lastH; d = this.lastD!;
+    } else if (this.lastS !== null && ws[3] === lp[7] && wd[3] === lp[3] && ws[2] === lp[6] && wd[2] === lp[2] &&
+        ws[1] === lp[5] && wd[1] === lp[1] && ws[0] === lp[4] && wd[0] === lp[0]) {
+      // The answer direction of the last pair (request/answer traffic alternates).
+      if (this.revS !== null) {
+        sk = this.revSk; dk = this.revDk; s = this.revS; h = this.revH; d = this.revD!;
+      } else {
+        sk = this.lastDk;
+        dk = this.lastSk;
+        s = this.src(sk);
+        s.dstHosts.add(dk);
+        h = s.hosts.slot(dk);
+        d = this.dst(dk);
+        d.sources.add(sk);
+      }
+      this.revSk = this.lastSk; this.revDk = this.lastDk; this.revS = this.lastS; this.revH = this.lastH; this.revD = this.lastD;
+      lp[0] = ws[0]; lp[1] = ws[1]; lp[2] = ws[2]; lp[3] = ws[3];
+      lp[4] = wd[0]; lp[5] = wd[1]; lp[6] = wd[2]; lp[7] = wd[3];
+      this.lastSk = sk; this.lastDk = dk; this.lastS = s; this.lastH = h; this.lastD = d;
     } else {
+      this.revS = null;
+      this.revH = undefined;
+      this.revD = null;
       sk = this.key(ws);
       dk = this.key(wd);
       s = this.src(sk);
@@ -513,6 +544,9 @@ export class StatsBuilder {
     this.lastS = null;
     this.lastH = undefined;
     this.lastD = null;
+    this.revS = null;
+    this.revH = undefined;
+    this.revD = null;
   }
 
   /** Address text of a key, cached for the interval being emitted. */
