@@ -320,10 +320,8 @@ async function staged(c: PoolClient, rows: () => Iterable<string | Buffer>): Pro
  * stored: a redelivery). A redelivered batch (same flow ids) adds nothing. Returns how many rows
  * were new. Input must already satisfy FlowV1.
  */
-export async function storeFlows(ds: DataSource, flows: readonly FlowV1[]): Promise<number> {
-  if (flows.length === 0) return 0;
-  const { flowSets } = await resolveSets(ds, flows, []);
-  return storeRows(ds, () => flowRows(flows, flowSets), [flows[0].id, flows[flows.length - 1].id]);
+export function storeFlows(ds: DataSource, flows: readonly FlowV1[]): Promise<number> {
+  return storeFlowBatches(ds, [], flows);
 }
 
 /**
