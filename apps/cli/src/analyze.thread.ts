@@ -145,17 +145,8 @@ class Lane {
 const idle: Lane[] = [];
 let runs = 0;
 
-export interface AnalyzeThreadOptions {
-  flows: { fd: number; path: string } | null;
-  anomalies: { fd: number; path: string } | null;
-  model?: Model;
-  maxTrainFlows?: number;
-  seed?: number;
-  contamination?: number | 'auto';
-  sensor: string;
-  rules: RulesConfig;
-  statsIntervalS?: number;
-}
+/** A run's settings as the main thread has them: the model as an object, not yet serialised. */
+export type AnalyzeThreadOptions = Omit<FlowSideRunConfig, 'model'> & { model?: Model };
 
 /**
  * The main thread's end of the analyze worker for one run: a FlowSink that posts flows in
@@ -183,17 +174,7 @@ export class AnalyzeThread implements FlowSink, PacketSink {
     this.post({
       t: 'start',
       run: id,
-      config: {
-        flows: opts.flows,
-        anomalies: opts.anomalies,
-        model: opts.model ? opts.model.toJSON() : null,
-        maxTrainFlows: opts.maxTrainFlows,
-        seed: opts.seed,
-        contamination: opts.contamination,
-        sensor: opts.sensor,
-        rules: opts.rules,
-        statsIntervalS: opts.statsIntervalS,
-      },
+      config: { ...opts, model: opts.model ? opts.model.toJSON() : null },
     });
   }
 
