@@ -2,7 +2,7 @@ import { DeadLetterV1, encodeFlowBatches, parseJsonMessage, type FlowV1 } from '
 import { migrateDatabase } from '@netsentry/storage';
 import { H_KIND, KIND_WATERMARK, topicMap, type ServiceProcess } from '@netsentry/messaging';
 import { consumeMessages, createTestDatabase, deleteTopics, haveSharedPcaps, itIf, SHARED_PCAPS, testKafka, uniqueName, type TestDatabase } from '@netsentry/testing';
-import { pcap, readStored, replay, startAggregator, startDetector, waitForGroup, waitSensorEnd, type PipelineEnv } from './pipeline.harness';
+import { pcap, readStored, replay, startAggregator, startDetector, waitForGroup, waitSensorEnd, pipelineEnv } from './pipeline.harness';
 
 // Every detector input is parsed at the edge; what fails is parked on the dead-letter topic
 // with its code and reason, counted, and consumption goes on.
@@ -18,7 +18,7 @@ describe('detector dead letters', () => {
 
   itIf(haveSharedPcaps, 'needs ../shared/data/pcaps')('bad flows, statistics, heartbeats and watermarks are dead-lettered and valid input is still stored', async () => {
     db = await createTestDatabase({ migrate: migrateDatabase });
-    const p: PipelineEnv = { suffix, dbUrl: db.url, aggGroup: uniqueName('agg'), detGroup: uniqueName('det') };
+    const p = pipelineEnv(suffix, db.url);
     const t = topicMap(suffix);
     const det = await startDetector(p, 'det-dl');
     procs.push(det);

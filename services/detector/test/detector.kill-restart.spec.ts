@@ -1,7 +1,7 @@
 import { createTestDatabase, deleteTopics, haveSharedPcaps, itIf, SHARED_PCAPS, uniqueName, type TestDatabase } from '@netsentry/testing';
 import { migrateDatabase } from '@netsentry/storage';
 import { topicMap, type ServiceProcess } from '@netsentry/messaging';
-import { pcap, readStored, replay, startAggregator, startDetector, waitForGroup, waitSensorEnd, type PipelineEnv } from './pipeline.harness';
+import { pcap, readStored, replay, startAggregator, startDetector, waitForGroup, waitSensorEnd, pipelineEnv } from './pipeline.harness';
 
 // Kill -9 the detector while flows and statistics stream in, start it again: the stored alerts
 // and flows equal those of a clean run (committed offsets + replay horizon + idempotent writes).
@@ -18,7 +18,7 @@ describe('detector kill and restart', () => {
   async function run(label: string, kill: boolean): Promise<Awaited<ReturnType<typeof readStored>>> {
     const db = await createTestDatabase({ migrate: migrateDatabase });
     dbs.push(db);
-    const p: PipelineEnv = { suffix: '.' + uniqueName(label), dbUrl: db.url, aggGroup: uniqueName('agg'), detGroup: uniqueName('det') };
+    const p = pipelineEnv('.' + uniqueName(label), db.url);
     suffixes.push(p.suffix);
     const agg = await startAggregator(p, `${label}-agg`);
     procs.push(agg);

@@ -5,7 +5,7 @@ import { REPO_ROOT, topicMap, type ServiceProcess } from '@netsentry/messaging';
 import { findAnomalies, migrateDatabase, openDataSource } from '@netsentry/storage';
 import { createTestDatabase, deleteTopics, haveSharedPcaps, itIf, SHARED_PCAPS, uniqueName, type TestDatabase } from '@netsentry/testing';
 import type { DataSource } from 'typeorm';
-import { replay, startAggregator, startDetector, waitForGroup, waitSensorEnd, type PipelineEnv } from './pipeline.harness';
+import { replay, startAggregator, startDetector, waitForGroup, waitSensorEnd, pipelineEnv } from './pipeline.harness';
 import { flowsOf, registerActive } from './fixtures';
 
 const BASELINE = join(REPO_ROOT, 'data/samples/baseline.pcap');
@@ -35,7 +35,7 @@ describe('detector model registry', () => {
     expect(a.id).not.toBe(b.id);
     await registerActive(ds, a);
 
-    const p: PipelineEnv = { suffix, dbUrl: db.url, aggGroup: uniqueName('agg'), detGroup: uniqueName('det'), extra: { DETECTOR_MODEL_POLL_MS: '300' } };
+    const p = pipelineEnv(suffix, db.url, { DETECTOR_MODEL_POLL_MS: '300' });
     const det = await startDetector(p, 'det-model');
     const agg = await startAggregator(p, 'agg-model');
     procs.push(det, agg);

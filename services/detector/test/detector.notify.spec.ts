@@ -9,7 +9,7 @@ import { NotificationV1, SIGNATURE_HEADER, targetKey, verifySignature } from '@n
 import { migrateDatabase, openDataSource } from '@netsentry/storage';
 import { consumeMessages, createTestDatabase, deleteTopics, itIf, testKafka, uniqueName, type ConsumedMessage, type TestDatabase } from '@netsentry/testing';
 import type { DataSource } from 'typeorm';
-import { readStored, replay, startAggregator, startDetector, waitForGroup, waitSensorEnd, type PipelineEnv } from './pipeline.harness';
+import { readStored, replay, startAggregator, startDetector, waitForGroup, waitSensorEnd, pipelineEnv } from './pipeline.harness';
 import { flowsOf, registerActive } from './fixtures';
 
 const ATTACKS = join(REPO_ROOT, 'data/samples/attacks.pcap');
@@ -93,20 +93,14 @@ describe('detector alert delivery', () => {
     await new Promise<void>((r) => dead.listen(0, '127.0.0.1', r));
     const deadPort = (dead.address() as AddressInfo).port;
     await new Promise<void>((r) => dead.close(() => r()));
-    const p: PipelineEnv = {
-      suffix,
-      dbUrl: db.url,
-      aggGroup: uniqueName('agg'),
-      detGroup: uniqueName('det'),
-      extra: {
-        NETSENTRY_WEBHOOK_URLS: `http://127.0.0.1:${port}/hook,http://127.0.0.1:${deadPort}/down`,
-        NETSENTRY_NOTIFY_MAX_ATTEMPTS: '3',
-        NETSENTRY_NOTIFY_BACKOFF_MS: '100',
-        NETSENTRY_WEBHOOK_SECRET: SECRET,
-        NETSENTRY_NOTIFY_MIN_SEVERITY: FLOOR,
-        NETSENTRY_NOTIFY_INTERVAL_S: String(INTERVAL_S),
-      },
-    };
+    const p = pipelineEnv(suffix, db.url, {
+      NETSENTRY_WEBHOOK_URLS: `http://127.0.0.1:${port}/hook,http://127.0.0.1:${deadPort}/down`,
+      NETSENTRY_NOTIFY_MAX_ATTEMPTS: '3',
+      NETSENTRY_NOTIFY_BACKOFF_MS: '100',
+      NETSENTRY_WEBHOOK_SECRET: SECRET,
+      NETSENTRY_NOTIFY_MIN_SEVERITY: FLOOR,
+      NETSENTRY_NOTIFY_INTERVAL_S: String(INTERVAL_S),
+    });
     const det = await startDetector(p, 'det-notify');
     const agg = await startAggregator(p, 'agg-notify');
     procs.push(det, agg);

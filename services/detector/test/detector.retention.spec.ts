@@ -5,7 +5,7 @@ import { REPO_ROOT, topicMap, type ServiceProcess } from '@netsentry/messaging';
 import { migrateDatabase, openDataSource, storeAnomalies, storeFlows, storeStats, upsertAlerts } from '@netsentry/storage';
 import { createTestDatabase, deleteTopics, itIf, uniqueName, type TestDatabase } from '@netsentry/testing';
 import type { DataSource } from 'typeorm';
-import { startDetector } from './pipeline.harness';
+import { startDetector, pipelineEnv } from './pipeline.harness';
 import { flowsOf } from './fixtures';
 
 const BASELINE = join(REPO_ROOT, 'data/samples/baseline.pcap');
@@ -99,7 +99,7 @@ describe('detector retention', () => {
     await ds.query(`UPDATE anomalies SET stored_at = now() - interval '45 days' WHERE id = $1`, [anomaly(flows[0]).id]);
 
     det = await startDetector(
-      { suffix, dbUrl: db.url, aggGroup: uniqueName('agg'), detGroup: uniqueName('det'), extra: { RETENTION_EVERY_MS: '1000', RETENTION_ALERTS_DAYS: '30', RETENTION_ANOMALIES_DAYS: '30' } },
+      pipelineEnv(suffix, db.url, { RETENTION_EVERY_MS: '1000', RETENTION_ALERTS_DAYS: '30', RETENTION_ANOMALIES_DAYS: '30' }),
       'det-retention',
     );
     const count = async (sql: string, args: unknown[] = []): Promise<number> => Number(((await ds!.query(sql, args)) as { n: string }[])[0].n);

@@ -6,7 +6,7 @@ import { REPO_ROOT, topicMap, type ServiceProcess } from '@netsentry/messaging';
 import { getActiveModel, listModels, migrateDatabase, openDataSource, storeFlows } from '@netsentry/storage';
 import { createTestDatabase, deleteTopics, itIf, uniqueName, type TestDatabase } from '@netsentry/testing';
 import type { DataSource } from 'typeorm';
-import { startDetector, type PipelineEnv } from './pipeline.harness';
+import { startDetector, type PipelineEnv, pipelineEnv } from './pipeline.harness';
 import { flowsOf, registerActive } from './fixtures';
 
 const BASELINE = join(REPO_ROOT, 'data/samples/baseline.pcap');
@@ -57,19 +57,13 @@ describe('detector scheduled retraining', () => {
     await storeFlows(ds, attacks);
     const suffix = '.' + uniqueName(tag);
     suffixes.push(suffix);
-    const p: PipelineEnv = {
-      suffix,
-      dbUrl: db.url,
-      aggGroup: uniqueName('agg'),
-      detGroup: uniqueName('det'),
-      extra: {
-        DETECTOR_MODEL_POLL_MS: '300',
-        DETECTOR_RETRAIN_EVERY_MS: '1500',
-        DETECTOR_RETRAIN_SENSORS: 'lab-1',
-        DETECTOR_RETRAIN_MIN_FLOWS: '50',
-        ...extra,
-      },
-    };
+    const p = pipelineEnv(suffix, db.url, {
+      DETECTOR_MODEL_POLL_MS: '300',
+      DETECTOR_RETRAIN_EVERY_MS: '1500',
+      DETECTOR_RETRAIN_SENSORS: 'lab-1',
+      DETECTOR_RETRAIN_MIN_FLOWS: '50',
+      ...extra,
+    });
     return { ds, p };
   }
 

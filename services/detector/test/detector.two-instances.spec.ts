@@ -1,7 +1,7 @@
 import { createTestDatabase, deleteTopics, haveSharedPcaps, itIf, SHARED_PCAPS, uniqueName, type TestDatabase } from '@netsentry/testing';
 import { migrateDatabase } from '@netsentry/storage';
 import { topicMap, type ServiceProcess } from '@netsentry/messaging';
-import { pcap, readStored, replay, startAggregator, startDetector, waitForGroup, waitSensorEnd, type PipelineEnv } from './pipeline.harness';
+import { pcap, readStored, replay, startAggregator, startDetector, waitForGroup, waitSensorEnd, pipelineEnv } from './pipeline.harness';
 
 // Two detector instances (and two aggregators) give the same alerts as one: flows are keyed by
 // source, statistics by entity, so per-source rules (port scan) and per-destination rules
@@ -19,7 +19,7 @@ describe('detector with two instances', () => {
   async function run(label: string, instances: number): Promise<Awaited<ReturnType<typeof readStored>>> {
     const db = await createTestDatabase({ migrate: migrateDatabase });
     dbs.push(db);
-    const p: PipelineEnv = { suffix: '.' + uniqueName(label), dbUrl: db.url, aggGroup: uniqueName('agg'), detGroup: uniqueName('det') };
+    const p = pipelineEnv('.' + uniqueName(label), db.url);
     suffixes.push(p.suffix);
     const aggs: ServiceProcess[] = [];
     const dets: ServiceProcess[] = [];

@@ -7,7 +7,7 @@ import type { AlertV1 } from '@netsentry/contracts';
 import { migrateDatabase } from '@netsentry/storage';
 import { REPO_ROOT, topicMap, type ServiceProcess } from '@netsentry/messaging';
 import { createTestDatabase, deleteTopics, haveSharedPcaps, itIf, SHARED_PCAPS, uniqueName, type TestDatabase } from '@netsentry/testing';
-import { alertDigest, readStored, replay, startAggregator, startDetector, waitForGroup, waitSensorEnd, type PipelineEnv } from './pipeline.harness';
+import { alertDigest, readStored, replay, startAggregator, startDetector, waitForGroup, waitSensorEnd, pipelineEnv } from './pipeline.harness';
 
 const run = promisify(execFile);
 const DEMO = join(REPO_ROOT, 'data/samples/demo.pcap');
@@ -77,7 +77,7 @@ describe('CLI and Kafka pipeline equivalence', () => {
   async function viaKafka(file: string, sensor: string): Promise<Awaited<ReturnType<typeof readStored>>> {
     const db = await createTestDatabase({ migrate: migrateDatabase });
     dbs.push(db);
-    const p: PipelineEnv = { suffix: '.' + uniqueName('equiv'), dbUrl: db.url, aggGroup: uniqueName('agg'), detGroup: uniqueName('det') };
+    const p = pipelineEnv('.' + uniqueName('equiv'), db.url);
     suffixes.push(p.suffix);
     const agg = await startAggregator(p, 'equiv-agg');
     const det = await startDetector(p, 'equiv-det');

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import type { AlertV1 } from '@netsentry/contracts';
 import { startService, type ServiceProcess } from '@netsentry/messaging';
-import { kafkaBrokers, testKafka } from '@netsentry/testing';
+import { kafkaBrokers, testKafka, uniqueName } from '@netsentry/testing';
 
 /** The Kafka pipeline as real processes: sensors → aggregators → detectors → PostgreSQL. */
 export interface PipelineEnv {
@@ -11,6 +11,11 @@ export interface PipelineEnv {
   aggGroup: string;
   detGroup: string;
   extra?: Record<string, string>;
+}
+
+/** A pipeline on topics with `suffix` and database `dbUrl`, with fresh consumer groups. */
+export function pipelineEnv(suffix: string, dbUrl: string, extra?: Record<string, string>): PipelineEnv {
+  return { suffix, dbUrl, aggGroup: uniqueName('agg'), detGroup: uniqueName('det'), extra };
 }
 
 function env(p: PipelineEnv): Record<string, string> {
