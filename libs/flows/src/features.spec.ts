@@ -3,7 +3,7 @@ import { PacketRecord } from '@netsentry/packets';
 import { FlowV1 } from '@netsentry/contracts';
 import { haveSharedPcaps, itIf, SHARED_PCAPS } from '@netsentry/testing';
 import { FlowTable } from './flow-table';
-import { FLOW_FEATURE_NAMES, stdOf } from './features';
+import { FEATURE_COUNT, FLOW_FEATURE_NAMES, stdOf } from './features';
 import { fill, type PacketSpec } from './testing/packet-builder';
 import { flowsOf } from './testing/flows-of';
 
@@ -44,6 +44,7 @@ describe('flow features', () => {
   it('lists every feature once, in FLOW_FEATURE_NAMES order', () => {
     expect(Object.keys(x)).toEqual([...FLOW_FEATURE_NAMES]);
     expect(new Set(FLOW_FEATURE_NAMES).size).toBe(FLOW_FEATURE_NAMES.length);
+    expect(FEATURE_COUNT).toBe(FLOW_FEATURE_NAMES.length);
   });
 
   it('counts, lengths and header bytes per direction', () => {

@@ -105,6 +105,9 @@ export const FLOW_FEATURE_NAMES = [
 export type FlowFeatureName = (typeof FLOW_FEATURE_NAMES)[number];
 export type FlowFeatures = Record<FlowFeatureName, number>;
 
+/** Number of features (FLOW_FEATURE_NAMES.length). */
+export const FEATURE_COUNT = 88;
+
 /** Sample standard deviation (n - 1) from count, sum and sum of squares; 0 below 2 values. */
 export function stdOf(n: number, sum: number, sq: number): number {
   if (n < 2) return 0;
@@ -135,8 +138,13 @@ const {
   cwr: D_CWR, frags: D_FRAGS, bStates: D_B_STATES,
 } = SLOT;
 
-/** Features of slot `s` of the store (see FLOW_FEATURE_NAMES); `proto` from the flow's key. */
-export function computeFeatures(st: FlowStore, s: number, proto: number, fragmentBucket: boolean): FlowFeatures {
+/**
+ * Writes the features of slot `s` of the store into `out[0..FEATURE_COUNT)` in FLOW_FEATURE_NAMES
+ * order; `proto` from the flow's key. Typed-array stores, not an object literal: TurboFan compiled
+ * the former 88-field literal (with its 88 live locals) in 350-500 ms, more CPU than the flow
+ * table's packets in a 1 M-packet run; this function and featureRecord compile in a few ms each.
+ */
+export function featureValues(st: FlowStore, s: number, proto: number, fragmentBucket: boolean, out: Float64Array): void {
   const fa = st.f, ia = st.i;
   const o = s * fStride, p = s * iStride;
   const f = o + fDir, b = f + fDirSize;
@@ -161,184 +169,193 @@ export function computeFeatures(st: FlowStore, s: number, proto: number, fragmen
   const bStatesF = ia[pf + D_B_STATES] >>> 0, bStatesB = ia[pb + D_B_STATES] >>> 0;
   const noPayF = ia[pf + D_NO_PAY] >>> 0;
   const wireF = fa[f + D_WIRE], wireB = fa[b + D_WIRE];
-  // Every value first, then the object from plain locals: with branches between its stores, the
-  // 88-field literal made TurboFan's escape analysis take longer than the whole capture's packets.
-  const v0 = proto;
-  const v1 = durUs;
-  const v2 = nf;
-  const v3 = nb;
-  const v4 = payF;
-  const v5 = payB;
-  const v6 = nf > 0 ? fa[f + D_PAY_MAX] : 0;
-  const v7 = nf > 0 ? fa[f + D_PAY_MIN] : 0;
-  const v8 = mean(payF, nf);
-  const v9 = stdOf(nf, payF, fa[f + D_PAY_SQ]);
-  const v10 = nb > 0 ? fa[b + D_PAY_MAX] : 0;
-  const v11 = nb > 0 ? fa[b + D_PAY_MIN] : 0;
-  const v12 = mean(payB, nb);
-  const v13 = stdOf(nb, payB, fa[b + D_PAY_SQ]);
-  const v14 = rate(sumAll, durS);
-  const v15 = rate(n, durS);
-  const v16 = mean(iatSum, n - 1);
-  const v17 = stdOf(n - 1, iatSum, fa[o + F_IAT_SQ]);
-  const v18 = fa[o + F_IAT_MAX];
-  const v19 = fa[o + F_IAT_MIN];
-  const v20 = fIatSum;
-  const v21 = mean(fIatSum, nf - 1);
-  const v22 = stdOf(nf - 1, fIatSum, fa[f + D_IAT_SQ]);
-  const v23 = fa[f + D_IAT_MAX];
-  const v24 = fa[f + D_IAT_MIN];
-  const v25 = bIatSum;
-  const v26 = mean(bIatSum, nb - 1);
-  const v27 = stdOf(nb - 1, bIatSum, fa[b + D_IAT_SQ]);
-  const v28 = fa[b + D_IAT_MAX];
-  const v29 = fa[b + D_IAT_MIN];
-  const v30 = pshF;
-  const v31 = pshB;
-  const v32 = urgF;
-  const v33 = urgB;
-  const v34 = fa[f + D_HDR];
-  const v35 = fa[b + D_HDR];
-  const v36 = rate(nf, durS);
-  const v37 = rate(nb, durS);
-  const v38 = lenMin;
-  const v39 = lenMax;
-  const v40 = mean(sumAll, n);
-  const v41 = stdOf(n, sumAll, sqAll);
-  const v42 = varOf(n, sumAll, sqAll);
-  const v43 = (ia[pf + D_FIN] >>> 0) + (ia[pb + D_FIN] >>> 0);
-  const v44 = (ia[pf + D_SYN] >>> 0) + (ia[pb + D_SYN] >>> 0);
-  const v45 = (ia[pf + D_RST] >>> 0) + (ia[pb + D_RST] >>> 0);
-  const v46 = pshF + pshB;
-  const v47 = (ia[pf + D_ACK] >>> 0) + (ia[pb + D_ACK] >>> 0);
-  const v48 = urgF + urgB;
-  const v49 = (ia[pf + D_CWR] >>> 0) + (ia[pb + D_CWR] >>> 0);
-  const v50 = (ia[pf + D_ECE] >>> 0) + (ia[pb + D_ECE] >>> 0);
-  const v51 = nf > 0 ? nb / nf : 0;
-  const v52 = mean(sumAll, n);
-  const v53 = mean(payF, nf);
-  const v54 = mean(payB, nb);
-  const v55 = mean(fa[f + D_B_BYTES], bStatesF);
-  const v56 = mean(fa[f + D_B_PKTS], bStatesF);
-  const v57 = bulkRate(fa[f + D_B_BYTES], fa[f + D_B_DUR]);
-  const v58 = mean(fa[b + D_B_BYTES], bStatesB);
-  const v59 = mean(fa[b + D_B_PKTS], bStatesB);
-  const v60 = bulkRate(fa[b + D_B_BYTES], fa[b + D_B_DUR]);
-  const v61 = nf / sub;
-  const v62 = payF / sub;
-  const v63 = nb / sub;
-  const v64 = payB / sub;
-  const v65 = ia[pf + D_INIT_WIN];
-  const v66 = ia[pb + D_INIT_WIN];
-  const v67 = nf - noPayF;
-  const v68 = nf > 0 ? fa[f + D_HDR_MIN] : 0;
-  const v69 = mean(fa[o + F_ACT_SUM], actCnt);
-  const v70 = stdOf(actCnt, fa[o + F_ACT_SUM], fa[o + F_ACT_SQ]);
-  const v71 = fa[o + F_ACT_MAX];
-  const v72 = fa[o + F_ACT_MIN];
-  const v73 = mean(fa[o + F_IDL_SUM], idlCnt);
-  const v74 = stdOf(idlCnt, fa[o + F_IDL_SUM], fa[o + F_IDL_SQ]);
-  const v75 = fa[o + F_IDL_MAX];
-  const v76 = fa[o + F_IDL_MIN];
-  const v77 = wireF;
-  const v78 = wireB;
-  const v79 = rate(wireF + wireB, durS);
-  const v80 = (ia[pf + D_SYN_ACK] >>> 0) + (ia[pb + D_SYN_ACK] >>> 0);
-  const v81 = ia[pf + D_TTL] >>> 0;
-  const v82 = ia[pb + D_TTL] >>> 0;
-  const v83 = noPayF;
-  const v84 = ia[pb + D_NO_PAY] >>> 0;
-  const v85 = ia[pf + D_FRAGS] >>> 0;
-  const v86 = ia[pb + D_FRAGS] >>> 0;
-  const v87 = fragmentBucket ? 1 : 0;
-  return {
-    'Protocol': v0,
-    'Flow Duration': v1,
-    'Total Fwd Packet': v2,
-    'Total Bwd packets': v3,
-    'Total Length of Fwd Packet': v4,
-    'Total Length of Bwd Packet': v5,
-    'Fwd Packet Length Max': v6,
-    'Fwd Packet Length Min': v7,
-    'Fwd Packet Length Mean': v8,
-    'Fwd Packet Length Std': v9,
-    'Bwd Packet Length Max': v10,
-    'Bwd Packet Length Min': v11,
-    'Bwd Packet Length Mean': v12,
-    'Bwd Packet Length Std': v13,
-    'Flow Bytes/s': v14,
-    'Flow Packets/s': v15,
-    'Flow IAT Mean': v16,
-    'Flow IAT Std': v17,
-    'Flow IAT Max': v18,
-    'Flow IAT Min': v19,
-    'Fwd IAT Total': v20,
-    'Fwd IAT Mean': v21,
-    'Fwd IAT Std': v22,
-    'Fwd IAT Max': v23,
-    'Fwd IAT Min': v24,
-    'Bwd IAT Total': v25,
-    'Bwd IAT Mean': v26,
-    'Bwd IAT Std': v27,
-    'Bwd IAT Max': v28,
-    'Bwd IAT Min': v29,
-    'Fwd PSH Flags': v30,
-    'Bwd PSH Flags': v31,
-    'Fwd URG Flags': v32,
-    'Bwd URG Flags': v33,
-    'Fwd Header Length': v34,
-    'Bwd Header Length': v35,
-    'Fwd Packets/s': v36,
-    'Bwd Packets/s': v37,
-    'Packet Length Min': v38,
-    'Packet Length Max': v39,
-    'Packet Length Mean': v40,
-    'Packet Length Std': v41,
-    'Packet Length Variance': v42,
-    'FIN Flag Count': v43,
-    'SYN Flag Count': v44,
-    'RST Flag Count': v45,
-    'PSH Flag Count': v46,
-    'ACK Flag Count': v47,
-    'URG Flag Count': v48,
-    'CWR Flag Count': v49,
-    'ECE Flag Count': v50,
-    'Down/Up Ratio': v51,
-    'Average Packet Size': v52,
-    'Fwd Segment Size Avg': v53,
-    'Bwd Segment Size Avg': v54,
-    'Fwd Bytes/Bulk Avg': v55,
-    'Fwd Packet/Bulk Avg': v56,
-    'Fwd Bulk Rate Avg': v57,
-    'Bwd Bytes/Bulk Avg': v58,
-    'Bwd Packet/Bulk Avg': v59,
-    'Bwd Bulk Rate Avg': v60,
-    'Subflow Fwd Packets': v61,
-    'Subflow Fwd Bytes': v62,
-    'Subflow Bwd Packets': v63,
-    'Subflow Bwd Bytes': v64,
-    'FWD Init Win Bytes': v65,
-    'Bwd Init Win Bytes': v66,
-    'Fwd Act Data Pkts': v67,
-    'Fwd Seg Size Min': v68,
-    'Active Mean': v69,
-    'Active Std': v70,
-    'Active Max': v71,
-    'Active Min': v72,
-    'Idle Mean': v73,
-    'Idle Std': v74,
-    'Idle Max': v75,
-    'Idle Min': v76,
-    'Fwd Bytes': v77,
-    'Bwd Bytes': v78,
-    'Flow Wire Bytes/s': v79,
-    'SYN-ACK Flag Count': v80,
-    'Fwd Init TTL': v81,
-    'Bwd Init TTL': v82,
-    'Fwd Payloadless Packets': v83,
-    'Bwd Payloadless Packets': v84,
-    'Fwd Fragments': v85,
-    'Bwd Fragments': v86,
-    'Fragment Bucket': v87,
-  };
+  out[0] = proto;
+  out[1] = durUs;
+  out[2] = nf;
+  out[3] = nb;
+  out[4] = payF;
+  out[5] = payB;
+  out[6] = nf > 0 ? fa[f + D_PAY_MAX] : 0;
+  out[7] = nf > 0 ? fa[f + D_PAY_MIN] : 0;
+  out[8] = mean(payF, nf);
+  out[9] = stdOf(nf, payF, fa[f + D_PAY_SQ]);
+  out[10] = nb > 0 ? fa[b + D_PAY_MAX] : 0;
+  out[11] = nb > 0 ? fa[b + D_PAY_MIN] : 0;
+  out[12] = mean(payB, nb);
+  out[13] = stdOf(nb, payB, fa[b + D_PAY_SQ]);
+  out[14] = rate(sumAll, durS);
+  out[15] = rate(n, durS);
+  out[16] = mean(iatSum, n - 1);
+  out[17] = stdOf(n - 1, iatSum, fa[o + F_IAT_SQ]);
+  out[18] = fa[o + F_IAT_MAX];
+  out[19] = fa[o + F_IAT_MIN];
+  out[20] = fIatSum;
+  out[21] = mean(fIatSum, nf - 1);
+  out[22] = stdOf(nf - 1, fIatSum, fa[f + D_IAT_SQ]);
+  out[23] = fa[f + D_IAT_MAX];
+  out[24] = fa[f + D_IAT_MIN];
+  out[25] = bIatSum;
+  out[26] = mean(bIatSum, nb - 1);
+  out[27] = stdOf(nb - 1, bIatSum, fa[b + D_IAT_SQ]);
+  out[28] = fa[b + D_IAT_MAX];
+  out[29] = fa[b + D_IAT_MIN];
+  out[30] = pshF;
+  out[31] = pshB;
+  out[32] = urgF;
+  out[33] = urgB;
+  out[34] = fa[f + D_HDR];
+  out[35] = fa[b + D_HDR];
+  out[36] = rate(nf, durS);
+  out[37] = rate(nb, durS);
+  out[38] = lenMin;
+  out[39] = lenMax;
+  out[40] = mean(sumAll, n);
+  out[41] = stdOf(n, sumAll, sqAll);
+  out[42] = varOf(n, sumAll, sqAll);
+  out[43] = (ia[pf + D_FIN] >>> 0) + (ia[pb + D_FIN] >>> 0);
+  out[44] = (ia[pf + D_SYN] >>> 0) + (ia[pb + D_SYN] >>> 0);
+  out[45] = (ia[pf + D_RST] >>> 0) + (ia[pb + D_RST] >>> 0);
+  out[46] = pshF + pshB;
+  out[47] = (ia[pf + D_ACK] >>> 0) + (ia[pb + D_ACK] >>> 0);
+  out[48] = urgF + urgB;
+  out[49] = (ia[pf + D_CWR] >>> 0) + (ia[pb + D_CWR] >>> 0);
+  out[50] = (ia[pf + D_ECE] >>> 0) + (ia[pb + D_ECE] >>> 0);
+  out[51] = nf > 0 ? nb / nf : 0;
+  out[52] = mean(sumAll, n);
+  out[53] = mean(payF, nf);
+  out[54] = mean(payB, nb);
+  out[55] = mean(fa[f + D_B_BYTES], bStatesF);
+  out[56] = mean(fa[f + D_B_PKTS], bStatesF);
+  out[57] = bulkRate(fa[f + D_B_BYTES], fa[f + D_B_DUR]);
+  out[58] = mean(fa[b + D_B_BYTES], bStatesB);
+  out[59] = mean(fa[b + D_B_PKTS], bStatesB);
+  out[60] = bulkRate(fa[b + D_B_BYTES], fa[b + D_B_DUR]);
+  out[61] = nf / sub;
+  out[62] = payF / sub;
+  out[63] = nb / sub;
+  out[64] = payB / sub;
+  out[65] = ia[pf + D_INIT_WIN];
+  out[66] = ia[pb + D_INIT_WIN];
+  out[67] = nf - noPayF;
+  out[68] = nf > 0 ? fa[f + D_HDR_MIN] : 0;
+  out[69] = mean(fa[o + F_ACT_SUM], actCnt);
+  out[70] = stdOf(actCnt, fa[o + F_ACT_SUM], fa[o + F_ACT_SQ]);
+  out[71] = fa[o + F_ACT_MAX];
+  out[72] = fa[o + F_ACT_MIN];
+  out[73] = mean(fa[o + F_IDL_SUM], idlCnt);
+  out[74] = stdOf(idlCnt, fa[o + F_IDL_SUM], fa[o + F_IDL_SQ]);
+  out[75] = fa[o + F_IDL_MAX];
+  out[76] = fa[o + F_IDL_MIN];
+  out[77] = wireF;
+  out[78] = wireB;
+  out[79] = rate(wireF + wireB, durS);
+  out[80] = (ia[pf + D_SYN_ACK] >>> 0) + (ia[pb + D_SYN_ACK] >>> 0);
+  out[81] = ia[pf + D_TTL] >>> 0;
+  out[82] = ia[pb + D_TTL] >>> 0;
+  out[83] = noPayF;
+  out[84] = ia[pb + D_NO_PAY] >>> 0;
+  out[85] = ia[pf + D_FRAGS] >>> 0;
+  out[86] = ia[pb + D_FRAGS] >>> 0;
+  out[87] = fragmentBucket ? 1 : 0;
+}
+
+/** Every feature 0, keys in FLOW_FEATURE_NAMES order: the shape each record is cloned from. */
+const TEMPLATE = Object.fromEntries(FLOW_FEATURE_NAMES.map((n) => [n, 0.5])) as FlowFeatures;
+
+/**
+ * The FlowV1 features record of values written by featureValues. A clone of TEMPLATE (one map,
+ * fast properties, keys in order) filled by a loop: an 88-field object literal took TurboFan
+ * 350-500 ms to compile, more CPU than the flow table's packets in a 1 M-packet run.
+ */
+export function featureRecord(v: Float64Array): FlowFeatures {
+  const r = { ...TEMPLATE };
+  r['Protocol'] = v[0];
+  r['Flow Duration'] = v[1];
+  r['Total Fwd Packet'] = v[2];
+  r['Total Bwd packets'] = v[3];
+  r['Total Length of Fwd Packet'] = v[4];
+  r['Total Length of Bwd Packet'] = v[5];
+  r['Fwd Packet Length Max'] = v[6];
+  r['Fwd Packet Length Min'] = v[7];
+  r['Fwd Packet Length Mean'] = v[8];
+  r['Fwd Packet Length Std'] = v[9];
+  r['Bwd Packet Length Max'] = v[10];
+  r['Bwd Packet Length Min'] = v[11];
+  r['Bwd Packet Length Mean'] = v[12];
+  r['Bwd Packet Length Std'] = v[13];
+  r['Flow Bytes/s'] = v[14];
+  r['Flow Packets/s'] = v[15];
+  r['Flow IAT Mean'] = v[16];
+  r['Flow IAT Std'] = v[17];
+  r['Flow IAT Max'] = v[18];
+  r['Flow IAT Min'] = v[19];
+  r['Fwd IAT Total'] = v[20];
+  r['Fwd IAT Mean'] = v[21];
+  r['Fwd IAT Std'] = v[22];
+  r['Fwd IAT Max'] = v[23];
+  r['Fwd IAT Min'] = v[24];
+  r['Bwd IAT Total'] = v[25];
+  r['Bwd IAT Mean'] = v[26];
+  r['Bwd IAT Std'] = v[27];
+  r['Bwd IAT Max'] = v[28];
+  r['Bwd IAT Min'] = v[29];
+  r['Fwd PSH Flags'] = v[30];
+  r['Bwd PSH Flags'] = v[31];
+  r['Fwd URG Flags'] = v[32];
+  r['Bwd URG Flags'] = v[33];
+  r['Fwd Header Length'] = v[34];
+  r['Bwd Header Length'] = v[35];
+  r['Fwd Packets/s'] = v[36];
+  r['Bwd Packets/s'] = v[37];
+  r['Packet Length Min'] = v[38];
+  r['Packet Length Max'] = v[39];
+  r['Packet Length Mean'] = v[40];
+  r['Packet Length Std'] = v[41];
+  r['Packet Length Variance'] = v[42];
+  r['FIN Flag Count'] = v[43];
+  r['SYN Flag Count'] = v[44];
+  r['RST Flag Count'] = v[45];
+  r['PSH Flag Count'] = v[46];
+  r['ACK Flag Count'] = v[47];
+  r['URG Flag Count'] = v[48];
+  r['CWR Flag Count'] = v[49];
+  r['ECE Flag Count'] = v[50];
+  r['Down/Up Ratio'] = v[51];
+  r['Average Packet Size'] = v[52];
+  r['Fwd Segment Size Avg'] = v[53];
+  r['Bwd Segment Size Avg'] = v[54];
+  r['Fwd Bytes/Bulk Avg'] = v[55];
+  r['Fwd Packet/Bulk Avg'] = v[56];
+  r['Fwd Bulk Rate Avg'] = v[57];
+  r['Bwd Bytes/Bulk Avg'] = v[58];
+  r['Bwd Packet/Bulk Avg'] = v[59];
+  r['Bwd Bulk Rate Avg'] = v[60];
+  r['Subflow Fwd Packets'] = v[61];
+  r['Subflow Fwd Bytes'] = v[62];
+  r['Subflow Bwd Packets'] = v[63];
+  r['Subflow Bwd Bytes'] = v[64];
+  r['FWD Init Win Bytes'] = v[65];
+  r['Bwd Init Win Bytes'] = v[66];
+  r['Fwd Act Data Pkts'] = v[67];
+  r['Fwd Seg Size Min'] = v[68];
+  r['Active Mean'] = v[69];
+  r['Active Std'] = v[70];
+  r['Active Max'] = v[71];
+  r['Active Min'] = v[72];
+  r['Idle Mean'] = v[73];
+  r['Idle Std'] = v[74];
+  r['Idle Max'] = v[75];
+  r['Idle Min'] = v[76];
+  r['Fwd Bytes'] = v[77];
+  r['Bwd Bytes'] = v[78];
+  r['Flow Wire Bytes/s'] = v[79];
+  r['SYN-ACK Flag Count'] = v[80];
+  r['Fwd Init TTL'] = v[81];
+  r['Bwd Init TTL'] = v[82];
+  r['Fwd Payloadless Packets'] = v[83];
+  r['Bwd Payloadless Packets'] = v[84];
+  r['Fwd Fragments'] = v[85];
+  r['Bwd Fragments'] = v[86];
+  r['Fragment Bucket'] = v[87];
+  return r;
 }

@@ -25,7 +25,7 @@ import type { FlowV1 } from '@netsentry/contracts';
 import type { PacketRecord } from '@netsentry/packets';
 import { FlowStore } from './flow-store';
 import * as flowKey from './flow-key';
-import { computeFeatures } from './features';
+import { FEATURE_COUNT, featureRecord, featureValues } from './features';
 import { formatAddress } from './address';
 import { isKnownServicePort, serviceName } from './services';
 import { warmUpFlowTable } from './warm-up';
@@ -150,6 +150,8 @@ export class FlowTable {
   private readonly seed: number;
   private readonly sensorHash: number;
   private readonly scratch = new Int32Array(Key.Words);
+  /** Feature values of the flow being exported. */
+  private readonly values = new Float64Array(FEATURE_COUNT);
   /** Free slots (stack). */
   private free = new Int32Array(0);
   private freeTop = 0;
@@ -530,14 +532,15 @@ export class FlowTable {
     else if (isKnownServicePort(proto, dstPort) || !isKnownServicePort(proto, srcPort)) service = serviceName(proto, dstPort);
     else service = serviceName(proto, srcPort);
     const startUs = st.startUs(s), lastUs = st.lastUs(s);
-    // Values first, then the literal from plain locals (see computeFeatures: cheaper to compile).
+    // Values first, then the literal from plain locals (cheaper to compile).
     const id = flowIdHashed(this.sensorHash, k, startUs, o);
     const srcIp = formatAddress(k, aIsInit ? o : o + 4);
     const dstIp = formatAddress(k, aIsInit ? o + 4 : o);
     const state = this.state(s, proto);
     const fwdPackets = st.dirPackets(s, 0), bwdPackets = st.dirPackets(s, 1);
     const fwdBytes = st.dirWire(s, 0), bwdBytes = st.dirWire(s, 1);
-    const features = computeFeatures(st, s, proto, bucket);
+    featureValues(st, s, proto, bucket, this.values);
+    const features = featureRecord(this.values);
     const vlan = (pv >>> 8) & 0xfff, vlanInner = (pv >>> 20) & 0xfff;
     const start = startUs / 1e6, end = lastUs / 1e6;
     const flow: FlowV1 = {
