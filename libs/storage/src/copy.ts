@@ -41,9 +41,13 @@ export async function copyInto<T>(client: PoolClient, target: string, rows: read
   await pipeline(Readable.from(chunks()), stream);
 }
 
-/** Streams ready COPY text chunks (whole lines) into `COPY <target> FROM STDIN`. Returns the rows copied. */
-export async function copyChunks(client: PoolClient, target: string, chunks: Iterable<string | Buffer>): Promise<number> {
-  const stream = client.query(copyFrom(`COPY ${target} FROM STDIN`));
+/**
+ * Streams ready COPY chunks into `COPY <target> FROM STDIN`: text format (whole lines), or with
+ * `binary` PostgreSQL's binary format (the chunks carry its header, tuples and trailer). Returns
+ * the rows copied.
+ */
+export async function copyChunks(client: PoolClient, target: string, chunks: Iterable<string | Buffer>, binary = false): Promise<number> {
+  const stream = client.query(copyFrom(`COPY ${target} FROM STDIN${binary ? ' (FORMAT binary)' : ''}`));
   await pipeline(Readable.from(chunks), stream);
   return stream.rowCount;
 }

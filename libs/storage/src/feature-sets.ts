@@ -55,16 +55,35 @@ export async function featureSetNames(ds: DataSource, wanted: Iterable<number>):
 }
 
 /**
- * The features record of one stored row: names of its set paired with the values. Undefined when
- * the row does not fit its set (unknown set, other length, a NULL element): the reader's
- * validation then refuses the row, as it refused a bad jsonb before.
+ * The values of one stored row's `features` (bytea: little-endian float64s, 8 bytes each), or
+ * undefined when the block is not whole 8-byte words or holds a non-finite value (NaN marks a
+ * NULL element of an older float8[] row; the writers store neither). -0 reads as 0, as the text
+ * COPY stored it before.
  */
-export function featuresRecord(names: readonly string[] | undefined, values: readonly (number | null)[] | null): Record<string, number> | undefined {
+export function featureValues(block: Uint8Array | null | undefined): Float64Array | undefined {
+  if (!block || block.length % 8 !== 0) return undefined;
+  const n = block.length / 8;
+  const out = new Float64Array(n);
+  const dv = new DataView(block.buffer, block.byteOffset, block.byteLength);
+  for (let c = 0; c < n; c++) {
+    const v = dv.getFloat64(c * 8, true);
+    if (v - v !== 0) return undefined;
+    out[c] = v + 0;
+  }
+  return out;
+}
+
+/**
+ * The features record of one stored row: names of its set paired with the values (the row's
+ * `features` bytea). Undefined when the row does not fit its set (unknown set, other length, a
+ * non-finite value): the reader's validation then refuses the row, as it refused a bad jsonb before.
+ */
+export function featuresRecord(names: readonly string[] | undefined, block: Uint8Array | null | undefined): Record<string, number> | undefined {
+  const values = featureValues(block);
   if (!names || !values || values.length !== names.length) return undefined;
   const out: Record<string, number> = {};
   for (let c = 0; c < names.length; c++) {
     const v = values[c];
-    if (typeof v !== 'number') return undefined;
     if (names[c] === '__proto__') Object.defineProperty(out, '__proto__', { value: v, enumerable: true, writable: true, configurable: true });
     else out[names[c]] = v;
   }

@@ -73,7 +73,11 @@ describe('storeFlows (COPY into flows; on a conflict COPY into staging, INSERT .
     const sensorA = Array.from({ length: 2600 }, (_, i) => flow(40001 + 2 * i));
     // Ids with a backslash, negative, fractional, -0 and beyond-2^31 feature values, odd names.
     const sensorB = Array.from({ length: 300 }, (_, i) =>
-      flow(50000 + 2 * i, { id: `back\\slash-${i}`, features: { 'a\\b\tc': -i, neg: -0.25 * i, z: -0, big: 2 ** 40 + i, tiny: 5e-324 * i } }));
+      flow(50000 + 2 * i, {
+        id: `back\\slash-${i}`, features: { 'a\\b\tc': -i, neg: -0.25 * i, z: -0, big: 2 ** 40 + i, tiny: 5e-324 * i },
+        // bigint columns beyond 2^32 (binary COPY writes both 32-bit halves), vlans up to 4095
+        fwdBytes: Number.MAX_SAFE_INTEGER - i, bwdPackets: 2 ** 32 + i, vlan: 4095 - i, vlanInner: i % 4096,
+      }));
     const batches: FlowBatchV1[] = [sensorA, sensorB].flatMap((fs) =>
       encodeFlowBatches(fs, 1000).batches.map((b) => {
         const d = decodeFlowBatch(b);
@@ -99,9 +103,10 @@ describe('storeFlows (COPY into flows; on a conflict COPY into staging, INSERT .
     const b = flow(70003, { features: { iat_mean: 1.5, duration: -2, 'bytes\\per\tpkt "q"': 7 } }); // same names, other order
     const c = flow(70005, { features: {} });
     expect(await storeFlows(ds, [a, b, c, flow(70007)])).toBe(4);
-    const rows: { id: string; feature_set: number; features: number[] }[] = await ds.query(
+    const rows: { id: string; feature_set: number; features: Buffer }[] = await ds.query(
       'SELECT id, feature_set, features FROM flows WHERE id = ANY($1::text[]) ORDER BY id', [['flow-70001', 'flow-70003', 'flow-70005', 'flow-70007']]);
-    expect(rows.map((r) => r.features)).toEqual([Object.values(a.features), [1.5, -2, 7], [], Object.values(flow(70007).features)]);
+    // The values only, as little-endian float64s in the order of the row's feature set.
+    expect(rows.map((r) => Array.from({ length: r.features.length / 8 }, (_, k) => r.features.readDoubleLE(8 * k)))).toEqual([Object.values(a.features), [1.5, -2, 7], [], Object.values(flow(70007).features)]);
     expect(rows[3].feature_set).toBe(rows[0].feature_set);
     expect(new Set(rows.map((r) => r.feature_set)).size).toBe(3);
     // The fixture's list was registered by an earlier test: only the other order and the empty list are new.

@@ -1,4 +1,4 @@
-import { FLOW_END_REASONS, FLOW_STATES, flowBatchAddress, type FlowBatchV1, type FlowV1 } from '@netsentry/contracts';
+import { FLOW_END_REASONS, FLOW_STATES, type FlowBatchV1, type FlowV1 } from '@netsentry/contracts';
 import type { PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
 import { copyChunks, copyNumber, copyText, withPgTransaction } from './copy';
@@ -9,11 +9,22 @@ const FLOW_COLUMNS =
   'id, sensor, proto, src_ip, src_port, dst_ip, dst_port, vlan, vlan_inner, start_ts, end_ts, ' +
   'end_reason, state, service, fwd_packets, bwd_packets, fwd_bytes, bwd_bytes, feature_set, features';
 
-/** COPY text of a float8[] literal: `{v1,v2,...}` (finite numbers; FlowV1 allows nothing else). */
-function featureArray(features: Record<string, number>, names: readonly string[]): string {
-  let s = '{';
-  for (let c = 0; c < names.length; c++) s += (c ? ',' : '') + copyNumber(features[names[c]]);
-  return s + '}';
+const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * COPY text of the features bytea: `\\x` and the hex of the values as little-endian float64s in
+ * the order of `names` (finite numbers only; FlowV1 allows nothing else).
+ */
+function featureBlock(features: Record<string, number>, names: readonly string[]): string {
+  const v = new Float64Array(names.length);
+  for (let c = 0; c < names.length; c++) {
+    const x = features[names[c]];
+    if (!Number.isFinite(x)) throw new RangeError(`COPY: non-finite number ${x}`);
+    v[c] = x;
+  }
+  const bytes = Buffer.from(v.buffer, 0, v.byteLength);
+  if (!HOST_LE) bytes.swap64();
+  return '\\\\x' + bytes.toString('hex');
 }
 
 function encodeFlow(f: FlowV1, set: FeatureSetOf): string {
@@ -22,7 +33,7 @@ function encodeFlow(f: FlowV1, set: FeatureSetOf): string {
     f.dstIp + '\t' + f.dstPort + '\t' + f.vlan + '\t' + f.vlanInner + '\t' + copyNumber(f.start) + '\t' +
     copyNumber(f.end) + '\t' + f.endReason + '\t' + f.state + '\t' + copyText(f.service) + '\t' +
     f.fwdPackets + '\t' + f.bwdPackets + '\t' + f.fwdBytes + '\t' + f.bwdBytes + '\t' +
-    set.id + '\t' + featureArray(f.features, set.names)
+    set.id + '\t' + featureBlock(f.features, set.names)
   );
 }
 
@@ -62,170 +73,167 @@ async function resolveSets(ds: DataSource, flows: readonly FlowV1[], batches: re
 /** Rows per COPY chunk. */
 const CHUNK_ROWS = 2000;
 
+/** Binary COPY header: signature, flags, header extension length (PostgreSQL docs, "Binary Format"). */
+const PGCOPY_HEADER = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]);
+/** Binary COPY trailer: a field count of -1. */
+const PGCOPY_TRAILER = Buffer.from([0xff, 0xff]);
+const FLOW_FIELDS = 20;
+
 /**
- * COPY text rows (bytes) of decoded flow batches, written straight from the columns into a
- * buffer (no FlowV1 objects, no per-row strings but the non-integer numbers): the same text
- * encodeFlow gives for the same flow. The features are a float8[] literal `{v1,v2,...}` in the
- * batch's feature order (its feature set); integers are written digit by digit, other numbers as
- * String() gives them (shortest round trip, which float8 input reads back exactly). Short pieces
- * are copied byte by byte: a Buffer call per piece costs more than its bytes.
+ * Binary COPY rows of decoded flow batches, straight from the columns: every field is a length
+ * and its bytes in PostgreSQL's binary send format (big-endian integers and float8, inet as
+ * family/bits/is_cidr/length/address), the features one block of float64s.
  */
-class FlowBatchRowWriter {
+class FlowBatchBinaryWriter {
   private buf: Uint8Array = new Uint8Array(1 << 20);
+  private dv = new DataView(this.buf.buffer);
   private pos = 0;
   private b: FlowBatchV1 | null = null;
   private sensor = new Uint8Array(0);
   private services: Uint8Array[] = [];
   private setId = 0;
   private rowMax = 0;
-  private static readonly reasons = FLOW_END_REASONS.map((x) => Buffer.from(x, 'latin1'));
-  private static readonly states = FLOW_STATES.map((x) => Buffer.from(x, 'latin1'));
+  private featBytes: Uint8Array = new Uint8Array(0);
+  private static readonly reasons = FLOW_END_REASONS.map((x) => Buffer.from(x, 'utf8'));
+  private static readonly states = FLOW_STATES.map((x) => Buffer.from(x, 'utf8'));
 
-  /** Starts the rows of batch `b`, whose feature names are feature set `setId`. */
   begin(b: FlowBatchV1, setId: number): void {
-    const d = b.featureNames.length;
     this.b = b;
     this.setId = setId;
-    this.sensor = Buffer.from(copyText(b.sensor), 'utf8');
-    this.services = b.services.map((x) => Buffer.from(copyText(x), 'utf8'));
-    // Longest row: id (escaped), addresses, 13 numbers, enums, service, features and commas.
-    this.rowMax = 2 * 128 + 2 * 40 + 13 * 26 + 64 + d * 27 + this.sensor.length + Math.max(0, ...this.services.map((x) => x.length));
+    this.sensor = Buffer.from(b.sensor, 'utf8');
+    this.services = b.services.map((x) => Buffer.from(x, 'utf8'));
+    const f = b.features;
+    this.featBytes = new Uint8Array(f.buffer, f.byteOffset, f.byteLength);
+    const d = b.featureNames.length;
+    // Longest row: field count, 20 lengths, id, sensor, 2 inet, 2 int4, 3 int2, 2 float8, enums, service, 4 int8, features.
+    this.rowMax = 2 + FLOW_FIELDS * 4 + 128 + this.sensor.length + 2 * 20 + 2 * 4 + 3 * 2 + 2 * 8 + 64 + Math.max(0, ...this.services.map((x) => x.length)) + 4 * 8 + d * 8;
   }
 
-  /** True when the next row surely fits the buffer (else take() first). */
   fits(): boolean {
     if (this.pos + this.rowMax <= this.buf.length) return true;
-    if (this.pos === 0) this.buf = new Uint8Array(this.rowMax * 2);
+    if (this.pos === 0) {
+      this.buf = new Uint8Array(this.rowMax * 2);
+      this.dv = new DataView(this.buf.buffer);
+    }
     return this.pos === 0;
   }
 
-  /** Writes row i of the current batch. */
-  row(i: number): void {
-    const b = this.b!;
-    const out = this.buf;
-    const ids = b.idBytes;
-    let p = this.pos;
-    // id: printable ASCII; only a backslash needs escaping
-    for (let k = b.idOff[i], e = b.idOff[i + 1]; k < e; k++) {
-      const ch = ids[k];
-      if (ch === 0x5c) out[p++] = 0x5c;
-      out[p++] = ch;
-    }
-    out[p++] = 9;
-    this.pos = p;
-    this.put(this.sensor);
-    out[this.pos++] = 9;
-    this.num(b.proto[i]);
-    out[this.pos++] = 9;
-    this.address(b.srcFamily, b.srcAddr, i);
-    out[this.pos++] = 9;
-    this.num(b.srcPort[i]);
-    out[this.pos++] = 9;
-    this.address(b.dstFamily, b.dstAddr, i);
-    out[this.pos++] = 9;
-    this.num(b.dstPort[i]);
-    out[this.pos++] = 9;
-    this.num(b.vlan[i]);
-    out[this.pos++] = 9;
-    this.num(b.vlanInner[i]);
-    out[this.pos++] = 9;
-    this.num(b.start[i]);
-    out[this.pos++] = 9;
-    this.num(b.end[i]);
-    out[this.pos++] = 9;
-    this.put(FlowBatchRowWriter.reasons[b.endReason[i]]);
-    out[this.pos++] = 9;
-    this.put(FlowBatchRowWriter.states[b.state[i]]);
-    out[this.pos++] = 9;
-    this.put(this.services[b.service[i]]);
-    out[this.pos++] = 9;
-    this.num(b.fwdPackets[i]);
-    out[this.pos++] = 9;
-    this.num(b.bwdPackets[i]);
-    out[this.pos++] = 9;
-    this.num(b.fwdBytes[i]);
-    out[this.pos++] = 9;
-    this.num(b.bwdBytes[i]);
-    out[this.pos++] = 9;
-    this.num(this.setId);
-    out[this.pos++] = 9;
-    const d = b.featureNames.length;
-    const f = b.features;
-    out[this.pos++] = 0x7b; // {
-    for (let c = 0, o = i * d; c < d; c++, o++) {
-      if (c) out[this.pos++] = 0x2c; // ,
-      this.num(f[o]);
-    }
-    out[this.pos++] = 0x7d; // }
-    out[this.pos++] = 10;
+  /** Raw bytes (the header, the trailer). */
+  raw(bytes: Uint8Array): void {
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
   }
 
-  /** What is written so far (empty when nothing), handed over: the writer continues in a fresh buffer. */
+  row(i: number): void {
+    const b = this.b!;
+    const dv = this.dv;
+    const out = this.buf;
+    let p = this.pos;
+    dv.setInt16(p, FLOW_FIELDS);
+    p += 2;
+    // id (printable ASCII)
+    const i0 = b.idOff[i];
+    const i1 = b.idOff[i + 1];
+    dv.setInt32(p, i1 - i0);
+    p += 4;
+    const ids = b.idBytes;
+    for (let k = i0; k < i1; k++) out[p++] = ids[k];
+    p = this.bytes(p, this.sensor);
+    dv.setInt32(p, 2);
+    dv.setInt16(p + 4, b.proto[i]);
+    p += 6;
+    p = this.inet(p, b.srcFamily[i], b.srcAddr, i);
+    dv.setInt32(p, 4);
+    dv.setInt32(p + 4, b.srcPort[i]);
+    p += 8;
+    p = this.inet(p, b.dstFamily[i], b.dstAddr, i);
+    dv.setInt32(p, 4);
+    dv.setInt32(p + 4, b.dstPort[i]);
+    dv.setInt32(p + 8, 2);
+    dv.setInt16(p + 12, b.vlan[i]);
+    dv.setInt32(p + 14, 2);
+    dv.setInt16(p + 18, b.vlanInner[i]);
+    dv.setInt32(p + 20, 8);
+    dv.setFloat64(p + 24, b.start[i]);
+    dv.setInt32(p + 32, 8);
+    dv.setFloat64(p + 36, b.end[i]);
+    p += 44;
+    p = this.bytes(p, FlowBatchBinaryWriter.reasons[b.endReason[i]]);
+    p = this.bytes(p, FlowBatchBinaryWriter.states[b.state[i]]);
+    p = this.bytes(p, this.services[b.service[i]]);
+    p = this.int8(p, b.fwdPackets[i]);
+    p = this.int8(p, b.bwdPackets[i]);
+    p = this.int8(p, b.fwdBytes[i]);
+    p = this.int8(p, b.bwdBytes[i]);
+    dv.setInt32(p, 2);
+    dv.setInt16(p + 4, this.setId);
+    p += 6;
+    const d = b.featureNames.length;
+    // features: the row's slice of the feature column, as it is in memory (little-endian float64s)
+    dv.setInt32(p, d * 8);
+    p += 4;
+    const o = i * d * 8;
+    if (HOST_LE) out.set(this.featBytes.subarray(o, o + d * 8), p);
+    else for (let c = 0; c < d; c++) dv.setFloat64(p + c * 8, b.features[i * d + c], true);
+    this.pos = p + d * 8;
+  }
+
   take(): Buffer {
     const chunk = Buffer.from(this.buf.buffer, this.buf.byteOffset, this.pos);
-    if (this.pos > 0) this.buf = new Uint8Array(this.buf.length);
+    if (this.pos > 0) {
+      this.buf = new Uint8Array(this.buf.length);
+      this.dv = new DataView(this.buf.buffer);
+    }
     this.pos = 0;
     return chunk;
   }
 
-  /** Address i of a column: IPv4 written octet by octet, IPv6 in its text form. */
-  private address(family: Uint8Array, addr: Uint8Array, i: number): void {
-    if (family[i] !== 4) {
-      this.ascii(flowBatchAddress(family, addr, i));
-      return;
-    }
+  private bytes(p: number, x: Uint8Array): number {
+    this.dv.setInt32(p, x.length);
+    p += 4;
+    const out = this.buf;
+    for (let k = 0; k < x.length; k++) out[p++] = x[k];
+    return p;
+  }
+
+  /** inet binary: family (PGSQL_AF_INET 2, PGSQL_AF_INET6 3), bits, is_cidr, address length, address. */
+  private inet(p: number, family: number, addr: Uint8Array, i: number): number {
+    const out = this.buf;
     const o = i * 16;
-    this.num(addr[o]);
-    this.buf[this.pos++] = 0x2e;
-    this.num(addr[o + 1]);
-    this.buf[this.pos++] = 0x2e;
-    this.num(addr[o + 2]);
-    this.buf[this.pos++] = 0x2e;
-    this.num(addr[o + 3]);
-  }
-
-  /** An ASCII string (IPv6 addresses, numbers). */
-  private ascii(t: string): void {
-    const out = this.buf;
-    let p = this.pos;
-    for (let k = 0; k < t.length; k++) out[p++] = t.charCodeAt(k);
-    this.pos = p;
-  }
-
-  private put(bytes: Uint8Array): void {
-    const out = this.buf;
-    let p = this.pos;
-    for (let k = 0; k < bytes.length; k++) out[p++] = bytes[k];
-    this.pos = p;
-  }
-
-  /** A finite number as COPY text (the decoder refused every other). */
-  private num(v: number): void {
-    const out = this.buf;
-    if (v === (v | 0)) {
-      // -0 lands here too and prints "0", as String(-0) and JSON.stringify(-0) do.
-      if (v < 0) {
-        out[this.pos++] = 0x2d;
-        v = -v;
-      }
-      if (v < 10) {
-        out[this.pos++] = 48 + v;
-        return;
-      }
-      let len = 0;
-      for (let x = v; x > 0; x = (x / 10) | 0) len++;
-      let p = this.pos + len;
-      this.pos = p;
-      for (; v > 0; v = (v / 10) | 0) out[--p] = 48 + (v % 10);
-      return;
+    if (family === 4) {
+      this.dv.setInt32(p, 8);
+      out[p + 4] = 2;
+      out[p + 5] = 32;
+      out[p + 6] = 0;
+      out[p + 7] = 4;
+      out[p + 8] = addr[o];
+      out[p + 9] = addr[o + 1];
+      out[p + 10] = addr[o + 2];
+      out[p + 11] = addr[o + 3];
+      return p + 12;
     }
-    this.ascii(String(v));
+    this.dv.setInt32(p, 20);
+    out[p + 4] = 3;
+    out[p + 5] = 128;
+    out[p + 6] = 0;
+    out[p + 7] = 16;
+    for (let k = 0; k < 16; k++) out[p + 8 + k] = addr[o + k];
+    return p + 24;
+  }
+
+  /** A safe integer ≥ 0 as int8. */
+  private int8(p: number, v: number): number {
+    this.dv.setInt32(p, 8);
+    this.dv.setUint32(p + 4, Math.floor(v / 4294967296));
+    this.dv.setUint32(p + 8, v >>> 0);
+    return p + 12;
   }
 }
 
-/** COPY chunks of the batches' rows (`sets[k]`: the feature set of batch k). */
-function* flowBatchRows(batches: readonly FlowBatchV1[], sets: readonly FeatureSetOf[]): Generator<Buffer> {
-  const w = new FlowBatchRowWriter();
+/** Binary COPY chunks of the batches' rows (header first, trailer last). */
+function* flowBatchBinaryRows(batches: readonly FlowBatchV1[], sets: readonly FeatureSetOf[]): Generator<Buffer> {
+  const w = new FlowBatchBinaryWriter();
+  w.raw(PGCOPY_HEADER);
   for (let k = 0; k < batches.length; k++) {
     const b = batches[k];
     w.begin(b, sets[k].id);
@@ -234,8 +242,9 @@ function* flowBatchRows(batches: readonly FlowBatchV1[], sets: readonly FeatureS
       w.row(i);
     }
   }
-  const last = w.take();
-  if (last.length) yield last;
+  if (!w.fits()) yield w.take();
+  w.raw(PGCOPY_TRAILER);
+  yield w.take();
 }
 
 function* flowRows(flows: readonly FlowV1[], sets: readonly FeatureSetOf[]): Generator<string> {
@@ -245,6 +254,19 @@ function* flowRows(flows: readonly FlowV1[], sets: readonly FeatureSetOf[]): Gen
     for (let j = i; j < end; j++) s += encodeFlow(flows[j], sets[j]) + '\n';
     yield s;
   }
+}
+
+/** One COPY of rows: text or binary format, its chunks made anew on every call (a retry re-encodes). */
+interface CopyPart {
+  binary: boolean;
+  chunks: () => Iterable<string | Buffer>;
+}
+
+/** Every part COPYed into `table`; returns the rows copied. */
+async function copyParts(c: PoolClient, table: string, parts: readonly CopyPart[]): Promise<number> {
+  let n = 0;
+  for (const p of parts) n += await copyChunks(c, `${table} (${FLOW_COLUMNS})`, p.chunks(), p.binary);
+  return n;
 }
 
 /** SQLSTATEs after which the direct COPY falls back to staging: unique_violation, deadlock_detected. */
@@ -258,7 +280,7 @@ const STAGED_ATTEMPTS = 5;
  * would have encoded and sent every row once for nothing). Only a choice of path: correctness
  * never depends on it.
  */
-async function storeRows(ds: DataSource, rows: () => Iterable<string | Buffer>, probe: string[]): Promise<number> {
+async function storeRows(ds: DataSource, rows: CopyPart[], probe: string[]): Promise<number> {
   return withPgTransaction(ds, async (c: PoolClient) => {
     const seen = await c.query('SELECT 1 FROM flows WHERE id = ANY($1::text[]) LIMIT 1', [probe]);
     if (!seen.rowCount) return direct(c, rows);
@@ -267,7 +289,7 @@ async function storeRows(ds: DataSource, rows: () => Iterable<string | Buffer>, 
 }
 
 /** Direct COPY under a savepoint; on a conflict, the staged path. */
-async function direct(c: PoolClient, rows: () => Iterable<string | Buffer>): Promise<number> {
+async function direct(c: PoolClient, rows: CopyPart[]): Promise<number> {
   // Optimistic: COPY straight into flows. New flows (the usual case) cost one pass; a batch with
   // any stored id (redelivery) or a duplicate id fails on the primary key at its first such row,
   // which rolls back to the savepoint; so does a concurrent writer's row with the same id (the
@@ -275,7 +297,7 @@ async function direct(c: PoolClient, rows: () => Iterable<string | Buffer>): Pro
   // overlapping batches. Then the idempotent staged path stores what is new.
   await c.query('SAVEPOINT direct');
   try {
-    const n = await copyChunks(c, `flows (${FLOW_COLUMNS})`, rows());
+    const n = await copyParts(c, 'flows', rows);
     await c.query('RELEASE SAVEPOINT direct');
     return n;
   } catch (e) {
@@ -286,12 +308,12 @@ async function direct(c: PoolClient, rows: () => Iterable<string | Buffer>): Pro
 }
 
 /** COPY into staging, then INSERT … ON CONFLICT DO NOTHING. */
-async function staged(c: PoolClient, rows: () => Iterable<string | Buffer>): Promise<number> {
+async function staged(c: PoolClient, rows: CopyPart[]): Promise<number> {
   await c.query('SAVEPOINT staged');
   const stage = async (): Promise<void> => {
     // One staging table per pooled connection, emptied at every commit.
     await c.query('CREATE TEMP TABLE IF NOT EXISTS flows_stage (LIKE flows INCLUDING DEFAULTS) ON COMMIT DELETE ROWS');
-    await copyChunks(c, `flows_stage (${FLOW_COLUMNS})`, rows());
+    await copyParts(c, 'flows_stage', rows);
   };
   await stage();
   for (let attempt = 1; ; attempt++) {
@@ -336,10 +358,12 @@ export async function storeFlowBatches(ds: DataSource, batches: readonly FlowBat
   for (const b of full.length ? [full[0], full[full.length - 1]] : []) {
     probe.push(b.idBytes.toString('latin1', b.idOff[0], b.idOff[1]), b.idBytes.toString('latin1', b.idOff[b.count - 1], b.idOff[b.count]));
   }
-  return storeRows(ds, function* () {
-    yield* flowRows(flows, flowSets);
-    yield* flowBatchRows(batches, batchSets);
-  }, probe);
+  const parts: CopyPart[] = [];
+  if (flows.length) parts.push({ binary: false, chunks: () => flowRows(flows, flowSets) });
+  if (full.length) {
+    parts.push({ binary: true, chunks: () => flowBatchBinaryRows(batches, batchSets) });
+  }
+  return storeRows(ds, parts, probe);
 }
 
 export interface FlowQuery {

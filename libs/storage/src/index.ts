@@ -3,7 +3,7 @@ export * from './data-source';
 export * from './entities';
 export { MIGRATIONS } from './migrations';
 export { FEATURE_SET_1 } from './migrations/1796600000000-flow-features-array';
-export { featureSetId, featureSetNames } from './feature-sets';
+export { featureSetId, featureSetNames, featureValues } from './feature-sets';
 export * from './flows.store';
 export * from './stats.store';
 export * from './alerts.store';

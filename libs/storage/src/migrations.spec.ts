@@ -8,7 +8,10 @@ import { FLOW_FEATURE_NAMES } from '@netsentry/flows';
 import { FEATURE_SET_1 } from './migrations/1796600000000-flow-features-array';
 
 const TABLES = ['alerts', 'anomalies', 'feature_sets', 'flows', 'models', 'sensors', 'stats'];
-const ALL = ['InitialSchema1763900000000', 'FlowFeaturesArray1796600000000'];
+const ALL = ['InitialSchema1763900000000', 'FlowFeaturesArray1796600000000', 'FlowFeaturesBytea1796700000000'];
+
+/** The values of a `features` bytea (little-endian float64s). */
+const f64le = (b: Buffer): number[] => Array.from({ length: b.length / 8 }, (_, k) => b.readDoubleLE(k * 8));
 
 async function tables(url: string): Promise<string[]> {
   const c = new Client({ connectionString: url });
@@ -50,8 +53,7 @@ describe('storage migrations on a fresh database', () => {
     }
 
     expect(await migrateDatabase(db.url)).toEqual([]); // idempotent
-    expect(await revertLastMigration(db.url)).toBe(true);
-    expect(await revertLastMigration(db.url)).toBe(true);
+    for (let k = 0; k < ALL.length; k++) expect(await revertLastMigration(db.url)).toBe(true);
     expect(await tables(db.url)).toEqual([]);
     expect(await revertLastMigration(db.url)).toBe(false);
     expect(await migrateDatabase(db.url)).toEqual(ALL); // and forward again
@@ -88,6 +90,7 @@ describe('storage migrations on a fresh database', () => {
     };
     try {
       expect(await migrateDatabase(url.toString())).toEqual(ALL);
+      expect(await revertLastMigration(url.toString())).toBe(true); // back to float8[] features
       expect(await revertLastMigration(url.toString())).toBe(true); // back to jsonb features
       const canonical = Object.fromEntries([...FLOW_FEATURE_NAMES].reverse().map((n, k) => [n, k + 0.5]));
       const rows: [string, Record<string, number>][] = [
@@ -104,12 +107,13 @@ describe('storage migrations on a fresh database', () => {
           [id, JSON.stringify(f)],
         );
       }
-      expect(await migrateDatabase(url.toString())).toEqual(['FlowFeaturesArray1796600000000']);
+      // jsonb -> float8[] -> bytea (the values read back from the little-endian block).
+      expect(await migrateDatabase(url.toString())).toEqual(['FlowFeaturesArray1796600000000', 'FlowFeaturesBytea1796700000000']);
       const sets = await sql('SELECT id, names FROM feature_sets ORDER BY id');
       // Set 1 is the canonical list, still libs/flows's (a change of that list must come with a new set).
       expect(sets[0]).toEqual({ id: 1, names: [...FLOW_FEATURE_NAMES] });
       expect([...FEATURE_SET_1]).toEqual([...FLOW_FEATURE_NAMES]);
-      const stored = await sql('SELECT id, feature_set, features FROM flows ORDER BY id');
+      const stored = (await sql('SELECT id, feature_set, features FROM flows ORDER BY id')).map((r): Record<string, unknown> => ({ ...r, features: f64le(r.features as Buffer) }));
       const names = new Map(sets.map((x) => [x.id as number, x.names as string[]]));
       expect(stored[0]).toEqual({ id: 'a', feature_set: 1, features: FLOW_FEATURE_NAMES.map((n) => canonical[n]) });
       expect(names.get(stored[1].feature_set as number)).toEqual(['a', 'q"\\x', 'z']);
@@ -121,9 +125,73 @@ describe('storage migrations on a fresh database', () => {
       expect(sets).toHaveLength(3);
 
       expect(await revertLastMigration(url.toString())).toBe(true);
+      expect(await revertLastMigration(url.toString())).toBe(true);
       const back = await sql('SELECT id, features FROM flows ORDER BY id');
       expect(back.map((x) => [x.id, x.features])).toEqual(rows);
       expect(await tables(url.toString())).toEqual(TABLES.filter((t) => t !== 'feature_sets'));
+    } finally {
+      const c = new Client({ connectionString: db.url.replace(/\/[^/]*$/, '/postgres') });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await c.end();
+    }
+  });
+
+  it('converts float8[] features to little-endian float64 bytea and back, bit for bit (NULL elements as NaN and back)', async () => {
+    const url = new URL(db.url);
+    url.pathname = `/${db.name}_fb`;
+    const name = `${db.name}_fb`;
+    const sql = async (text: string, args: unknown[] = []): Promise<Record<string, unknown>[]> => {
+      const c = new Client({ connectionString: url.toString() });
+      await c.connect();
+      try {
+        return (await c.query(text, args)).rows;
+      } finally {
+        await c.end();
+      }
+    };
+    try {
+      expect(await migrateDatabase(url.toString())).toEqual(ALL);
+      expect(await revertLastMigration(url.toString())).toBe(true); // back to float8[]
+      // Extremes of float8: subnormals, the largest finite, -0, values with no short decimal form.
+      const values = [0, -0, 1, -2.5, 0.1, 1 / 3, 5e-324, -5e-324, 2.2250738585072014e-308, 2.225073858507201e-308, 1e-300, 1.7976931348623157e308,
+        -1.7976931348623157e308, 2 ** 53 + 2, 123456789.123456789, Math.PI, -Math.E];
+      const rows: [string, string][] = [
+        ['a', `{${values.map((v) => (Object.is(v, -0) ? '-0' : String(v))).join(',')}}`],
+        ['b', '{}'],
+        ['c', '{1.5,NULL,-3}'],
+      ];
+      for (const [id, arr] of rows) {
+        await sql(
+          `INSERT INTO flows (id, sensor, proto, src_ip, src_port, dst_ip, dst_port, vlan, vlan_inner, start_ts, end_ts, end_reason, state,
+             service, fwd_packets, bwd_packets, fwd_bytes, bwd_bytes, feature_set, features)
+           VALUES ($1, 's', 6, '10.0.0.1', 1, '10.0.0.2', 2, 0, 0, 1, 2, 'idle', 'established', 'x', 1, 1, 1, 1, 1, $2::float8[])`,
+          [id, arr],
+        );
+      }
+      expect(await migrateDatabase(url.toString())).toEqual(['FlowFeaturesBytea1796700000000']);
+      const stored = await sql('SELECT id, features FROM flows ORDER BY id');
+      const expected = Buffer.from(new Float64Array(values).buffer);
+      expect((stored[0].features as Buffer).equals(expected)).toBe(true); // bit for bit, -0 and subnormals included
+      expect((stored[1].features as Buffer).length).toBe(0);
+      const c = stored[2].features as Buffer;
+      expect([c.readDoubleLE(0), c.readDoubleLE(16)]).toEqual([1.5, -3]);
+      expect(Number.isNaN(c.readDoubleLE(8))).toBe(true); // the NULL element
+      const idx: { indexname: string; indexdef: string }[] = (await sql(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'flows' ORDER BY 1`)) as never;
+      expect(idx.map((x) => x.indexname)).toEqual(['flows_dst_start_idx', 'flows_pkey', 'flows_src_start_idx', 'flows_start_idx', 'flows_stored_brin']);
+      expect(idx.find((x) => x.indexname === 'flows_stored_brin')?.indexdef).toMatch(/USING brin \(stored_at\)/);
+      expect((await sql(`SELECT collation_name FROM information_schema.columns WHERE table_name = 'flows' AND column_name = 'id'`))[0].collation_name).toBe('C');
+
+      expect(await revertLastMigration(url.toString())).toBe(true);
+      const back = await sql('SELECT id, features::text AS t, features FROM flows ORDER BY id');
+      const a = back[0].features as number[];
+      expect(a).toHaveLength(values.length);
+      for (let k = 0; k < values.length; k++) expect(Object.is(a[k], values[k])).toBe(true);
+      expect(back[1].t).toBe('{}');
+      expect(back[2].features).toEqual([1.5, null, -3]);
+      expect((await sql(`SELECT indexname FROM pg_indexes WHERE tablename = 'flows' ORDER BY 1`)).map((x) => x.indexname)).toEqual([
+        'flows_dst_start_idx', 'flows_pkey', 'flows_sensor_start_idx', 'flows_src_start_idx', 'flows_start_idx', 'flows_stored_idx',
+      ]);
     } finally {
       const c = new Client({ connectionString: db.url.replace(/\/[^/]*$/, '/postgres') });
       await c.connect();

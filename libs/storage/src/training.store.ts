@@ -43,7 +43,8 @@ interface Row {
   fwd_bytes: string;
   bwd_bytes: string;
   feature_set: number;
-  features: (number | null)[] | null;
+  /** bytea: little-endian float64s in the order of the feature set. */
+  features: Buffer | null;
 }
 
 /**
