@@ -20,7 +20,9 @@ function walk(dir) {
     if (e.isDirectory()) walk(p);
     else if (e.name.endsWith('.js')) {
       const src = fs.readFileSync(p, 'utf8');
-      const out = src.replace(/require\("@netsentry\/([a-z-]+)"\)/g, (_, lib) => {
+      // tsc writes import statements' requires with double quotes and keeps the source's quotes
+      // in plain require() calls (the lazy ones): both forms are rewritten.
+      const out = src.replace(/require\((["'])@netsentry\/([a-z-]+)\1\)/g, (_, _q, lib) => {
         const target = path.join(dist, 'libs', lib, 'src', 'index.js');
         if (!fs.existsSync(target)) throw new Error(`${p}: @netsentry/${lib} was not compiled into dist`);
         let rel = path.relative(path.dirname(p), target).split(path.sep).join('/');

@@ -1,16 +1,21 @@
 import { Command, CommanderError, Option } from 'commander';
-import { runAnalyze } from './commands/analyze';
-import { runCapture } from './commands/capture';
-import { runEval } from './commands/eval';
-import { runFlows } from './commands/flows';
-import { runHosts } from './commands/hosts';
-import { runTrain } from './commands/train';
 import {
   defaultSensorId, loadModelFile, loadRules, parseContamination, parseFraction, parseInteger,
   parsePositiveNumber, parseSensor, parseSeverity,
 } from './config';
 import { CliError, ExitCode, usageError } from './errors';
 import { checkCaptureFile } from './inputs';
+
+// Each command's module is loaded when that command runs (start-up is part of every run's time:
+// `analyze` on two threads keeps the detection library and zod off the main thread).
+const commands = {
+  analyze: (): typeof import('./commands/analyze') => require('./commands/analyze'),
+  capture: (): typeof import('./commands/capture') => require('./commands/capture'),
+  eval: (): typeof import('./commands/eval') => require('./commands/eval'),
+  flows: (): typeof import('./commands/flows') => require('./commands/flows'),
+  hosts: (): typeof import('./commands/hosts') => require('./commands/hosts'),
+  train: (): typeof import('./commands/train') => require('./commands/train'),
+};
 
 /**
  * The `netsentry` command line: every command, its options and examples. `run(argv)`
@@ -91,7 +96,11 @@ export function buildProgram(io: RunIO, setCode: (c: number) => void): Command {
       .option('--train-fraction <f>', 'without --model: share of the input (bytes; of --duration live) to train on', '0.3')
       .option('--idle-timeout <seconds>', 'flow idle timeout', '120')
       .option('--active-timeout <seconds>', 'flow active timeout (long flows are exported and continue as a new record)', '1800')
-      .addOption(new Option('--threads <n>', 'capture files: 2 runs statistics, rules and the model in a second thread (same outputs)').choices(['1', '2']).default('1'));
+      .addOption(
+        new Option('--threads <n>', 'capture files: 2 runs statistics, rules and the model in a second thread (same outputs); auto: 2 for inputs of 16 MiB or more on a machine with 2 or more cores')
+          .choices(['1', '2', 'auto'])
+          .default('auto'),
+      );
     cmd.addHelpText(
       'after',
       name === 'analyze'
@@ -118,14 +127,15 @@ Examples:
       if (!iface && files.length === 0) throw usageError(`${name}: no capture file given (or use -i INTERFACE)`);
       if (!iface && (opts.bpf || opts.duration)) throw usageError('--bpf and --duration apply to live capture (-i) only');
       files.forEach(checkCaptureFile); // input errors first, before rules and model are read
-      const res = await runAnalyze({
+      const res = await commands.analyze().runAnalyze({
         command: name,
         files,
         iface,
         bpf: opts.bpf as string | undefined,
         durationS: opts.duration ? parsePositiveNumber('--duration', opts.duration as string) : undefined,
         sensor: sensorOf(opts),
-        rules: loadRules(opts.rules as string | undefined),
+        // The built-in defaults are loaded where the rules run (the worker, with two threads).
+        rules: opts.rules ? loadRules(opts.rules as string) : undefined,
         model: opts.model ? loadModelFile(opts.model as string) : undefined,
         contamination: parseContamination(opts.contamination as string),
         seed: parseInteger('--seed', opts.seed as string),
@@ -136,7 +146,7 @@ Examples:
         },
         out: opts.out as string | undefined,
         format: opts.format as 'table' | 'json',
-        threads: opts.threads === '2',
+        threads: opts.threads === 'auto' ? 'auto' : opts.threads === '2',
         failOn: opts.failOn ? parseSeverity(opts.failOn as string) : undefined,
         quiet: opts.quiet,
         print,
@@ -161,7 +171,7 @@ Examples:
   $ netsentry train data/samples/baseline.pcap -o model.json
   $ netsentry train mon.pcap tue.pcap --contamination 0.01 --seed 7 -o model.json`)
     .action(async (captures: string[], opts: Record<string, string> & CommonOpts) => {
-      await runTrain({
+      await commands.train().runTrain({
         files: captures,
         out: opts.out,
         sensor: sensorOf(opts),
@@ -188,7 +198,7 @@ Examples:
   $ netsentry flows capture.pcap --features cic -o cic.csv     for models trained on CIC-IDS datasets
   $ netsentry flows capture.pcap --format jsonl | jq .state`)
     .action(async (captures: string[], opts: Record<string, string> & CommonOpts) => {
-      await runFlows({
+      await commands.flows().runFlows({
         files: captures,
         out: opts.out,
         format: opts.format as 'csv' | 'jsonl' | undefined,
@@ -214,7 +224,7 @@ Examples:
   $ netsentry hosts data/samples/attacks.pcap
   $ netsentry hosts capture.pcap --format csv -o hosts.csv`)
     .action(async (captures: string[], opts: Record<string, string> & CommonOpts) => {
-      await runHosts({
+      await commands.hosts().runHosts({
         files: captures,
         sensor: sensorOf(opts),
         format: opts.format as 'table' | 'json' | 'csv',
@@ -238,7 +248,7 @@ Examples:
   $ sudo netsentry capture -i eth0 -c 1000 -w out.pcap
   $ sudo netsentry capture -i any --bpf 'icmp' --duration 10`)
     .action(async (opts: Record<string, string> & CommonOpts) => {
-      await runCapture({
+      await commands.capture().runCapture({
         iface: opts.interface,
         write: opts.write,
         count: opts.count !== undefined ? parseInteger('-c', opts.count, 1) : undefined,
@@ -267,7 +277,7 @@ Examples:
   $ netsentry eval lab-out/capture.pcap --truth lab-out/truth.json --model model.json --format json`)
     .action(async (capture: string, opts: Record<string, string> & CommonOpts) => {
       checkCaptureFile(capture);
-      const code = await runEval({
+      const code = await commands.eval().runEval({
         capture,
         truth: opts.truth,
         sensor: sensorOf(opts),

@@ -1,11 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { Severity, SEVERITIES } from '@netsentry/contracts';
-import { loadRulesConfig, Model, sameFeatureList, type RulesConfig } from '@netsentry/detection';
-import { FLOW_FEATURE_NAMES } from '@netsentry/flows';
+import type { Severity } from '@netsentry/contracts';
+import type { Model, RulesConfig } from '@netsentry/detection';
 import { CliError, usageError } from './errors';
 
-/** Everything the CLI reads from files and option strings, validated once, failing with one clear line. */
+/**
+ * Everything the CLI reads from files and option strings, validated once, failing with one clear line.
+ * The detection library and the contracts (zod schemas, ~0.2 s to load) are required only by the
+ * functions that need them: `analyze` on two threads loads them in its worker, not on the main thread.
+ */
+const detection = (): typeof import('@netsentry/detection') => require('@netsentry/detection');
 
 /** The sensor id flows and alerts carry; like the sensor service, the host name unless configured. */
 export function defaultSensorId(): string {
@@ -31,6 +35,8 @@ export function loadModelFile(path: string): Model {
   } catch (e) {
     throw new CliError('CLI.BAD_MODEL', `${path}: not a model file (invalid JSON: ${(e as Error).message})`);
   }
+  const { Model, sameFeatureList } = detection();
+  const { FLOW_FEATURE_NAMES } = require('@netsentry/flows') as typeof import('@netsentry/flows');
   const r = Model.parse(raw);
   if (!r.ok) throw new CliError('CLI.BAD_MODEL', `${path}: not a usable model (${r.code}: ${r.reason})`);
   if (!sameFeatureList(r.model.featureNames, FLOW_FEATURE_NAMES))
@@ -51,13 +57,14 @@ export function loadRules(path?: string): RulesConfig {
     }
   }
   try {
-    return loadRulesConfig(text);
+    return detection().loadRulesConfig(text);
   } catch (e) {
     throw new CliError('CLI.BAD_RULES', `${path ?? 'default rules'}: ${(e as Error).message}`);
   }
 }
 
 export function parseSeverity(v: string): Severity {
+  const { Severity, SEVERITIES } = require('@netsentry/contracts') as typeof import('@netsentry/contracts');
   const r = Severity.safeParse(v.toLowerCase());
   if (!r.success) throw usageError(`--fail-on: '${v}' is not a severity (one of ${SEVERITIES.join(', ')})`);
   return r.data;

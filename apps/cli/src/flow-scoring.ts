@@ -34,6 +34,7 @@ export interface TrainedInfo {
 
 /** Smallest number of flows a model is trained on; below it anomalies are not scored. */
 export const MIN_TRAIN_FLOWS = 16;
+// (pipeline.ts has the same constant for callers that must not load this module: keep them equal.)
 
 export class FlowScoring {
   anomalies = 0;

@@ -2,11 +2,14 @@ import type { AlertV1, AnomalyV1, FlowV1, StatsV1 } from '@netsentry/contracts';
 import type { PacketRecord } from '@netsentry/packets';
 import { FlowTable, type StatsBuilder } from '@netsentry/flows';
 import type { Model, RuleEngine, RulesConfig } from '@netsentry/detection';
-import { FlowScoring, MIN_TRAIN_FLOWS, type TrainedInfo } from './flow-scoring';
-import { PacketSide } from './packet-side';
+import type { FlowScoring, TrainedInfo } from './flow-scoring';
+import type { PacketSide } from './packet-side';
 import type { TrafficCounters } from './traffic';
 
-export { MIN_TRAIN_FLOWS, type TrainedInfo };
+export type { TrainedInfo };
+
+/** Smallest number of flows a model is trained on (flow-scoring.ts has the same constant). */
+export const MIN_TRAIN_FLOWS = 16;
 
 /**
  * The whole NetSentry pipeline in one process, in the order the services run it
@@ -34,7 +37,8 @@ export { MIN_TRAIN_FLOWS, type TrainedInfo };
 export interface PipelineOptions {
   /** Sensor id the flows, alerts and anomalies carry (the sensor service uses the host name). */
   sensor: string;
-  rules: RulesConfig;
+  /** Rule thresholds (default: the built-in ones); not used with a packetSink. */
+  rules?: RulesConfig;
   /** A trained model; when absent, one is trained on the first part of the input. */
   model?: Model;
   /** Train-on-first-part settings (only without `model`). */
@@ -66,6 +70,8 @@ export interface PipelineOptions {
 /** Where packets go after the flow table when the pipeline does not count them itself. */
 export interface PacketSink {
   packet(rec: PacketRecord, newFlow: boolean): void;
+  /** The one-second watermark was applied to the flow table, before the coming packet. */
+  advance?(tsUs: number): void;
 }
 
 /** Where finished flows go when the pipeline does not score them itself. */
@@ -110,9 +116,11 @@ export class Pipeline {
     this.auto = { fraction: a.fraction ?? 0.3, minFlows: a.minFlows ?? 200, maxFlows: a.maxFlows ?? 100_000, seed: a.seed, contamination: a.contamination };
     this.sink = opts.flowSink ?? null;
     this.sinkAwaitsTraining = this.sink !== null && !opts.model;
+    // The scoring and the packet side (the detection library, hence zod) are loaded only when
+    // this pipeline runs them: with both sinks (analyze on two threads) the main thread never does.
     this.scoring = this.sink
       ? null
-      : new FlowScoring({
+      : new (require('./flow-scoring') as typeof import('./flow-scoring')).FlowScoring({
           model: opts.model,
           maxTrainFlows: this.auto.maxFlows,
           seed: this.auto.seed,
@@ -127,7 +135,13 @@ export class Pipeline {
     this.packetSink = opts.packetSink ?? null;
     this.local = this.packetSink
       ? null
-      : new PacketSide({ sensor: opts.sensor, rules: opts.rules, statsIntervalS: opts.statsIntervalS, onAlert: opts.onAlert, onStats: opts.onStats });
+      : new (require('./packet-side') as typeof import('./packet-side')).PacketSide({
+          sensor: opts.sensor,
+          rules: opts.rules ?? (require('./config') as typeof import('./config')).loadRules(),
+          statsIntervalS: opts.statsIntervalS,
+          onAlert: opts.onAlert,
+          onStats: opts.onStats,
+        });
     this.table = new FlowTable({ sensor: opts.sensor, ...opts.flowTable }, (f) => this.flowDone(f));
   }
 
@@ -171,7 +185,8 @@ export class Pipeline {
   watermark(tsUs: number): void {
     if (this.nextAdvanceUs >= 0) {
       this.table.advance(tsUs);
-      this.local?.advance(tsUs);
+      if (this.local !== null) this.local.advance(tsUs);
+      else this.packetSink!.advance?.(tsUs);
     }
     this.nextAdvanceUs = tsUs - (tsUs % 1_000_000) + 1_000_000;
     if (tsUs > this.lastTsUs) this.lastTsUs = tsUs;

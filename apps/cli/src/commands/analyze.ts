@@ -1,21 +1,26 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { AlertV1, AnomalyV1, FlowV1, Severity } from '@netsentry/contracts';
-import { severityRank } from '@netsentry/contracts';
 import type { CaptureSummary } from '@netsentry/packets';
 import type { Model, RulesConfig } from '@netsentry/detection';
-import { buildSummary, sortAlerts, type ReportData, type RunSummary } from '../analysis';
+import type { RunSummary } from '../analysis';
 import { AnalyzeThread } from '../analyze.thread';
 import { CliError, ExitCode } from '../errors';
-import { FlowSide, type FlowSideResult, type TrainedNote } from '../flow-side';
+import type { FlowSide as FlowSideT, FlowSideResult, TrainedNote } from '../flow-side';
 import { Pipeline } from '../pipeline';
-import { TrafficCounters } from '../traffic';
+import type { RunEndResult } from '../run-end';
+import type { TrafficCounters } from '../traffic';
 import { checkCaptureFile } from '../inputs';
 import { captureLive, readFiles } from '../sources';
-import { writeAlertsCsv } from '../output/records';
-import { renderReport } from '../output/report';
 import { LineSink } from '../output/sink';
 import { alertLine, fmtTime, renderSummary } from '../output/text';
+
+// Loaded only on the paths that need them (one thread, live capture, eval): with two threads
+// the main thread runs the flow table only, and the worker loads the detection library, the
+// contracts' schemas and the report code while the main thread is already reading packets.
+const lazyFlowSide = (): typeof import('../flow-side') => require('../flow-side');
+const lazyRunEnd = (): typeof import('../run-end') => require('../run-end');
 
 /** With `threads: 'auto'`, inputs at least this large (all files together) are analysed on two threads. */
 export const THREADED_MIN_BYTES = 16 << 20;
@@ -27,7 +32,8 @@ export interface AnalyzeOptions {
   bpf?: string;
   durationS?: number;
   sensor: string;
-  rules: RulesConfig;
+  /** Rule thresholds; absent: the built-in defaults (config/rules.yaml), loaded where the rules run. */
+  rules?: RulesConfig;
   model?: Model;
   contamination?: number | 'auto';
   seed?: number;
@@ -77,7 +83,7 @@ export async function runAnalyze(o: AnalyzeOptions): Promise<AnalyzeResult> {
   const live = o.iface !== undefined;
   const inputBytes = inputFiles.reduce((n, f) => n + f.size, 0);
   const threaded =
-    !live && o.onScored === undefined && o.onAnomaly === undefined && (o.threads === true || (o.threads === 'auto' && inputBytes >= THREADED_MIN_BYTES));
+    !live && o.onScored === undefined && o.onAnomaly === undefined && (o.threads === true || (o.threads === 'auto' && autoThreads(inputBytes)));
   const flowsPath = o.out ? join(o.out, 'flows.csv') : null;
   const anomaliesPath = o.out ? join(o.out, 'anomalies.csv') : null;
   const flowsFd = flowsPath ? LineSink.open(flowsPath) : -1;
@@ -91,10 +97,10 @@ export async function runAnalyze(o: AnalyzeOptions): Promise<AnalyzeResult> {
           `(${info.flows} flows up to ${fmtTime(info.untilTs)}, ${Math.round(info.inputFraction * 100)}% of the input read)`,
       );
   };
-  // The flow side: here (live capture, eval's callbacks, small inputs) or in the analyze worker.
-  const sideHere = threaded
+  // The flow side: here (live capture, eval's callbacks, one thread) or in the analyze worker.
+  const sideHere: FlowSideT | null = threaded
     ? null
-    : new FlowSide({
+    : new (lazyFlowSide().FlowSide)({
         flowsOut: flowsPath ? LineSink.fromFd(flowsFd, flowsPath) : null,
         anomaliesOut: anomaliesPath ? LineSink.fromFd(anomaliesFd, anomaliesPath) : null,
         model: o.model,
@@ -109,13 +115,16 @@ export async function runAnalyze(o: AnalyzeOptions): Promise<AnalyzeResult> {
       });
   const sideThread = threaded
     ? new AnalyzeThread({
+        command: o.command,
         flows: flowsPath ? { fd: flowsFd, path: flowsPath } : null,
         anomalies: anomaliesPath ? { fd: anomaliesFd, path: anomaliesPath } : null,
+        out: o.out,
         model: o.model,
         seed: o.seed,
         contamination: o.contamination,
         sensor: o.sensor,
         rules: o.rules,
+        failOn: o.failOn,
       })
     : null;
   /** Threads: whether the training point came before the end of the input (when its note is printed). */
@@ -145,9 +154,7 @@ export async function runAnalyze(o: AnalyzeOptions): Promise<AnalyzeResult> {
 
   let inputs: CaptureSummary[];
   const warnings: string[] = [];
-  let side: FlowSideResult;
-  let traffic: TrafficCounters;
-  let alertList: Iterable<AlertV1>;
+  let end: RunEndResult;
   try {
     if (live) {
       const startedUs = Date.now() * 1000;
@@ -195,50 +202,35 @@ export async function runAnalyze(o: AnalyzeOptions): Promise<AnalyzeResult> {
     inputDone = true;
     pipeline.finish();
     if (sideThread) {
-      const r = await sideThread.finish();
-      side = r.flows;
-      traffic = TrafficCounters.fromData(r.packets.traffic);
-      alertList = r.packets.alerts;
-      trained = side.trained;
+      // The worker writes summary.json, alerts.csv and report.html (run-end.ts) and returns the summary.
+      const r = await sideThread.finish({ flows: pipeline.flows, inputs, warnings });
+      trained = r.trained;
       if (trained && trainedDuringInput) trainedNote(trained);
       for (const w of warnings) note(w);
       if (trained && !trainedDuringInput) trainedNote(trained);
+      end = { summary: r.summary, alerts: r.alerts, exitCode: r.exitCode };
     } else {
-      side = sideHere!.finish();
-      traffic = pipeline.traffic;
-      alertList = pipeline.alerts.values();
+      const side: FlowSideResult = sideHere!.finish();
+      const traffic: TrafficCounters = pipeline.traffic;
+      end = lazyRunEnd().finishRun({
+        command: o.command,
+        sensor: o.sensor,
+        inputs,
+        warnings,
+        flows: pipeline.flows,
+        traffic,
+        alerts: pipeline.alerts.values(),
+        side,
+        trained,
+        out: o.out,
+        failOn: o.failOn,
+      });
     }
   } catch (e) {
     await sideThread?.abort();
     throw e;
   }
-  const alerts = sortAlerts(alertList);
-  const t = trained as TrainedNote | null;
-  const summary = buildSummary({
-    command: o.command,
-    sensor: o.sensor,
-    inputs,
-    traffic,
-    flows: pipeline.flows,
-    alerts,
-    analysis: side.analysis,
-    model: side.model,
-    trained: t && !t.skippedReason ? t : undefined,
-    warnings,
-  });
-  if (t?.skippedReason) summary.modelNote = `no model: ${t.skippedReason}; anomalies were not scored`;
-
-  if (o.out) {
-    writeFileSync(join(o.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-    writeAlertsCsv(join(o.out, 'alerts.csv'), alerts);
-    const report: ReportData = {
-      summary,
-      traffic: traffic.series(),
-      lengths: traffic.lengthDistribution(),
-      correlation: side.analysis.correlation,
-    };
-    writeFileSync(join(o.out, 'report.html'), renderReport(report));
-  }
+  const { summary } = end;
   if (!o.silent) {
     if (o.format === 'json') print(JSON.stringify(summary, null, 2));
     else {
@@ -246,10 +238,10 @@ export async function runAnalyze(o: AnalyzeOptions): Promise<AnalyzeResult> {
       if (o.out) print(`\nWrote summary.json, flows.csv, alerts.csv, anomalies.csv and report.html to ${o.out}`);
     }
   }
-  let exitCode = ExitCode.Ok;
-  if (o.failOn) {
-    const min = severityRank(o.failOn);
-    if (alerts.some((a) => severityRank(a.severity) >= min)) exitCode = ExitCode.AlertsFound;
-  }
-  return { summary, alerts, exitCode };
+  return { summary, alerts: end.alerts, exitCode: end.exitCode };
+}
+
+/** Two threads for `threads: 'auto'`: a large enough input and a second core. */
+function autoThreads(inputBytes: number): boolean {
+  return inputBytes >= THREADED_MIN_BYTES && availableParallelism() >= 2;
 }
