@@ -13,6 +13,7 @@ import type {
 import { ipToString, type PacketRecord } from '@netsentry/packets';
 import { BottomK } from './bottom-k';
 import { HandshakeTable } from './handshakes';
+import { warmUpStats, WARM_UP_SENSOR } from './warm-up';
 import * as hash from './hash';
 
 // Hot-path constants and functions are module-level locals on purpose: compiled to CommonJS
@@ -168,6 +169,8 @@ export class StatsBuilder {
   private readonly serviceHash = (key: number): number => hashService(Math.floor(key / 65536), key % 65536);
 
   constructor(opts: StatsBuilderOptions, private readonly onStats: (s: StatsV1) => void) {
+    // Type feedback for every branch before V8 optimises add() (once per process; see warm-up.ts).
+    if (opts.sensor !== WARM_UP_SENSOR) warmUpStats(StatsBuilder);
     this.sensor = opts.sensor;
     this.instance = opts.instance ?? 'main';
     this.intervalS = opts.intervalS ?? 1;
