@@ -67,6 +67,20 @@ const [mode, arg] = process.argv.slice(2);
     const s = await readCaptureFile(arg, (r) => { table.add(r); });
     table.flush();
     out = { packets: s.packets, decoded: s.decoded, flows, counters: table.counters, tableMb: table.memoryBytes / 1e6 };
+  } else if (mode === 'sustained') {
+    // The same file N times in one process, a new table each pass: passes after the first show
+    // the rate once node has started and V8 has compiled the code (a long capture or a live link).
+    const passes = [];
+    for (let i = 0; i < Number(process.argv[4]); i++) {
+      const c0 = process.cpuUsage(), w0 = process.hrtime.bigint();
+      flows = 0;
+      const table = new FlowTable({ sensor: 'bench' }, onFlow);
+      const s = await readCaptureFile(arg, (r) => { table.add(r); });
+      table.flush();
+      const c = process.cpuUsage(c0);
+      passes.push({ packets: s.packets, flows, cpuMs: (c.user + c.system) / 1000, ms: Number(process.hrtime.bigint() - w0) / 1e6 });
+    }
+    out = { packets: passes[0].packets, flows, passes };
   } else {
     // SYN flood: 2^20 distinct (source, port) pairs, one SYN each, into a table bounded at arg flows.
     const maxFlows = Number(arg);
@@ -128,12 +142,12 @@ interface Row { what: string; packets: number; ms: number; cpuMs: number; rssMb:
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-interface RunOut { packets: number; decoded?: number; flows: number; ms: number; cpuMs: number; maxRssKb: number; tableMb?: number; heapMb?: number; live?: number; counters?: Record<string, number> }
+interface RunOut { packets: number; decoded?: number; flows: number; ms: number; cpuMs: number; maxRssKb: number; tableMb?: number; heapMb?: number; live?: number; counters?: Record<string, number>; passes?: { packets: number; flows: number; cpuMs: number; ms: number }[] }
 
-function ours(dir: string, mode: string, arg: string, repeats: number): RunOut[] {
+function ours(dir: string, mode: string, arg: string, repeats: number, extra: string[] = []): RunOut[] {
   const runs: RunOut[] = [];
   for (let i = 0; i < repeats; i++) {
-    const m = measure(['node', join(dir, 'run.js'), mode, arg], dir);
+    const m = measure(['node', join(dir, 'run.js'), mode, arg, ...extra], dir);
     if (m.rc !== 0) throw new Error(`${mode} run failed: ${m.err}`);
     // The pipeline's own clock (from the first read to the last flow) and the process's CPU time.
     runs.push({ ...(JSON.parse(m.out) as RunOut), cpuMs: m.cpuMs });
@@ -148,7 +162,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const flood: string[] = [];
   const ab: string[] = [];
-  let flowsPps = 0, flowsRss = 0, softflowdPps = 0, nFlows = 0;
+  let flowsPps = 0, flowsRss = 0, softflowdPps = 0, nFlows = 0, sustainedPps = 0, x4Pps = 0, softflowdX4Pps = 0;
   try {
     compileLibs(dir);
     writeFileSync(join(dir, 'run.js'), RUNNER);
@@ -169,16 +183,52 @@ async function main(): Promise<void> {
     const abRev = process.env.BENCH_FLOWS_AB;
     if (abRev) ab.push(...abCompare(dir, abRev, file, packets));
 
-    if (have('softflowd')) {
-      // -c none: without it softflowd 1.1.0 -r blocks on its control socket after the first block.
-      const sf = measure(['softflowd', '-r', file, '-n', '127.0.0.1:9', '-d', '-c', 'none', '-p', join(dir, 'softflowd.pid')]);
+    // softflowd: best of REPEATS by CPU, like ours.
+    const softflowd = (input: string): Measured | null => {
+      if (!have('softflowd')) return null;
+      let bestSf: Measured | null = null;
+      for (let i = 0; i < REPEATS; i++) {
+        // -c none: without it softflowd 1.1.0 -r blocks on its control socket after the first block.
+        const sf = measure(['softflowd', '-r', input, '-n', '127.0.0.1:9', '-d', '-c', 'none', '-p', join(dir, 'softflowd.pid')]);
+        if (sf.rc !== 0) throw new Error(`softflowd failed: ${sf.err}`);
+        if (bestSf === null || sf.cpuMs < bestSf.cpuMs) bestSf = sf;
+      }
+      return bestSf;
+    };
+    const sf = softflowd(file);
+    if (sf) {
       const m = /Per-protocol statistics[\s\S]*/.exec(sf.out + sf.err);
       const sfPackets = m ? [...m[0].matchAll(/\)\s*:\s*\d+\s+(\d+)/g)].reduce((n, x) => n + Number(x[1]), 0) : 0;
-      if (sf.rc !== 0) throw new Error(`softflowd failed: ${sf.err}`);
       softflowdPps = packets / sf.cpuMs / 1000;
       rows.push({ what: 'softflowd -r FILE -n 127.0.0.1:9 -c none (NetFlow v5 to the discard port)', packets, ms: sf.ms, cpuMs: sf.cpuMs, rssMb: sf.maxRssKb / 1024,
-        note: `one run, default 8192-flow table, counters only; it reports ${sfPackets.toLocaleString('en-US')} packets in flows` });
+        note: `best of ${REPEATS} by CPU; default 8192-flow table, counters only; it reports ${sfPackets.toLocaleString('en-US')} packets in flows` });
     } else rows.push({ what: 'softflowd', packets: 0, ms: 0, cpuMs: 0, rssMb: 0, note: 'not installed (apt softflowd)' });
+
+    // Sustained rate: passes 2..N over the file in one process (start-up and JIT compile excluded).
+    const PASSES = 6;
+    const [sus] = ours(dir, 'sustained', file, 1, [String(PASSES)]);
+    const warm = (sus.passes ?? []).slice(1);
+    const bestWarm = warm.reduce((a, b) => (b.cpuMs < a.cpuMs ? b : a));
+    sustainedPps = packets / median(warm.map((p) => p.cpuMs)) / 1000;
+    rows.push({ what: '**NetSentry sustained: read + decode + FlowTable + all features, passes 2–6 in one process**', packets, ms: bestWarm.ms, cpuMs: bestWarm.cpuMs, rssMb: sus.maxRssKb / 1024,
+      note: `best pass by CPU (median of the 5 passes ${sustainedPps.toFixed(2)} M/s; first pass, with start-up excluded but JIT included: ${(packets / (sus.passes ?? [])[0].cpuMs / 1000).toFixed(2)} M/s); the rate on a long capture or a live link, once node has started and V8 has compiled the code` });
+
+    // A longer input amortises node's start-up and the JIT for both sides: the file 4 times over.
+    const x4 = join(dir, 'x4.pcap');
+    const merge = spawnSync('mergecap', ['-a', '-F', 'pcap', '-w', x4, file, file, file, file], { stdio: 'ignore', timeout: 10 * 60_000 });
+    if (merge.status === 0) {
+      const runs4 = ours(dir, 'flows', x4, 2);
+      const b4 = runs4.reduce((a, b) => (b.cpuMs < a.cpuMs ? b : a));
+      x4Pps = b4.packets / b4.cpuMs / 1000;
+      rows.push({ what: '**NetSentry read + decode + FlowTable + all features, the file ×4 (mergecap -a)**', packets: b4.packets, ms: b4.ms, cpuMs: b4.cpuMs, rssMb: Math.max(...runs4.map((r) => r.maxRssKb)) / 1024,
+        note: `best of 2 by CPU, whole process (node start-up and JIT included); ${(statSync(x4).size / 1e6).toFixed(0)} MB; ${b4.flows.toLocaleString('en-US')} flows` });
+      const sf4 = softflowd(x4);
+      if (sf4) {
+        softflowdX4Pps = b4.packets / sf4.cpuMs / 1000;
+        rows.push({ what: 'softflowd, the file ×4', packets: b4.packets, ms: sf4.ms, cpuMs: sf4.cpuMs, rssMb: sf4.maxRssKb / 1024, note: `best of ${REPEATS} by CPU` });
+      }
+      rmSync(x4, { force: true });
+    }
 
     if (have('argus') && have('ra')) {
       const ar = measure(['sh', '-c', `argus -r '${file}' -w - | ra -r - -n > /dev/null`]);
@@ -220,9 +270,12 @@ async function main(): Promise<void> {
     console.log(ab.join('\n'));
     console.log('');
   }
-  console.log(`Targets (per CPU-second of one core): >= 2.5 M packets/s with the full feature set: ${flowsPps >= 2.5 ? 'met' : 'NOT met'} (${flowsPps.toFixed(2)} M); ` +
-    `ahead of softflowd in the same run: ${softflowdPps > 0 ? (flowsPps > softflowdPps ? 'yes' : 'NO') : 'n/a'} (${softflowdPps.toFixed(2)} M); ` +
-    `peak memory < 200 MB: ${flowsRss < 200 ? 'met' : 'NOT met'} (${flowsRss.toFixed(0)} MB).`);
+  const vs = (ours: number, theirs: number): string => (theirs > 0 ? `${ours > theirs ? 'ahead of' : 'behind'} softflowd (${theirs.toFixed(2)} M)` : 'softflowd not run');
+  console.log('Targets (packets per CPU-second of one core; >= 2.5 M with the full feature set, ahead of softflowd in the same run, peak memory < 200 MB):');
+  console.log(`- 1 M-packet file, whole process: ${flowsPps.toFixed(2)} M (${flowsPps >= 2.5 ? 'met' : 'NOT met'}), ${vs(flowsPps, softflowdPps)};`);
+  console.log(`- the file ×4, whole process: ${x4Pps > 0 ? `${x4Pps.toFixed(2)} M (${x4Pps >= 2.5 ? 'met' : 'NOT met'}), ${vs(x4Pps, softflowdX4Pps)}` : 'not run (mergecap missing)'};`);
+  console.log(`- sustained (median of passes 2–6 in one process): ${sustainedPps.toFixed(2)} M (${sustainedPps >= 2.5 ? 'met' : 'NOT met'}), ${vs(sustainedPps, softflowdPps)} (softflowd's whole process: its start-up is a few ms);`);
+  console.log(`- peak memory: ${flowsRss.toFixed(0)} MB (${flowsRss < 200 ? 'met' : 'NOT met'}).`);
 }
 
 const FEATURES = 88;
