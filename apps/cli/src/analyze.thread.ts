@@ -8,6 +8,7 @@ import type { CaptureSummary, PacketRecord } from '@netsentry/packets';
 import { CliError, type CliErrorCode, type ExitCode } from './errors';
 import { FlowWriter } from './output/records';
 import { LineSink } from './output/sink';
+import { TrafficCounters, type TrafficData } from './traffic';
 import type { TrainedNote } from './flow-side';
 import type { FlowSink, PacketSink } from './pipeline';
 import type { RunSummary } from './analysis';
@@ -16,14 +17,14 @@ import type { RunSummary } from './analysis';
  * `analyze` of capture files on two cores:
  *
  * - the main thread reads and decodes the files, runs the flow table (Pipeline with this class
- *   as its flowSink and packetSink) and writes flows.csv, and nothing that needs the detection
+ *   as its flowSink and packetSink), counts the traffic (summary, report) and writes flows.csv,
+ *   and nothing that needs the detection
  *   library, the contracts' schemas or the report code, so it starts reading as soon as
  *   libs/packets and libs/flows are loaded;
- * - the analyze worker (analyze.worker.ts) runs the packet side (statistics, rules, traffic
- *   counters), the rest of the flow side (analysis, training, scoring, anomalies.csv) and the end
+ * - the analyze worker (analyze.worker.ts) runs the packet side (statistics, rules), the rest of the flow side (analysis, training, scoring, anomalies.csv) and the end
  *   of the run (summary.json, alerts.csv, report.html: run-end.ts).
  *
- * Packets cross in a shared ring (RING packets, no message and no copy per batch): the header
+ * Packets cross in a shared ring (R.PACKETS packets, no message and no copy per batch): the header
  * fields the packet side reads (PacketRing below) and the flow table's "new flow" bit. Finished
  * flows are posted on a MessagePort that the worker reads synchronously (receiveMessageOnPort),
  * their features as one Float64Array per message, each flow with its position in the packet
@@ -40,8 +41,9 @@ import type { RunSummary } from './analysis';
  */
 
 /** Features per flow (FLOW_FEATURE_NAMES.length), read once: a re-exported binding is a getter per use. */
-export const NAMES: readonly string[] = FLOW_FEATURE_NAMES;
-export const FEATURE_COUNT = NAMES.length;
+const names: readonly string[] = FLOW_FEATURE_NAMES;
+const featureCount = names.length;
+export { names as NAMES, featureCount as FEATURE_COUNT };
 
 /** Slots of the shared control array. */
 export const enum Ctl {
@@ -55,12 +57,15 @@ export const enum Ctl {
   DONE = 3,
   SLOTS = 4,
 }
-/** Packets in the ring: the main thread may run this many packets ahead of the worker. */
-export const RING = 1 << 18;
-/** 32-bit words per packet in the ring (PacketRing). */
-export const WORDS = 16;
-/** Packets per publication (PUB, CONS): a power of two dividing RING. */
-export const BLOCK = 4096;
+/** Ring sizes (a const enum: the values are inlined, where an exported const is read as `exports.X`). */
+export const enum R {
+  /** Packets in the ring: the main thread may run this many packets ahead of the worker. */
+  PACKETS = 1 << 18,
+  /** 32-bit words per packet in the ring (W). */
+  WORDS = 16,
+  /** Packets per publication (PUB, CONS): a power of two dividing PACKETS. */
+  BLOCK = 4096,
+}
 const IDLE_MS = 30_000;
 /** Waiting this long for the worker without it consuming a packet is a failure. */
 const STALL_MS = 10 * 60_000;
@@ -68,9 +73,9 @@ const STALL_MS = 10 * 60_000;
 export interface AnalyzeWorkerData {
   kind: 'netsentry-analyze';
   ctl: SharedArrayBuffer;
-  /** RING × WORDS u32: the header fields. */
+  /** R.PACKETS × R.WORDS u32: the header fields. */
   ring: SharedArrayBuffer;
-  /** RING × f64: the timestamps (µs). */
+  /** R.PACKETS × f64: the timestamps (µs). */
   ts: SharedArrayBuffer;
 }
 
@@ -94,14 +99,15 @@ export const enum W {
   ARP_SENDER = 14,
   ARP_TARGET = 15,
 }
-export const BIT_FRAGMENT = 1;
-export const BIT_FIRST_FRAGMENT = 2;
-export const BIT_NEW_FLOW = 4;
+// Module locals, not exports: an exported const is read as `exports.X` in the CommonJS output.
+const BIT_FRAGMENT = 1;
+const BIT_FIRST_FRAGMENT = 2;
+const BIT_NEW_FLOW = 4;
 
 /** Writes `rec` (and its new-flow bit) as packet `i` of the ring. */
 export function ringWrite(u: Uint32Array, ts: Float64Array, i: number, rec: PacketRecord, newFlow: boolean): void {
-  const j = i & (RING - 1);
-  const o = j * WORDS;
+  const j = i & (R.PACKETS - 1);
+  const o = j * R.WORDS;
   ts[j] = rec.tsUs;
   u[o + W.WIRE_LEN] = rec.wireLen;
   u[o + W.L3] = rec.l3;
@@ -126,8 +132,8 @@ export function ringWrite(u: Uint32Array, ts: Float64Array, i: number, rec: Pack
 
 /** Reads packet `i` of the ring into `rec` (the fields ringWrite wrote); returns its new-flow bit. */
 export function ringRead(u: Uint32Array, ts: Float64Array, i: number, rec: PacketRecord): boolean {
-  const j = i & (RING - 1);
-  const o = j * WORDS;
+  const j = i & (R.PACKETS - 1);
+  const o = j * R.WORDS;
   rec.tsUs = ts[j];
   rec.wireLen = u[o + W.WIRE_LEN];
   rec.l3 = u[o + W.L3];
@@ -180,13 +186,13 @@ export type ToWorker = { t: 'start'; run: number; config: AnalyzeRunConfig; port
 export type ToWorkerRun =
   /**
    * Flows and their positions in the packet stream (see above); each flow's `features` is null,
-   * its values are in `features` (FEATURE_COUNT per flow, in FLOW_FEATURE_NAMES order).
+   * its values are in `features` (featureCount per flow, in FLOW_FEATURE_NAMES order).
    */
   | { t: 'flows'; flows: FlowV1[]; features: Float64Array; pos: number[] }
   /** The train-on-first-part point: after the flows posted before it. */
   | { t: 'train'; inputFraction: number }
   /** The end of input on the main thread: what the summary needs from it. */
-  | { t: 'end'; packets: number; flows: number; inputs: CaptureSummary[]; warnings: string[] };
+  | { t: 'end'; packets: number; flows: number; inputs: CaptureSummary[]; warnings: string[]; traffic: TrafficData };
 
 export interface AnalyzeWorkerResult {
   summary: RunSummary;
@@ -212,8 +218,8 @@ if (!isMainThread && (workerData as AnalyzeWorkerData | undefined)?.kind === 'ne
 /** A worker thread, its shared control array and ring; serves one run at a time. */
 class Lane {
   readonly ctl = new Int32Array(new SharedArrayBuffer(Ctl.SLOTS * 4));
-  readonly ring = new Uint32Array(new SharedArrayBuffer(RING * WORDS * 4));
-  readonly ts = new Float64Array(new SharedArrayBuffer(RING * 8));
+  readonly ring = new Uint32Array(new SharedArrayBuffer(R.PACKETS * R.WORDS * 4));
+  readonly ts = new Float64Array(new SharedArrayBuffer(R.PACKETS * 8));
   readonly worker: Worker;
   dead = false;
   run: { id: number; resolve: (r: AnalyzeWorkerResult) => void; reject: (e: Error) => void } | null = null;
@@ -273,14 +279,15 @@ export class AnalyzeThread implements FlowSink, PacketSink {
   private readonly ctl: Int32Array;
   private readonly result: Promise<AnalyzeWorkerResult>;
   private readonly flowsOut: FlowWriter | null;
+  private readonly traffic = new TrafficCounters();
   /** Packets seen (the index of the next one). */
   private n = 0;
   /** 1 after the watermark of the coming packet (flows ended since are ended "while adding" it). */
   private phase = 0;
-  /** Ring room is checked once per BLOCK packets: packets this block may still write. */
+  /** Ring room is checked once per R.BLOCK packets: packets this block may still write. */
   private room = 0;
   private flows: FlowV1[] = [];
-  private features = new Float64Array(64 * FEATURE_COUNT);
+  private features = new Float64Array(64 * featureCount);
   private pos: number[] = [];
   /** The worker died or stalled: finish() reports it. */
   private lost = false;
@@ -314,10 +321,11 @@ export class AnalyzeThread implements FlowSink, PacketSink {
     else lane.worker.postMessage(start, [ch.port2]);
   }
 
-  /** Hot path: the packet's fields into the ring (no allocation; a check of the ring's room per BLOCK packets). */
+  /** Hot path: the packet's fields into the ring (no allocation; a check of the ring's room per R.BLOCK packets). */
   packet(rec: PacketRecord, newFlow: boolean): void {
     if (this.room === 0) this.nextBlock();
     ringWrite(this.ring, this.ts, this.n, rec, newFlow);
+    this.traffic.add(rec);
     this.n++;
     this.room--;
     this.phase = 0;
@@ -331,14 +339,14 @@ export class AnalyzeThread implements FlowSink, PacketSink {
   flow(f: FlowV1): void {
     this.flowsOut?.write(f);
     const k = this.flows.length;
-    if ((k + 1) * FEATURE_COUNT > this.features.length) {
+    if ((k + 1) * featureCount > this.features.length) {
       const grown = new Float64Array(this.features.length * 2);
       grown.set(this.features);
       this.features = grown;
     }
     const fv = f.features as Record<string, number>;
-    const o = k * FEATURE_COUNT;
-    for (let j = 0; j < FEATURE_COUNT; j++) this.features[o + j] = fv[NAMES[j]];
+    const o = k * featureCount;
+    for (let j = 0; j < featureCount; j++) this.features[o + j] = fv[names[j]];
     // Same keys in the same order, features carried apart (a structured clone of 88 named
     // properties per flow cost more than the rest of the hand-over).
     this.flows.push({ ...f, features: null as unknown as FlowV1['features'] });
@@ -354,7 +362,7 @@ export class AnalyzeThread implements FlowSink, PacketSink {
   async finish(end: { flows: number; inputs: CaptureSummary[]; warnings: string[] }): Promise<AnalyzeWorkerResult> {
     this.flowsOut?.close();
     this.publish();
-    this.send({ t: 'end', packets: this.n, ...end });
+    this.send({ t: 'end', packets: this.n, ...end, traffic: this.traffic.toData() });
     Atomics.store(this.ctl, Ctl.DONE, 1);
     Atomics.notify(this.ctl, Ctl.PUB);
     if (this.lost && !this.lane.dead && Atomics.load(this.ctl, Ctl.EXITED) === 0) {
@@ -376,14 +384,14 @@ export class AnalyzeThread implements FlowSink, PacketSink {
     await this.release(false);
   }
 
-  /** Publishes the packets so far and makes room for the next BLOCK (waits while the worker is RING behind). */
+  /** Publishes the packets so far and makes room for the next R.BLOCK (waits while the worker is R.PACKETS behind). */
   private nextBlock(): void {
     this.publish();
     const ctl = this.ctl;
     let waited = 0;
     for (;;) {
       const cons = Atomics.load(ctl, Ctl.CONS);
-      if (this.n + BLOCK - cons <= RING) break;
+      if (this.n + R.BLOCK - cons <= R.PACKETS) break;
       if (this.lost || Atomics.load(ctl, Ctl.EXITED) !== 0) {
         // Nothing will read the ring any more: keep going (finish() reports the loss).
         this.lost = true;
@@ -396,7 +404,9 @@ export class AnalyzeThread implements FlowSink, PacketSink {
         }
       } else waited = 0;
     }
-    this.room = BLOCK;
+    // Short blocks at first: this branch then runs (and has type feedback) before V8 optimises
+    // the pipeline's push() with packet() inlined; once per R.BLOCK it deoptimised it twice.
+    this.room = this.n < R.BLOCK ? 64 : R.BLOCK;
   }
 
   private publish(): void {
@@ -408,7 +418,7 @@ export class AnalyzeThread implements FlowSink, PacketSink {
   private postFlows(): void {
     const k = this.flows.length;
     if (k === 0) return;
-    const features = this.features.slice(0, k * FEATURE_COUNT);
+    const features = this.features.slice(0, k * featureCount);
     const m: ToWorkerRun = { t: 'flows', flows: this.flows, features, pos: this.pos };
     this.flows = [];
     this.pos = [];

@@ -1,6 +1,6 @@
 // First: analyze.thread marks this worker as exited if anything below fails to load.
 import {
-  BLOCK, Ctl, FEATURE_COUNT, NAMES, ringRead, type AnalyzeRunConfig, type AnalyzeWorkerData, type AnalyzeWorkerResult, type ToMain,
+  Ctl, FEATURE_COUNT, NAMES, R, ringRead, type AnalyzeRunConfig, type AnalyzeWorkerData, type AnalyzeWorkerResult, type ToMain,
   type ToWorker, type ToWorkerRun,
 } from './analyze.thread';
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
@@ -13,10 +13,11 @@ import { FlowSide } from './flow-side';
 import { LineSink } from './output/sink';
 import { PacketSide } from './packet-side';
 import { finishRun } from './run-end';
+import { TrafficCounters } from './traffic';
 
 /**
- * The analyze worker (see analyze.thread.ts): for each run, PacketSide (statistics, rules,
- * traffic counters) on every packet of the shared ring, each finished flow given to the rules
+ * The analyze worker (see analyze.thread.ts): for each run, PacketSide (statistics, rules) on
+ * every packet of the shared ring, each finished flow given to the rules
  * and to FlowSide (analysis, training, scoring, anomalies.csv) at the position in the packet
  * stream where the one-thread pipeline gives it, then the summary, alerts.csv and report.html
  * (finishRun). A failed run reports its error once.
@@ -29,6 +30,9 @@ const port = parentPort!;
 const rec = new PacketRecord();
 /** Every feature, keys in FLOW_FEATURE_NAMES order: the shape each flow's record is cloned from (as libs/flows makes it). */
 const TEMPLATE: Record<string, number> = Object.fromEntries(NAMES.map((n) => [n, 0.5]));
+// Module locals: an imported binding is a property read on the other module's exports per use.
+const names = NAMES;
+const featureCount = FEATURE_COUNT;
 
 /** Waits until the main thread has published more than `i` packets or posted the end; returns PUB. */
 function waitFor(i: number): number {
@@ -39,110 +43,145 @@ function waitFor(i: number): number {
   }
 }
 
-function runOne(c: AnalyzeRunConfig, runPort: MessagePort): AnalyzeWorkerResult {
-  const side = new PacketSide({ sensor: c.sensor, rules: c.rules ?? loadRules(), statsIntervalS: c.statsIntervalS });
-  const flowSide = new FlowSide({
-    flowsOut: null, // written by the main thread
-    // The main thread opened this descriptor and closes it after this run.
-    anomaliesOut: c.anomalies ? LineSink.fromFd(c.anomalies.fd, c.anomalies.path, false) : null,
-    model: c.model ? Model.fromJSON(c.model) : undefined,
-    maxTrainFlows: c.maxTrainFlows,
-    seed: c.seed,
-    contamination: c.contamination,
-  });
-  // What the main thread posted, in order: flows (with positions) and the training point (null
-  // in qFlow, its input fraction in qTrain, position -1: handled right after the flow before it).
-  let qFlow: Array<FlowV1 | null> = [];
-  let qPos: number[] = [];
-  let qTrain: number[] = [];
-  let qHead = 0;
-  let end: (ToWorkerRun & { t: 'end' }) | null = null;
-  const drain = (): void => {
+/** One run: the packet side over the ring, the flows handed over at their positions. */
+class Run {
+  readonly side: PacketSide;
+  readonly flowSide: FlowSide;
+  /**
+   * What the main thread posted, in order: flows with their positions, and the training point
+   * (null in qFlow, its input fraction in qTrain, position -1: handled right after the flow
+   * before it). Emptied (length 0) whenever every entry was handed over.
+   */
+  private readonly qFlow: Array<FlowV1 | null> = [];
+  private readonly qPos: number[] = [];
+  private readonly qTrain: number[] = [];
+  private qHead = 0;
+  /** Position of the queue's head entry (Infinity when empty): one comparison per packet. */
+  private headPos = Infinity;
+  end: (ToWorkerRun & { t: 'end' }) | null = null;
+  /** Packets consumed. */
+  i = 0;
+  /** The same one-second watermarks from packet time as Pipeline.push/watermark make. */
+  private nextAdvanceUs = -1;
+  lastTsUs = 0;
+
+  constructor(
+    c: AnalyzeRunConfig,
+    private readonly runPort: MessagePort,
+  ) {
+    this.side = new PacketSide({ sensor: c.sensor, rules: c.rules ?? loadRules(), statsIntervalS: c.statsIntervalS, traffic: false });
+    this.flowSide = new FlowSide({
+      flowsOut: null, // written by the main thread
+      // The main thread opened this descriptor and closes it after this run.
+      anomaliesOut: c.anomalies ? LineSink.fromFd(c.anomalies.fd, c.anomalies.path, false) : null,
+      model: c.model ? Model.fromJSON(c.model) : undefined,
+      maxTrainFlows: c.maxTrainFlows,
+      seed: c.seed,
+      contamination: c.contamination,
+    });
+  }
+
+  /** Takes every message posted so far off the run's port. */
+  drain(): void {
     for (;;) {
-      const r = receiveMessageOnPort(runPort);
-      if (r === undefined) return;
+      const r = receiveMessageOnPort(this.runPort);
+      if (r === undefined) break;
       const m = r.message as ToWorkerRun;
       if (m.t === 'flows') {
         const fv = m.features;
         for (let k = 0; k < m.flows.length; k++) {
           const f = m.flows[k];
           const feats = { ...TEMPLATE };
-          const o = k * FEATURE_COUNT;
-          for (let j = 0; j < FEATURE_COUNT; j++) feats[NAMES[j]] = fv[o + j];
+          const o = k * featureCount;
+          for (let j = 0; j < featureCount; j++) feats[names[j]] = fv[o + j];
           f.features = feats as FlowV1['features'];
-          qFlow.push(f);
-          qPos.push(m.pos[k]);
-          qTrain.push(0);
+          this.qFlow.push(f);
+          this.qPos.push(m.pos[k]);
+          this.qTrain.push(0);
         }
       } else if (m.t === 'train') {
-        qFlow.push(null);
-        qPos.push(-1);
-        qTrain.push(m.inputFraction);
-      } else end = m;
+        this.qFlow.push(null);
+        this.qPos.push(-1);
+        this.qTrain.push(m.inputFraction);
+      } else this.end = m;
     }
-  };
-  /** Hands every queued flow (and training point) up to position `p` over, in order. */
-  const deliver = (p: number): void => {
-    while (qHead < qFlow.length && qPos[qHead] <= p) {
-      const f = qFlow[qHead];
-      if (f === null) flowSide.train(qTrain[qHead]);
-      else {
-        side.onFlow(f);
-        flowSide.flow(f);
-      }
-      qHead++;
-    }
-    if (qHead === qFlow.length && qHead > 0) {
-      qFlow = [];
-      qPos = [];
-      qTrain = [];
-      qHead = 0;
-    }
-  };
+    this.headPos = this.qHead < this.qPos.length ? this.qPos[this.qHead] : Infinity;
+  }
 
-  // The same one-second watermarks from packet time as Pipeline.push/watermark make.
-  let nextAdvanceUs = -1;
-  let lastTsUs = 0;
-  let i = 0;
-  for (;;) {
-    const pub = waitFor(i);
-    drain(); // every flow ended before packet `pub` was posted before PUB was
-    if (i >= pub) break; // the end: nothing more will be published
-    for (; i < pub; i++) {
+  /** Hands every queued flow (and training point) up to position `p` over, in order. */
+  deliver(p: number): void {
+    const qFlow = this.qFlow, qPos = this.qPos;
+    let h = this.qHead;
+    while (h < qFlow.length && qPos[h] <= p) {
+      const f = qFlow[h];
+      if (f === null) this.flowSide.train(this.qTrain[h]);
+      else {
+        this.side.onFlow(f);
+        this.flowSide.flow(f);
+      }
+      h++;
+    }
+    if (h === qFlow.length) {
+      qFlow.length = 0;
+      qPos.length = 0;
+      this.qTrain.length = 0;
+      h = 0;
+    }
+    this.qHead = h;
+    this.headPos = h < qPos.length ? qPos[h] : Infinity;
+  }
+
+  /** Packets i .. pub-1 of the ring (published: their flows are queued); the caller then sets i = pub. */
+  consume(pub: number): void {
+    const side = this.side;
+    for (let i = this.i; i < pub; i++) {
       const newFlow = ringRead(ring, tsRing, i, rec);
       const ts = rec.tsUs;
-      if (ts >= nextAdvanceUs) {
-        if (nextAdvanceUs >= 0) {
-          deliver(2 * i);
+      if (ts >= this.nextAdvanceUs) {
+        if (this.nextAdvanceUs >= 0) {
+          if (this.headPos <= 2 * i) this.deliver(2 * i);
           side.advance(ts);
         }
-        nextAdvanceUs = ts - (ts % 1_000_000) + 1_000_000;
+        this.nextAdvanceUs = ts - (ts % 1_000_000) + 1_000_000;
       }
-      if (ts > lastTsUs) lastTsUs = ts;
-      deliver(2 * i + 1);
+      if (ts > this.lastTsUs) this.lastTsUs = ts;
+      if (this.headPos <= 2 * i + 1) this.deliver(2 * i + 1);
       side.add(rec, newFlow);
-      if (((i + 1) & (BLOCK - 1)) === 0) {
+      if (((i + 1) & (R.BLOCK - 1)) === 0) {
         Atomics.store(ctl, Ctl.CONS, i + 1);
         Atomics.notify(ctl, Ctl.CONS);
       }
     }
-    Atomics.store(ctl, Ctl.CONS, i);
+    // Nothing else after the loop: V8 compiles this function while the loop runs (on-stack
+    // replacement), and code after the loop with no type feedback yet deoptimised it at every return.
+  }
+}
+
+function runOne(c: AnalyzeRunConfig, runPort: MessagePort): AnalyzeWorkerResult {
+  const run = new Run(c, runPort);
+  for (;;) {
+    const pub = waitFor(run.i);
+    run.drain(); // every flow ended before packet `pub` was posted before PUB was
+    if (run.i >= pub) break; // the end: nothing more will be published
+    run.consume(pub);
+    run.i = pub;
+    Atomics.store(ctl, Ctl.CONS, pub);
     Atomics.notify(ctl, Ctl.CONS);
   }
-  const e = end as (ToWorkerRun & { t: 'end' }) | null;
+  const e = run.end;
   if (e === null) throw new Error('analyze worker: end of run without its end message');
-  if (e.packets !== i) throw new Error(`analyze worker: ${i} packets in the ring, ${e.packets} sent`);
-  deliver(Infinity);
-  side.finish(lastTsUs);
-  const flows = flowSide.finish();
+  if (e.packets !== run.i) throw new Error(`analyze worker: ${run.i} packets in the ring, ${e.packets} sent`);
+  run.deliver(Infinity);
+  run.side.finish(run.lastTsUs);
+  const flows = run.flowSide.finish();
   const r = finishRun({
     command: c.command,
     sensor: c.sensor,
     inputs: e.inputs,
     warnings: e.warnings,
     flows: e.flows,
-    traffic: side.traffic,
-    alerts: side.alerts.values(),
+    traffic: TrafficCounters.fromData(e.traffic),
+    alerts: run.side.alerts.values(),
     side: flows,
     trained: flows.trained,
     out: c.out,

@@ -16,6 +16,8 @@ export interface PacketSideOptions {
   statsIntervalS?: number;
   onAlert?: (alert: AlertV1, change: 'new' | 'update') => void;
   onStats?: (stats: StatsV1) => void;
+  /** Count the traffic (default true; the analyze worker leaves it to the main thread). */
+  traffic?: boolean;
 }
 
 export interface PacketSideResult {
@@ -29,8 +31,10 @@ export class PacketSide {
   readonly stats: StatsBuilder;
   readonly rules: RuleEngine;
   readonly alerts = new Map<string, AlertV1>();
+  private readonly countTraffic: boolean;
 
   constructor(opts: PacketSideOptions) {
+    this.countTraffic = opts.traffic ?? true;
     this.rules = new RuleEngine(opts.rules, (alert, change) => {
       this.alerts.set(alert.id, alert);
       opts.onAlert?.(alert, change);
@@ -44,7 +48,7 @@ export class PacketSide {
   /** One decoded packet; `newFlow`: the flow table opened a flow with it. */
   add(rec: PacketRecord, newFlow: boolean): void {
     this.stats.add(rec, newFlow);
-    this.traffic.add(rec);
+    if (this.countTraffic) this.traffic.add(rec);
   }
 
   /** The one-second packet-time watermark. */
