@@ -235,13 +235,16 @@ export class FlowStore {
   // ------------------------------------------------------------------ per packet
 
   /**
-   * Adds one packet to slot s. `srcIsA`: the packet's source is endpoint A of the key;
+   * Adds one packet (at rec.tsUs) to slot s. `srcIsA`: the packet's source is endpoint A of the key;
    * `flags`: TCP flags (0 unless a non-fragment TCP packet); `bucket`: the packet belongs to
    * the non-first-fragment bucket. Returns true when the packet closed the TCP connection (FIN
    * both ways or RST): the caller puts the slot on its close list.
    */
-  update(s: number, rec: PacketRecord, ts: number, srcIsA: boolean, flags: number, bucket: boolean): boolean {
+  update(s: number, rec: PacketRecord, srcIsA: boolean, flags: number, bucket: boolean): boolean {
     const f = this.f, iw = this.i;
+    // Read here, not passed in: a double argument to a call V8 does not inline (this one is too
+    // big to inline) is boxed, a heap number allocated per packet.
+    const ts = rec.tsUs;
     const o = s * F.Stride, p = s * I.Stride;
     // Direction: 0 = forward (from the initiator).
     let d = (srcIsA ? 1 : 0) === iw[p + I.InitIsA] ? 0 : 1;
@@ -306,10 +309,10 @@ export class FlowStore {
 
     // Bulk (CICFlowMeter): >= 4 payload packets one way, gaps <= 1 s, none the other way between.
     if (f[other + FD.BLastUs] > f[od + FD.BStartUs]) f[od + FD.BStartUs] = -1;
-    if (pay > 0) this.bulk(od, pd, ts, pay);
+    if (pay > 0) this.bulk(od, pd, rec, pay);
 
     // TCP flags and connection state.
-    return flags !== 0 ? this.tcpFlags(s, p, pd, d, flags, ts) : false;
+    return flags !== 0 ? this.tcpFlags(s, p, pd, d, flags, rec) : false;
   }
 
   /** A gap longer than the activity timeout: close the active period, record the idle one. */
@@ -331,8 +334,9 @@ export class FlowStore {
   }
 
   /** A payload packet in the direction blocks od / pd: CICFlowMeter's bulk bookkeeping. */
-  private bulk(od: number, pd: number, ts: number, pay: number): void {
+  private bulk(od: number, pd: number, rec: PacketRecord, pay: number): void {
     const f = this.f;
+    const ts = rec.tsUs;
     if (f[od + FD.BStartUs] < 0 || ts - f[od + FD.BLastUs] > BulkGap.Us) {
       f[od + FD.BStartUs] = ts; f[od + FD.BLastUs] = ts; f[od + FD.BCntH] = 1; f[od + FD.BSizeH] = pay;
     } else {
@@ -350,7 +354,7 @@ export class FlowStore {
   }
 
   /** TCP flag counters and the connection state machine. Returns true when the connection just closed. */
-  private tcpFlags(s: number, p: number, pd: number, d: number, flags: number, ts: number): boolean {
+  private tcpFlags(s: number, p: number, pd: number, d: number, flags: number, rec: PacketRecord): boolean {
     const iw = this.i;
     let t = iw[p + I.Tcp];
     if ((flags & Flag.FIN) !== 0) { iw[pd + ID.Fin]++; t |= d === 0 ? Tcp.FinFwd : Tcp.FinBwd; }
@@ -372,7 +376,7 @@ export class FlowStore {
     if ((t & Tcp.Closing) === 0 &&
       ((t & (Tcp.RstFwd | Tcp.RstBwd)) !== 0 || (t & (Tcp.FinFwd | Tcp.FinBwd)) === (Tcp.FinFwd | Tcp.FinBwd))) {
       iw[p + I.Tcp] = t | Tcp.Closing;
-      this.f[s * F.Stride + F.CloseAtUs] = ts + this.graceUs;
+      this.f[s * F.Stride + F.CloseAtUs] = rec.tsUs + this.graceUs;
       return true;
     }
     iw[p + I.Tcp] = t;

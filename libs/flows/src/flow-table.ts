@@ -95,17 +95,26 @@ const flowIdHashed = flowKey.flowIdHashed;
 const hashString = flowKey.hashString;
 const imul = Math.imul;
 
+/** Key words in hashing order: the four that vary between IPv4 flows first, then the rest of IPv6 addresses. */
+const HASH_ORDER = Int32Array.of(3, 7, H.Ports, H.ProtoVlan, 0, 1, 2, 4, 5, 6);
+
 /**
  * 32-bit murmur3-style hash of the key words in `k`, mixed with the table's seed. IPv4 keys
- * (both addresses mapped ::ffff:a.b.c.d) hash only the five words that vary: 5 rounds instead
- * of 11. Not flow-key.ts's hashKey: the table keeps its own seeded hash, nothing outside sees it.
+ * (both addresses mapped ::ffff:a.b.c.d) hash only the four words that vary: 4 rounds instead
+ * of 10. Not flow-key.ts's hashKey: the table keeps its own seeded hash, nothing outside sees it.
+ * One loop, no helper call per word: add() is too big for V8 to inline a call per round, and an
+ * int32 beyond the 31-bit small-integer range passed to or returned from a call is boxed (a heap
+ * number allocated per round).
  */
 function hashWords(k: Int32Array, seed: number): number {
   let h = seed ^ k[H.Kind];
-  h = mixWord(h, k[3]); h = mixWord(h, k[7]); h = mixWord(h, k[H.Ports]); h = mixWord(h, k[H.ProtoVlan]);
-  if ((k[0] | k[1] | k[4] | k[5] | (k[2] ^ 0xffff) | (k[6] ^ 0xffff)) !== 0) {
-    h = mixWord(h, k[0]); h = mixWord(h, k[1]); h = mixWord(h, k[2]);
-    h = mixWord(h, k[4]); h = mixWord(h, k[5]); h = mixWord(h, k[6]);
+  const rounds = (k[0] | k[1] | k[4] | k[5] | (k[2] ^ 0xffff) | (k[6] ^ 0xffff)) !== 0 ? 10 : 4;
+  for (let j = 0; j < rounds; j++) {
+    let x = imul(k[HASH_ORDER[j]], 0xcc9e2d51);
+    x = (x << 15) | (x >>> 17);
+    h ^= imul(x, 0x1b873593);
+    h = (h << 13) | (h >>> 19);
+    h = (imul(h, 5) + 0xe6546b64) | 0;
   }
   h ^= h >>> 16;
   h = imul(h, 0x85ebca6b);
@@ -113,14 +122,6 @@ function hashWords(k: Int32Array, seed: number): number {
   h = imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h & 0x7fffffff;
-}
-
-function mixWord(h: number, x: number): number {
-  x = imul(x, 0xcc9e2d51);
-  x = (x << 15) | (x >>> 17);
-  h ^= imul(x, 0x1b873593);
-  h = (h << 13) | (h >>> 19);
-  return (imul(h, 5) + 0xe6546b64) | 0;
 }
 
 type EndReason = FlowV1['endReason'];
@@ -302,7 +303,7 @@ export class FlowTable {
       s = this.insert(h, ts, srcIsA, flags);
       created = true;
     }
-    if (st.update(s, rec, ts, srcIsA, flags, kind !== Kind.Normal)) this.clsAppend(s);
+    if (st.update(s, rec, srcIsA, flags, kind !== Kind.Normal)) this.clsAppend(s);
     this.lastSlot = s;
     return created;
   }

@@ -98,8 +98,11 @@ export async function readCaptureFile(
     if (f.tsUs < st[FIRST]) st[FIRST] = f.tsUs;
     if (f.tsUs > st[LAST]) st[LAST] = f.tsUs;
     if (onRaw !== undefined) onRaw(f);
-    const code = decodeFrame(f.linkType, f.buf, f.off, f.capLen, f.wireLen, f.tsUs, rec);
+    // The time is set after the call, not passed: a double argument to a call V8 does not
+    // inline is boxed, i.e. a heap number allocated per packet.
+    const code = decodeFrame(f.linkType, f.buf, f.off, f.capLen, f.wireLen, 0, rec);
     if (code === 0) {
+      rec.tsUs = f.tsUs;
       rec.ifIndex = f.ifIndex;
       st[DECODED]++;
       onPacket(rec);
