@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { AlertV1, AnomalyV1, FlowV1, Severity } from '@netsentry/contracts';
 import type { CaptureSummary } from '@netsentry/packets';
@@ -53,11 +53,11 @@ export interface AnalyzeOptions {
   /** Skip printing the summary (eval prints its own table). */
   silent?: boolean;
   /**
-   * Two threads (analyze.thread.ts: statistics, rules, flows.csv, training, scoring and
-   * anomalies.csv in a worker) for file input without onScored/onAnomaly: true, false (default),
-   * or 'auto' (files of THREADED_MIN_BYTES or more). The outputs are the same either way. Not the
-   * default: in a fresh process the worker's start-up and cold JIT cost more than it saved in
-   * every measurement so far (docs/bench/cli.md).
+   * Two threads (analyze.thread.ts: the flow table on this thread; statistics, rules, training,
+   * scoring, anomalies.csv and the summary/report in a worker) for file input without
+   * onScored/onAnomaly: true, false (default here; the CLI's default is 'auto'), or 'auto' (files
+   * of THREADED_MIN_BYTES or more, two cores, one of them mostly idle: autoThreads). The outputs
+   * are the same either way.
    */
   threads?: boolean | 'auto';
 }
@@ -241,7 +241,14 @@ export async function runAnalyze(o: AnalyzeOptions): Promise<AnalyzeResult> {
   return { summary, alerts: end.alerts, exitCode: end.exitCode };
 }
 
-/** Two threads for `threads: 'auto'`: a large enough input and a second core. */
+/**
+ * Two threads for `threads: 'auto'`: a large enough input, a second core, and on average at least
+ * half a core idle (1-minute load average). Two threads use ~0.3-0.5 s more CPU in all than one on
+ * the 1 M-packet capture (a second isolate: its start-up, module loading, JIT and GC): with no idle
+ * core that extra work is what the wall clock shows (docs/bench/cli.md). The outputs are the same
+ * either way.
+ */
 function autoThreads(inputBytes: number): boolean {
-  return inputBytes >= THREADED_MIN_BYTES && availableParallelism() >= 2;
+  const cores = availableParallelism();
+  return inputBytes >= THREADED_MIN_BYTES && cores >= 2 && loadavg()[0] <= cores - 0.5;
 }
