@@ -7,6 +7,7 @@ import type { RawFrame } from './raw-frame';
 import { PacketRecord } from '../packet';
 import { decodeFrame } from '../decode/frame';
 import { DecodeCounters } from '../decode/errors';
+import { warmUpDecoder } from '../decode/warm-up';
 
 export interface ReadCaptureOptions {
   /** Called for every framed packet before decoding (also for undecodable ones); the frame is reused. */
@@ -79,6 +80,7 @@ export async function readCaptureFile(
   } catch (e) {
     throw new Error(`${path}: cannot open capture file: ${(e as Error).message}`);
   }
+  warmUpDecoder();
   const rec = new PacketRecord();
   const counters = new DecodeCounters();
   // Running totals live in a typed array: doubles kept in closure variables would allocate a
