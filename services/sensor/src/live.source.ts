@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DecodeCounters, decodeFrame, PacketRecord, RawFrame } from '@netsentry/packets';
+import { DecodeCounters, decodeFrame, PacketRecord, RawFrame, warmUpDecoder } from '@netsentry/packets';
 import type { PacketBatcher } from './packets.batcher';
 import type { SensorCounters } from './sensor.counters';
 import { canCapture, CAPTURE_PERMISSION_MESSAGE } from './capture.permissions';
@@ -171,6 +171,9 @@ export class LiveSource {
 
   open(): OpenResult {
     if (!canCapture()) return { ok: false, code: 'CAPTURE.PERMISSION', message: CAPTURE_PERMISSION_MESSAGE };
+    // Before traffic arrives: a link whose first minutes are one kind of packet would otherwise
+    // have the decoders recompiled when the other kinds appear.
+    warmUpDecoder();
     let addon: { PcapRing: new () => PcapRingHandle } | null = null;
     if (this.opts.engine !== 'cap') {
       try {
