@@ -9,7 +9,7 @@ import { Model } from '@netsentry/detection';
 import { PacketRecord } from '@netsentry/packets';
 import { loadRules } from './config';
 import { CliError } from './errors';
-import { FlowSide } from './flow-side';
+import { FlowSide, SCORE_BLOCK } from './flow-side';
 import { LineSink } from './output/sink';
 import { PacketSide } from './packet-side';
 import { finishRun } from './run-end';
@@ -78,6 +78,7 @@ class Run {
       maxTrainFlows: c.maxTrainFlows,
       seed: c.seed,
       contamination: c.contamination,
+      batch: SCORE_BLOCK,
     });
   }
 

@@ -1,6 +1,6 @@
 import type { AnomalyV1, FlowV1 } from '@netsentry/contracts';
 import { FLOW_FEATURE_NAMES } from '@netsentry/flows';
-import { Model, Scorer, toAnomaly, trainModel } from '@netsentry/detection';
+import { Model, Scorer, toAnomaly, trainModel, type ScoreResult } from '@netsentry/detection';
 
 /**
  * The model side of the pipeline: scores every finished flow with the given model, or holds
@@ -19,6 +19,12 @@ export interface FlowScoringOptions {
   onScored?: (flow: FlowV1, score: number) => void;
   onAnomaly?: (anomaly: AnomalyV1, flow: FlowV1) => void;
   onTrained?: (info: TrainedInfo) => void;
+  /**
+   * Score flows in blocks of this many (Scorer.scoreBatch: one pass of the forest per block, the
+   * same scores and explanations as one at a time) and report them when the block is full or at
+   * flush(). Default 1 (each flow at once): live capture reports anomalies as flows end.
+   */
+  batch?: number;
 }
 
 export interface TrainedInfo {
@@ -43,8 +49,12 @@ export class FlowScoring {
   /** Flows held back until a model is trained (train-on-first-part). */
   private pending: FlowV1[] | null = null;
   private trainingDone = false;
+  private readonly batch: number;
+  /** Flows waiting for the next block (batch > 1). */
+  private block: FlowV1[] = [];
 
   constructor(private readonly opts: FlowScoringOptions) {
+    this.batch = Math.max(1, opts.batch ?? 1);
     this.model = opts.model ?? null;
     if (this.model) this.scorer = new Scorer(this.model, { featureNames: FLOW_FEATURE_NAMES });
     else this.pending = [];
@@ -65,8 +75,21 @@ export class FlowScoring {
   }
 
   onFlow(flow: FlowV1): void {
-    if (this.scorer) this.score(flow);
-    else if (this.pending !== null) this.pending.push(flow);
+    if (this.scorer) {
+      if (this.batch === 1) this.score(flow);
+      else {
+        this.block.push(flow);
+        if (this.block.length >= this.batch) this.flush();
+      }
+    } else if (this.pending !== null) this.pending.push(flow);
+  }
+
+  /** Scores and reports the flows waiting for a full block (call at the end of input). */
+  flush(): void {
+    if (this.block.length === 0) return;
+    const flows = this.block;
+    this.block = [];
+    this.scoreMany(flows);
   }
 
   /** Fits the model on the held flows (once), then scores them. */
@@ -92,11 +115,20 @@ export class FlowScoring {
     this.model = trainModel(set, { seed: this.opts.seed, contamination: this.opts.contamination });
     this.scorer = new Scorer(this.model, { featureNames: FLOW_FEATURE_NAMES });
     this.opts.onTrained?.({ model: this.model, flows: set.length, untilTs, inputFraction });
-    for (const f of held) this.score(f);
+    if (this.batch === 1) for (const f of held) this.score(f);
+    else for (let i = 0; i < held.length; i += this.batch) this.scoreMany(held.slice(i, i + this.batch));
   }
 
   private score(flow: FlowV1): void {
-    const r = this.scorer!.score(flow);
+    this.report(flow, this.scorer!.score(flow));
+  }
+
+  private scoreMany(flows: FlowV1[]): void {
+    const rs = this.scorer!.scoreBatch(flows);
+    for (let i = 0; i < flows.length; i++) this.report(flows[i], rs[i]);
+  }
+
+  private report(flow: FlowV1, r: ScoreResult): void {
     this.opts.onScored?.(flow, r.score);
     if (r.anomalous) {
       this.anomalies++;

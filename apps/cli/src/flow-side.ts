@@ -6,6 +6,9 @@ import type { FlowSink } from './pipeline';
 import { anomalyRow, ANOMALY_COLUMNS, FlowWriter } from './output/records';
 import { csvRow, type LineSink } from './output/sink';
 
+/** Flows scored per block on capture files (Scorer.scoreBatch; the forest kernel's block size). */
+export const SCORE_BLOCK = 64;
+
 /**
  * Everything `analyze` does with a finished flow: the flows.csv row, the run's analysis (talkers,
  * host context, the correlation sample, the top anomalies), training on the first part and
@@ -25,6 +28,8 @@ export interface FlowSideOptions {
   onScored?: (flow: FlowV1, score: number) => void;
   onAnomaly?: (anomaly: AnomalyV1) => void;
   onTrained?: (info: TrainedNote) => void;
+  /** Score in blocks (FlowScoringOptions.batch): capture files; not live capture. */
+  batch?: number;
 }
 
 /** What training did, as plain data (the model itself stays with the scorer). */
@@ -56,6 +61,7 @@ export class FlowSide implements FlowSink {
       maxTrainFlows: opts.maxTrainFlows,
       seed: opts.seed,
       contamination: opts.contamination,
+      batch: opts.batch,
       onScored: opts.onScored,
       onAnomaly: (a) => {
         this.analysis.onAnomaly(a);
@@ -82,6 +88,7 @@ export class FlowSide implements FlowSink {
 
   /** Closes the CSV files and returns the figures (call once, after the last flow and train). */
   finish(): FlowSideResult {
+    this.scoring.flush();
     this.flowsOut?.close();
     this.anomaliesOut?.close();
     const m = this.scoring.modelInUse;

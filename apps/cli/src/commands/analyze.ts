@@ -108,6 +108,8 @@ export async function runAnalyze(o: AnalyzeOptions): Promise<AnalyzeResult> {
         contamination: o.contamination,
         onScored: o.onScored,
         onAnomaly: o.onAnomaly,
+        // Capture files: score in blocks (same results); live capture reports each flow as it ends.
+        batch: live || o.onScored || o.onAnomaly ? 1 : lazyFlowSide().SCORE_BLOCK,
         onTrained: (info) => {
           trained = info;
           trainedNote(info);
