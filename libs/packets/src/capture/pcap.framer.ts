@@ -13,19 +13,25 @@ import { u16be, u16le, u32be, u32le } from './bytes';
  *   0  ts seconds u32 | 4  ts µs or ns u32 | 8  captured length u32 | 12  original length u32
  *  16  packet data (captured length bytes)
  */
+
+/** Offsets and sizes used per packet, as literals: module-level `const`s are context loads in the compiled code. */
+const enum K {
+  PCAP_RECORD_HEADER = 16,
+  PCAP_MAX_RECORD = 262144,
+  TS_SEC = 0,
+  TS_FRAC = 4,
+  INCL_LEN = 8,
+  ORIG_LEN = 12,
+}
 export const PCAP_GLOBAL_HEADER = 24;
-export const PCAP_RECORD_HEADER = 16;
+export const PCAP_RECORD_HEADER: number = K.PCAP_RECORD_HEADER;
 /** libpcap/Wireshark refuse records larger than this (WTAP_MAX_PACKET_SIZE_STANDARD). */
-export const PCAP_MAX_RECORD = 262144;
+export const PCAP_MAX_RECORD: number = K.PCAP_MAX_RECORD;
 export const PCAP_MAGIC_US = 0xa1b2c3d4;
 export const PCAP_MAGIC_NS = 0xa1b23c4d;
 const MAGIC = 0;
 const SNAPLEN = 16;
 const LINKTYPE = 20;
-const TS_SEC = 0;
-const TS_FRAC = 4;
-const INCL_LEN = 8;
-const ORIG_LEN = 12;
 
 export class PcapFramer implements FormatFramer {
   needed = PCAP_GLOBAL_HEADER;
@@ -72,28 +78,28 @@ export class PcapFramer implements FormatFramer {
     const fracDiv = this.nanos ? 1000 : 1;
     const onFrame = this.onFrame;
     for (;;) {
-      if (end - p < PCAP_RECORD_HEADER) {
-        this.needed = PCAP_RECORD_HEADER;
+      if (end - p < K.PCAP_RECORD_HEADER) {
+        this.needed = K.PCAP_RECORD_HEADER;
         break;
       }
-      const inclLen = le ? u32le(buf, p + INCL_LEN) : u32be(buf, p + INCL_LEN);
-      if (inclLen > PCAP_MAX_RECORD) {
-        this.error = captureError('PCAP.BAD_RECORD_LENGTH', this.name, base + (p - start), `record claims ${inclLen} captured bytes (max ${PCAP_MAX_RECORD})`);
+      const inclLen = le ? u32le(buf, p + K.INCL_LEN) : u32be(buf, p + K.INCL_LEN);
+      if (inclLen > K.PCAP_MAX_RECORD) {
+        this.error = captureError('PCAP.BAD_RECORD_LENGTH', this.name, base + (p - start), `record claims ${inclLen} captured bytes (max ${K.PCAP_MAX_RECORD})`);
         break;
       }
-      if (end - p < PCAP_RECORD_HEADER + inclLen) {
-        this.needed = PCAP_RECORD_HEADER + inclLen;
+      if (end - p < K.PCAP_RECORD_HEADER + inclLen) {
+        this.needed = K.PCAP_RECORD_HEADER + inclLen;
         break;
       }
-      const sec = le ? u32le(buf, p + TS_SEC) : u32be(buf, p + TS_SEC);
-      const frac = le ? u32le(buf, p + TS_FRAC) : u32be(buf, p + TS_FRAC);
+      const sec = le ? u32le(buf, p + K.TS_SEC) : u32be(buf, p + K.TS_SEC);
+      const frac = le ? u32le(buf, p + K.TS_FRAC) : u32be(buf, p + K.TS_FRAC);
       frame.tsUs = sec * 1e6 + (fracDiv === 1 ? frac : Math.floor(frac / fracDiv));
       frame.capLen = inclLen;
-      frame.wireLen = le ? u32le(buf, p + ORIG_LEN) : u32be(buf, p + ORIG_LEN);
-      frame.off = p + PCAP_RECORD_HEADER;
+      frame.wireLen = le ? u32le(buf, p + K.ORIG_LEN) : u32be(buf, p + K.ORIG_LEN);
+      frame.off = p + K.PCAP_RECORD_HEADER;
       frame.fileOffset = base + (p - start);
       onFrame(frame);
-      p += PCAP_RECORD_HEADER + inclLen;
+      p += K.PCAP_RECORD_HEADER + inclLen;
     }
     return p - start;
   }

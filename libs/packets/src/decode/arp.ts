@@ -1,6 +1,8 @@
-import { DecodeError } from './errors';
 import { V4_MAPPED_WORD } from './ipv4';
 import { L3, type PacketRecord } from '../packet';
+
+// The codes of errors.ts this file returns, as literals of this file (see DecodeError there).
+const enum DecodeError { None = 0, TruncatedArp = 12 }
 
 /*
  * ARP (RFC 826):

@@ -3,6 +3,11 @@
  * instead of throwing; the hot loop counts them by reason with {@link DecodeCounters}.
  *
  * Codes are stable: they index {@link DECODE_ERROR_NAMES} and appear in summaries and metrics.
+ *
+ * Each decoder file declares the codes it returns as its own const enum with the same values
+ * (checked by codes.spec.ts): swc compiles files one by one, so an imported const enum is not
+ * inlined but read through this module's export getter on every return, about 150 instructions
+ * per packet over the decoder layers (-5.5% instructions per packet with literals, cachegrind).
  */
 export const enum DecodeError {
   None = 0,

@@ -1,8 +1,10 @@
-import { DecodeError } from './errors';
 import { decodeIpv4 } from './ipv4';
 import { decodeIpv6 } from './ipv6';
 import { decodeArp } from './arp';
 import type { PacketRecord } from '../packet';
+
+// The codes of errors.ts this file returns, as literals of this file (see DecodeError there).
+const enum DecodeError { None = 0, TruncatedLink = 2 }
 
 /*
  * What follows an EtherType (Ethernet, Linux cooked capture, VLAN tags):

@@ -1,8 +1,10 @@
-import { DecodeError } from './errors';
 import { decodeEthernet } from './ethernet';
 import { decodeSll, decodeSll2 } from './sll';
 import { decodeLoop, decodeNull, decodeRawIp } from './raw';
 import type { PacketRecord } from '../packet';
+
+// The codes of errors.ts this file returns, as literals of this file (see DecodeError there).
+const enum DecodeError { None = 0, UnsupportedLink = 1, BadCaptureLength = 13 }
 
 /** LINKTYPE_* values (tcpdump.org/linktypes.html) that the decoder understands. */
 export const enum LinkType {

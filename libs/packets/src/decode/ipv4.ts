@@ -1,6 +1,23 @@
-import { DecodeError } from './errors';
 import { decodeTransport } from './transport';
 import { L3, type PacketRecord } from '../packet';
+
+// The codes of errors.ts this file returns, as literals of this file (see DecodeError there).
+const enum DecodeError { None = 0, TruncatedIp = 3, BadIpVersion = 4, BadIpHeaderLength = 5, BadIpTotalLength = 6 }
+
+/** Offsets and sizes used per packet, as literals: module-level `const`s are context loads in the compiled code. */
+const enum K {
+  VER_IHL = 0,
+  TOTAL_LEN = 2,
+  FLAGS_FRAG = 6,
+  TTL = 8,
+  PROTO = 9,
+  SRC = 12,
+  DST = 16,
+  IPV4_MIN_HEADER = 20,
+  MF = 0x2000,
+  FRAG_OFFSET_MASK = 0x1fff,
+  V4_MAPPED_WORD = 0xffff,
+}
 
 /*
  * IPv4 header (RFC 791), 20 bytes fixed + options:
@@ -12,27 +29,18 @@ import { L3, type PacketRecord } from '../packet';
  *  20  options (IHL * 4 - 20 bytes)
  * Only a fragment with offset 0 carries the transport header (and so ports).
  */
-const VER_IHL = 0;
-const TOTAL_LEN = 2;
-const FLAGS_FRAG = 6;
-const TTL = 8;
-const PROTO = 9;
-const SRC = 12;
-const DST = 16;
-export const IPV4_MIN_HEADER = 20;
-const MF = 0x2000;
-const FRAG_OFFSET_MASK = 0x1fff;
+export const IPV4_MIN_HEADER: number = K.IPV4_MIN_HEADER;
 /** Third word of an IPv4-mapped IPv6 address (::ffff:0:0/96). */
-export const V4_MAPPED_WORD = 0xffff;
+export const V4_MAPPED_WORD: number = K.V4_MAPPED_WORD;
 
 export function decodeIpv4(buf: Buffer, off: number, capEnd: number, out: PacketRecord): number {
-  if (capEnd - off < IPV4_MIN_HEADER) return DecodeError.TruncatedIp;
-  const verIhl = buf[off + VER_IHL];
+  if (capEnd - off < K.IPV4_MIN_HEADER) return DecodeError.TruncatedIp;
+  const verIhl = buf[off + K.VER_IHL];
   if (verIhl >>> 4 !== 4) return DecodeError.BadIpVersion;
   const hdrLen = (verIhl & 0x0f) << 2;
-  if (hdrLen < IPV4_MIN_HEADER) return DecodeError.BadIpHeaderLength;
+  if (hdrLen < K.IPV4_MIN_HEADER) return DecodeError.BadIpHeaderLength;
   if (capEnd - off < hdrLen) return DecodeError.TruncatedIp;
-  let totalLen = (buf[off + TOTAL_LEN] << 8) | buf[off + TOTAL_LEN + 1];
+  let totalLen = (buf[off + K.TOTAL_LEN] << 8) | buf[off + K.TOTAL_LEN + 1];
   // Total length 0 is what TCP segmentation offload leaves in locally captured packets.
   if (totalLen === 0) totalLen = capEnd - off;
   if (totalLen < hdrLen) return DecodeError.BadIpTotalLength;
@@ -40,20 +48,20 @@ export function decodeIpv4(buf: Buffer, off: number, capEnd: number, out: Packet
   out.l3 = L3.IPv4;
   out.ipHdrLen = hdrLen;
   out.ipLen = totalLen;
-  out.ttl = buf[off + TTL];
-  const proto = buf[off + PROTO];
+  out.ttl = buf[off + K.TTL];
+  const proto = buf[off + K.PROTO];
   out.proto = proto;
   const src = out.src;
-  src[0] = 0; src[1] = 0; src[2] = V4_MAPPED_WORD;
-  src[3] = ((buf[off + SRC] << 24) | (buf[off + SRC + 1] << 16) | (buf[off + SRC + 2] << 8) | buf[off + SRC + 3]) >>> 0;
+  src[0] = 0; src[1] = 0; src[2] = K.V4_MAPPED_WORD;
+  src[3] = ((buf[off + K.SRC] << 24) | (buf[off + K.SRC + 1] << 16) | (buf[off + K.SRC + 2] << 8) | buf[off + K.SRC + 3]) >>> 0;
   const dst = out.dst;
-  dst[0] = 0; dst[1] = 0; dst[2] = V4_MAPPED_WORD;
-  dst[3] = ((buf[off + DST] << 24) | (buf[off + DST + 1] << 16) | (buf[off + DST + 2] << 8) | buf[off + DST + 3]) >>> 0;
+  dst[0] = 0; dst[1] = 0; dst[2] = K.V4_MAPPED_WORD;
+  dst[3] = ((buf[off + K.DST] << 24) | (buf[off + K.DST + 1] << 16) | (buf[off + K.DST + 2] << 8) | buf[off + K.DST + 3]) >>> 0;
 
-  const frag = (buf[off + FLAGS_FRAG] << 8) | buf[off + FLAGS_FRAG + 1];
-  const fragOffset = frag & FRAG_OFFSET_MASK;
+  const frag = (buf[off + K.FLAGS_FRAG] << 8) | buf[off + K.FLAGS_FRAG + 1];
+  const fragOffset = frag & K.FRAG_OFFSET_MASK;
   const l4Len = totalLen - hdrLen;
-  if ((frag & MF) !== 0 || fragOffset !== 0) {
+  if ((frag & K.MF) !== 0 || fragOffset !== 0) {
     out.isFragment = true;
     if (fragOffset !== 0) {
       out.payloadLen = l4Len;

@@ -1,6 +1,8 @@
-import { DecodeError } from './errors';
 import { decodeTransport } from './transport';
 import { L3, type PacketRecord } from '../packet';
+
+// The codes of errors.ts this file returns, as literals of this file (see DecodeError there).
+const enum DecodeError { None = 0, TruncatedIp = 3, BadIpVersion = 4, TruncatedIpv6Ext = 7 }
 
 /*
  * IPv6 header (RFC 8200), 40 bytes:

@@ -1,7 +1,9 @@
-import { DecodeError } from './errors';
 import { decodeIpv4 } from './ipv4';
 import { decodeIpv6 } from './ipv6';
 import type { PacketRecord } from '../packet';
+
+// The codes of errors.ts this file returns, as literals of this file (see DecodeError there).
+const enum DecodeError { None = 0, TruncatedLink = 2, TruncatedIp = 3, BadIpVersion = 4 }
 
 /*
  * Raw IP (LINKTYPE_RAW = 101, also DLT 12/14, LINKTYPE_IPV4 228, LINKTYPE_IPV6 229):

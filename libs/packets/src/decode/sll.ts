@@ -1,6 +1,8 @@
-import { DecodeError } from './errors';
 import { decodeEthertype } from './ethertype';
 import type { PacketRecord } from '../packet';
+
+// The codes of errors.ts this file returns, as literals of this file (see DecodeError there).
+const enum DecodeError { TruncatedLink = 2 }
 
 /*
  * Linux cooked capture v1 (LINKTYPE_LINUX_SLL = 113), 16 bytes:

@@ -1,5 +1,14 @@
-import { DecodeError } from './errors';
 import type { PacketRecord } from '../packet';
+
+// The codes of errors.ts this file returns, as literals of this file (see DecodeError there).
+const enum DecodeError { None = 0, TruncatedUdp = 10 }
+
+/** Offsets and sizes used per packet, as literals: module-level `const`s are context loads in the compiled code. */
+const enum K {
+  SRC_PORT = 0,
+  DST_PORT = 2,
+  UDP_HEADER = 8,
+}
 
 /*
  * UDP header (RFC 768), 8 bytes:
@@ -7,15 +16,13 @@ import type { PacketRecord } from '../packet';
  * The payload length is taken from the IP header (the UDP length field is often wrong in
  * offloaded or crafted traffic and is not needed for flows).
  */
-const SRC_PORT = 0;
-const DST_PORT = 2;
-export const UDP_HEADER = 8;
+export const UDP_HEADER: number = K.UDP_HEADER;
 
 export function decodeUdp(buf: Buffer, off: number, capEnd: number, l4Len: number, out: PacketRecord): number {
-  if (capEnd - off < UDP_HEADER || l4Len < UDP_HEADER) return DecodeError.TruncatedUdp;
-  out.srcPort = (buf[off + SRC_PORT] << 8) | buf[off + SRC_PORT + 1];
-  out.dstPort = (buf[off + DST_PORT] << 8) | buf[off + DST_PORT + 1];
-  out.l4HdrLen = UDP_HEADER;
-  out.payloadLen = l4Len - UDP_HEADER;
+  if (capEnd - off < K.UDP_HEADER || l4Len < K.UDP_HEADER) return DecodeError.TruncatedUdp;
+  out.srcPort = (buf[off + K.SRC_PORT] << 8) | buf[off + K.SRC_PORT + 1];
+  out.dstPort = (buf[off + K.DST_PORT] << 8) | buf[off + K.DST_PORT + 1];
+  out.l4HdrLen = K.UDP_HEADER;
+  out.payloadLen = l4Len - K.UDP_HEADER;
   return DecodeError.None;
 }
