@@ -1,5 +1,5 @@
 import { V4_MAPPED_WORD } from './ipv4';
-import { L3, type PacketRecord } from '../packet';
+import type { L3, PacketRecord } from '../packet';
 
 // The codes of errors.ts this file returns, as literals of this file (see DecodeError there).
 const enum DecodeError { None = 0, TruncatedArp = 12 }
@@ -22,7 +22,7 @@ export const ARP_FIXED = 8;
 
 export function decodeArp(buf: Buffer, off: number, capEnd: number, out: PacketRecord): number {
   if (capEnd - off < ARP_FIXED) return DecodeError.TruncatedArp;
-  out.l3 = L3.ARP;
+  out.l3 = 0x0806 as L3.ARP; // a literal: the imported enum is a getter call per packet (see errors.ts)
   out.arpOp = (buf[off + OP] << 8) | buf[off + OP + 1];
   const ptype = (buf[off + PTYPE] << 8) | buf[off + PTYPE + 1];
   const hlen = buf[off + HLEN];

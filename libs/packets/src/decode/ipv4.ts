@@ -1,5 +1,5 @@
 import { decodeTransport } from './transport';
-import { L3, type PacketRecord } from '../packet';
+import type { L3, PacketRecord } from '../packet';
 
 // The codes of errors.ts this file returns, as literals of this file (see DecodeError there).
 const enum DecodeError { None = 0, TruncatedIp = 3, BadIpVersion = 4, BadIpHeaderLength = 5, BadIpTotalLength = 6 }
@@ -45,7 +45,7 @@ export function decodeIpv4(buf: Buffer, off: number, capEnd: number, out: Packet
   if (totalLen === 0) totalLen = capEnd - off;
   if (totalLen < hdrLen) return DecodeError.BadIpTotalLength;
 
-  out.l3 = L3.IPv4;
+  out.l3 = 4 as L3.IPv4; // a literal: the imported enum is a getter call per packet (see errors.ts)
   out.ipHdrLen = hdrLen;
   out.ipLen = totalLen;
   out.ttl = buf[off + K.TTL];

@@ -1,5 +1,5 @@
 import { decodeTransport } from './transport';
-import { L3, type PacketRecord } from '../packet';
+import type { L3, PacketRecord } from '../packet';
 
 // The codes of errors.ts this file returns, as literals of this file (see DecodeError there).
 const enum DecodeError { None = 0, TruncatedIp = 3, BadIpVersion = 4, TruncatedIpv6Ext = 7 }
@@ -35,7 +35,7 @@ export function decodeIpv6(buf: Buffer, off: number, capEnd: number, out: Packet
   let payloadLen = (buf[off + PAYLOAD_LEN] << 8) | buf[off + PAYLOAD_LEN + 1];
   // 0 = jumbogram or segmentation offload: take what was captured.
   if (payloadLen === 0) payloadLen = capEnd - off - IPV6_HEADER;
-  out.l3 = L3.IPv6;
+  out.l3 = 6 as L3.IPv6; // a literal: the imported enum is a getter call per packet (see errors.ts)
   out.ttl = buf[off + HOP_LIMIT];
   out.ipLen = IPV6_HEADER + payloadLen;
   const src = out.src;
