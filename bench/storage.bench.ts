@@ -2,13 +2,14 @@
  * Storage benchmark against the real PostgreSQL (DATABASE_URL server, a throw-away
  * netsentry_test_* database): flows/s through storeFlows (COPY straight into flows; a batch with
  * an id already stored, or a conflicting COPY, goes through staging + INSERT ... ON CONFLICT DO
- * NOTHING), the same batches redelivered (all conflicts), statistics via storeStats,
+ * NOTHING), the same batches redelivered (all conflicts), the same flows as decoded flow batches
+ * through storeFlowBatches (binary COPY, the detector's path), statistics via storeStats,
  * alerts via upsertAlerts. Prints a markdown table. BENCH_STORAGE_FLOWS (default 200 000),
  * BENCH_STORAGE_BATCH (default 5000).
  */
 import { loadavg } from 'node:os';
-import type { AlertV1, FlowV1, StatsV1 } from '@netsentry/contracts';
-import { createDataSource, migrateDatabase, storeFlows, storeStats, upsertAlerts } from '@netsentry/storage';
+import { decodeFlowBatch, encodeFlowBatches, type AlertV1, type FlowBatchV1, type FlowV1, type StatsV1 } from '@netsentry/contracts';
+import { createDataSource, migrateDatabase, storeFlowBatches, storeFlows, storeStats, upsertAlerts } from '@netsentry/storage';
 import { createTestDatabase } from '@netsentry/testing';
 
 const N = Number(process.env.BENCH_STORAGE_FLOWS ?? 200_000);
@@ -76,6 +77,21 @@ async function main(): Promise<void> {
     }));
     const both = perWriter[0] + perWriter[1];
     if (both !== N) throw new Error(`expected ${N} new flows from 2 writers, got ${both}`);
+
+    // The detector's path: the same flows as decoded flow batches (512 each), binary COPY from the columns.
+    await ds.query('TRUNCATE flows');
+    const fb: FlowBatchV1[] = [];
+    for (const b of encodeFlowBatches(batches.flat(), 512).batches) {
+      const d = decodeFlowBatch(b);
+      if (!d.ok) throw new Error(d.reason);
+      fb.push(d.batch);
+    }
+    const per = Math.max(1, Math.round(BATCH / 512));
+    let fromBatches = 0;
+    row(`storeFlowBatches, ${per} × 512-flow batches per call (binary COPY)`, N, await timed(async () => {
+      for (let i = 0; i < fb.length; i += per) fromBatches += await storeFlowBatches(ds, fb.slice(i, i + per));
+    }));
+    if (fromBatches !== N) throw new Error(`expected ${N} new flows from batches, got ${fromBatches}`);
 
     const S = 50_000;
     const st = Array.from({ length: S }, (_, i) => stats(i));

@@ -105,8 +105,8 @@ class FlowBatchBinaryWriter {
     const f = b.features;
     this.featBytes = new Uint8Array(f.buffer, f.byteOffset, f.byteLength);
     const d = b.featureNames.length;
-    // Longest row: field count, 20 lengths, id, sensor, 2 inet, 2 int4, 3 int2, 2 float8, enums, service, 4 int8, features.
-    this.rowMax = 2 + FLOW_FIELDS * 4 + 128 + this.sensor.length + 2 * 20 + 2 * 4 + 3 * 2 + 2 * 8 + 64 + Math.max(0, ...this.services.map((x) => x.length)) + 4 * 8 + d * 8;
+    // Longest row: field count, 20 lengths, id, sensor, 2 inet, 2 int4, 4 int2, 2 float8, enums, service, 4 int8, features.
+    this.rowMax = 2 + FLOW_FIELDS * 4 + 128 + this.sensor.length + 2 * 20 + 2 * 4 + 4 * 2 + 2 * 8 + 64 + Math.max(0, ...this.services.map((x) => x.length)) + 4 * 8 + d * 8;
   }
 
   fits(): boolean {
@@ -348,7 +348,8 @@ export function storeFlows(ds: DataSource, flows: readonly FlowV1[]): Promise<nu
 
 /**
  * storeFlows for decoded flow batches (libs/contracts flow-batch.v1, validated by its decoder)
- * plus any single flows, in one transaction: rows are encoded from the columns.
+ * plus any single flows, in one transaction: batch rows go by binary COPY straight from the
+ * columns, single flows by text COPY.
  */
 export async function storeFlowBatches(ds: DataSource, batches: readonly FlowBatchV1[], flows: readonly FlowV1[] = []): Promise<number> {
   if (flows.length === 0 && batches.every((b) => b.count === 0)) return 0;

@@ -46,6 +46,9 @@ async function deleteOlder(ds: DataSource, table: string, key: string, column: s
 export async function applyRetention(ds: DataSource, policy: RetentionPolicy = {}, now: Date = new Date()): Promise<RetentionResult> {
   const p = { ...DEFAULT_RETENTION, ...policy };
   const cutoff = (days: number) => new Date(now.getTime() - days * 86400_000);
+  // flows.stored_at has a BRIN index: page ranges not summarised yet would be read whole by the
+  // search for old rows, so summarise them first (only the ranges filled since the last summary).
+  await ds.query(`SELECT brin_summarize_new_values('flows_stored_brin')`);
   return {
     flows: await deleteOlder(ds, 'flows', 'id', 'stored_at', cutoff(p.flowsDays)),
     stats: await deleteOlder(ds, 'stats', 'sensor, interval_start, entity_kind, entity_key', 'stored_at', cutoff(p.statsDays)),
