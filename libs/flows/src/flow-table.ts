@@ -213,6 +213,9 @@ export class FlowTable {
       c.nonIp++;
       return false;
     }
+    // The calls below that take a time (new record, expiry: not per packet) re-read rec.tsUs
+    // instead of passing `ts`: TurboFan boxed `ts` for them once, above their branches, i.e. a
+    // heap number allocated on every packet.
     const ts = rec.tsUs;
     // Untrusted input: a time that is not a finite, non-negative number would poison the clock.
     if (!(ts >= 0 && ts < 1e17)) {
@@ -225,7 +228,7 @@ export class FlowTable {
       // deadlines are still checked when its next packet arrives, below); advance() always scans.
       if (ts >= this.nextExpireUs) {
         this.nextExpireUs = ts + Step.ExpireUs;
-        this.expire(ts);
+        this.expire(rec.tsUs);
       }
     } else if (ts < this.clockUs) {
       c.outOfOrder++;
@@ -283,24 +286,24 @@ export class FlowTable {
     if (s >= 0) {
       if (st.packets(s) === 0) {
         // Dormant slot (continuation after an active timeout): this packet starts the new record.
-        this.startRecord(s, ts);
+        this.startRecord(s, rec.tsUs);
         created = true;
       } else if (ts - st.lastUs(s) > this.idleUs) {
         // The watermark did not expire it (out-of-order input): same rule as expire().
         this.exportSlot(s, 'idle');
-        this.restart(s, ts, srcIsA, flags);
+        this.restart(s, rec.tsUs, srcIsA, flags);
         created = true;
       } else if ((st.tcp(s) & T.Closing) !== 0 && (flags & (Flag.SYN | Flag.ACK)) === Flag.SYN) {
         // A new connection on a closed 4-tuple (port reuse, SYN retry after a reject).
         this.exportSlot(s, this.closeReason(s));
-        this.restart(s, ts, srcIsA, flags);
+        this.restart(s, rec.tsUs, srcIsA, flags);
         created = true;
       } else if (this.lruTail !== s) {
         this.lruUnlink(s);
         this.lruAppend(s);
       }
     } else {
-      s = this.insert(h, ts, srcIsA, flags);
+      s = this.insert(h, rec.tsUs, srcIsA, flags);
       created = true;
     }
     if (st.update(s, rec, srcIsA, flags, kind !== Kind.Normal)) this.clsAppend(s);
