@@ -67,8 +67,17 @@ export class PcapngFramer implements FormatFramer {
 
   constructor(private readonly name: string, private readonly onFrame: FrameHandler) {}
 
+  /** DataView over the buffer being framed (one bounds-checked load per field; see pcap.framer.ts). */
+  private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+  private viewOf: Buffer | null = null;
+
+  /** A u32 of the section's byte order; every caller reads inside the current block. */
   private u32(b: Buffer, o: number): number {
-    return this.le ? u32le(b, o) : u32be(b, o);
+    if (b !== this.viewOf) {
+      this.viewOf = b;
+      this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    }
+    return this.view.getUint32(o, this.le);
   }
 
   private fail(code: CaptureError['code'], offset: number, what: string): void {
@@ -77,6 +86,8 @@ export class PcapngFramer implements FormatFramer {
 
   feed(buf: Buffer, start: number, end: number, base: number): number {
     if (this.error) return 0;
+    // The DataView reads throw past the buffer; a caller's end beyond it must not.
+    if (end > buf.length) end = buf.length;
     let p = start;
     const frame = this.frame;
     frame.buf = buf;
