@@ -288,10 +288,16 @@ export class DetectorConsumer implements OnApplicationShutdown {
     if (generation !== this.generation) return;
     // Commit up to the first message some sensor's rule state still depends on.
     let commit = lastOffset + 1;
+    // An ended sensor's trackers may go (committing past its messages) only when nothing else is
+    // still being stored: its final alerts come from the flush at the end of input and may sit in
+    // another batch's write. Committing past them first lost a killed detector the messages it
+    // needed to raise those alerts again with the same start (and id). Otherwise the horizon rule
+    // below applies: the offsets stay until a later batch of this partition.
+    const quiet = this.inflight === 1 && this.pendingAlerts.size === 0;
     for (const [name, r] of this.sensors) {
       const tr = r.commits.get(trackerKey);
       if (!tr) continue;
-      if (r.ended) {
+      if (r.ended && quiet) {
         r.commits.delete(trackerKey);
         if (r.commits.size === 0 && r.reported) this.sensors.delete(name);
         continue;
