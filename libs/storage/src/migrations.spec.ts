@@ -26,6 +26,33 @@ async function tables(url: string): Promise<string[]> {
   }
 }
 
+/**
+ * A second database beside `db` (created by the first migration, as a real deployment's is),
+ * with a one-shot query helper and a forced drop for `finally`.
+ */
+function scratchDatabase(db: TestDatabase, suffix: string): { url: string; name: string; sql: (text: string, args?: unknown[]) => Promise<Record<string, unknown>[]>; drop: () => Promise<void> } {
+  const u = new URL(db.url);
+  const name = `${db.name}_${suffix}`;
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  const sql = async (text: string, args: unknown[] = []): Promise<Record<string, unknown>[]> => {
+    const c = new Client({ connectionString: url });
+    await c.connect();
+    try {
+      return (await c.query(text, args)).rows;
+    } finally {
+      await c.end();
+    }
+  };
+  const drop = async (): Promise<void> => {
+    const c = new Client({ connectionString: db.url.replace(/\/[^/]*$/, '/postgres') });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await c.end();
+  };
+  return { url, name, sql, drop };
+}
+
 describe('storage migrations on a fresh database', () => {
   let db: TestDatabase;
   beforeAll(async () => {
@@ -61,37 +88,21 @@ describe('storage migrations on a fresh database', () => {
   });
 
   it('creates the database when it is missing', async () => {
-    const missing = new URL(db.url);
-    missing.pathname = `/${db.name}_new`;
-    const extra: TestDatabase = { url: missing.toString(), name: `${db.name}_new`, drop: async () => undefined };
+    const extra = scratchDatabase(db, 'new');
     try {
       expect(await migrateDatabase(extra.url)).toEqual(ALL);
       expect(await tables(extra.url)).toEqual(TABLES);
     } finally {
-      const c = new Client({ connectionString: db.url.replace(/\/[^/]*$/, '/postgres') });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${extra.name}" WITH (FORCE)`);
-      await c.end();
+      await extra.drop();
     }
   });
 
   it('converts stored jsonb features to float8[] by feature set and back', async () => {
-    const url = new URL(db.url);
-    url.pathname = `/${db.name}_ff`;
-    const name = `${db.name}_ff`;
-    const sql = async (text: string, args: unknown[] = []): Promise<Record<string, unknown>[]> => {
-      const c = new Client({ connectionString: url.toString() });
-      await c.connect();
-      try {
-        return (await c.query(text, args)).rows;
-      } finally {
-        await c.end();
-      }
-    };
+    const { url, sql, drop } = scratchDatabase(db, 'ff');
     try {
-      expect(await migrateDatabase(url.toString())).toEqual(ALL);
-      expect(await revertLastMigration(url.toString())).toBe(true); // back to float8[] features
-      expect(await revertLastMigration(url.toString())).toBe(true); // back to jsonb features
+      expect(await migrateDatabase(url)).toEqual(ALL);
+      expect(await revertLastMigration(url)).toBe(true); // back to float8[] features
+      expect(await revertLastMigration(url)).toBe(true); // back to jsonb features
       const canonical = Object.fromEntries([...FLOW_FEATURE_NAMES].reverse().map((n, k) => [n, k + 0.5]));
       const rows: [string, Record<string, number>][] = [
         ['a', canonical],
@@ -108,7 +119,7 @@ describe('storage migrations on a fresh database', () => {
         );
       }
       // jsonb -> float8[] -> bytea (the values read back from the little-endian block).
-      expect(await migrateDatabase(url.toString())).toEqual(['FlowFeaturesArray1796600000000', 'FlowFeaturesBytea1796700000000']);
+      expect(await migrateDatabase(url)).toEqual(['FlowFeaturesArray1796600000000', 'FlowFeaturesBytea1796700000000']);
       const sets = await sql('SELECT id, names FROM feature_sets ORDER BY id');
       // Set 1 is the canonical list, still libs/flows's (a change of that list must come with a new set).
       expect(sets[0]).toEqual({ id: 1, names: [...FLOW_FEATURE_NAMES] });
@@ -124,35 +135,21 @@ describe('storage migrations on a fresh database', () => {
       expect(stored[3].features).toEqual([3, 5, 4]);
       expect(sets).toHaveLength(3);
 
-      expect(await revertLastMigration(url.toString())).toBe(true);
-      expect(await revertLastMigration(url.toString())).toBe(true);
+      expect(await revertLastMigration(url)).toBe(true);
+      expect(await revertLastMigration(url)).toBe(true);
       const back = await sql('SELECT id, features FROM flows ORDER BY id');
       expect(back.map((x) => [x.id, x.features])).toEqual(rows);
-      expect(await tables(url.toString())).toEqual(TABLES.filter((t) => t !== 'feature_sets'));
+      expect(await tables(url)).toEqual(TABLES.filter((t) => t !== 'feature_sets'));
     } finally {
-      const c = new Client({ connectionString: db.url.replace(/\/[^/]*$/, '/postgres') });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await c.end();
+      await drop();
     }
   });
 
   it('converts float8[] features to little-endian float64 bytea and back, bit for bit (NULL elements as NaN and back)', async () => {
-    const url = new URL(db.url);
-    url.pathname = `/${db.name}_fb`;
-    const name = `${db.name}_fb`;
-    const sql = async (text: string, args: unknown[] = []): Promise<Record<string, unknown>[]> => {
-      const c = new Client({ connectionString: url.toString() });
-      await c.connect();
-      try {
-        return (await c.query(text, args)).rows;
-      } finally {
-        await c.end();
-      }
-    };
+    const { url, sql, drop } = scratchDatabase(db, 'fb');
     try {
-      expect(await migrateDatabase(url.toString())).toEqual(ALL);
-      expect(await revertLastMigration(url.toString())).toBe(true); // back to float8[]
+      expect(await migrateDatabase(url)).toEqual(ALL);
+      expect(await revertLastMigration(url)).toBe(true); // back to float8[]
       // Extremes of float8: subnormals, the largest finite, -0, values with no short decimal form.
       const values = [0, -0, 1, -2.5, 0.1, 1 / 3, 5e-324, -5e-324, 2.2250738585072014e-308, 2.225073858507201e-308, 1e-300, 1.7976931348623157e308,
         -1.7976931348623157e308, 2 ** 53 + 2, 123456789.123456789, Math.PI, -Math.E];
@@ -169,7 +166,7 @@ describe('storage migrations on a fresh database', () => {
           [id, arr],
         );
       }
-      expect(await migrateDatabase(url.toString())).toEqual(['FlowFeaturesBytea1796700000000']);
+      expect(await migrateDatabase(url)).toEqual(['FlowFeaturesBytea1796700000000']);
       const stored = await sql('SELECT id, features FROM flows ORDER BY id');
       const expected = Buffer.from(new Float64Array(values).buffer);
       expect((stored[0].features as Buffer).equals(expected)).toBe(true); // bit for bit, -0 and subnormals included
@@ -182,7 +179,7 @@ describe('storage migrations on a fresh database', () => {
       expect(idx.find((x) => x.indexname === 'flows_stored_brin')?.indexdef).toMatch(/USING brin \(stored_at\)/);
       expect((await sql(`SELECT collation_name FROM information_schema.columns WHERE table_name = 'flows' AND column_name = 'id'`))[0].collation_name).toBe('C');
 
-      expect(await revertLastMigration(url.toString())).toBe(true);
+      expect(await revertLastMigration(url)).toBe(true);
       const back = await sql('SELECT id, features::text AS t, features FROM flows ORDER BY id');
       const a = back[0].features as number[];
       expect(a).toHaveLength(values.length);
@@ -193,10 +190,7 @@ describe('storage migrations on a fresh database', () => {
         'flows_dst_start_idx', 'flows_pkey', 'flows_sensor_start_idx', 'flows_src_start_idx', 'flows_start_idx', 'flows_stored_idx',
       ]);
     } finally {
-      const c = new Client({ connectionString: db.url.replace(/\/[^/]*$/, '/postgres') });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await c.end();
+      await drop();
     }
   });
 });
