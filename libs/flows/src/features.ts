@@ -106,7 +106,7 @@ export type FlowFeatureName = (typeof FLOW_FEATURE_NAMES)[number];
 export type FlowFeatures = Record<FlowFeatureName, number>;
 
 /** Number of features (FLOW_FEATURE_NAMES.length). */
-export const FEATURE_COUNT = 88;
+export const FEATURE_COUNT = FLOW_FEATURE_NAMES.length;
 
 /** Sample standard deviation (n - 1) from count, sum and sum of squares; 0 below 2 values. */
 export function stdOf(n: number, sum: number, sq: number): number {

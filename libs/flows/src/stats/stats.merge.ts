@@ -20,7 +20,7 @@ import { sortTop } from './stats.builder';
 // not load zod and every schema (~0.1 s of CPU in a short-lived process such as a flow meter run).
 const entityIp = (s: StatsV1): string => (s.entity.kind === 'global' ? '' : s.entity.ip);
 const sameEntity = (a: StatsV1, b: StatsV1): boolean => a.entity.kind === b.entity.kind && entityIp(a) === entityIp(b);
-const describe = (s: StatsV1): string => `${s.sensor}/${s.start}/${s.entity.kind}${s.entity.kind === 'global' ? '' : ` ${s.entity.ip}`}`;
+const label = (s: StatsV1): string => `${s.sensor}/${s.start}/${s.entity.kind}${s.entity.kind === 'global' ? '' : ` ${s.entity.ip}`}`;
 
 /**
  * Merges the partial statistics of one (sensor, interval, entity) from several aggregator
@@ -37,7 +37,7 @@ export function mergeStats(partials: readonly StatsV1[]): StatsV1 {
   const first = partials[0];
   for (const p of partials) {
     if (p.sensor !== first.sensor || p.start !== first.start || p.intervalS !== first.intervalS || !sameEntity(p, first)) {
-      throw new Error(`mergeStats: partial ${describe(p)} does not match ${describe(first)}`);
+      throw new Error(`mergeStats: partial ${label(p)} does not match ${label(first)}`);
     }
   }
   const instance = [...new Set(partials.flatMap((p) => p.instance.split('+')))].sort().join('+');
