@@ -105,11 +105,14 @@ const [mode, arg] = process.argv.slice(2);
  */
 const RUSAGE_PY = `
 import json, resource, subprocess, sys, time
+# python3 may be a pyenv shim (a shell script) whose own children were reaped before it exec'd
+# python: their CPU is already in RUSAGE_CHILDREN (~0.05 s here), so count from this point.
+u0 = resource.getrusage(resource.RUSAGE_CHILDREN)
 t = time.perf_counter()
 r = subprocess.run(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 ms = (time.perf_counter() - t) * 1000
 u = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({'ms': ms, 'cpuMs': (u.ru_utime + u.ru_stime) * 1000, 'rc': r.returncode, 'maxRssKb': u.ru_maxrss, 'out': r.stdout[-4000:].decode('utf8', 'replace'), 'err': r.stderr[-4000:].decode('utf8', 'replace'), 'lines': r.stdout.count(b'\\n')}))
+print(json.dumps({'ms': ms, 'cpuMs': (u.ru_utime + u.ru_stime - u0.ru_utime - u0.ru_stime) * 1000, 'rc': r.returncode, 'maxRssKb': u.ru_maxrss, 'out': r.stdout[-4000:].decode('utf8', 'replace'), 'err': r.stderr[-4000:].decode('utf8', 'replace'), 'lines': r.stdout.count(b'\\n')}))
 `;
 
 interface Measured { ms: number; cpuMs: number; maxRssKb: number; rc: number; out: string; err: string; lines: number }
