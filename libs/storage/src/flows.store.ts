@@ -274,15 +274,24 @@ const CONFLICT = new Set(['23505', '40P01']);
 /** Attempts of the staging insert when a concurrent direct COPY made it a deadlock victim. */
 const STAGED_ATTEMPTS = 5;
 
+/** Keys of a few flows, (start_ts, id) as the primary key has them. */
+interface FlowKeys {
+  starts: number[];
+  ids: string[];
+}
+
 /**
- * `rows` stored idempotently; `probe`: a few of their ids (first, last). When one of them is stored
+ * `rows` stored idempotently; `probe`: the keys of a few of them (first, last). When one of them is stored
  * already the batch is taken for a redelivery and goes straight to staging (a failed direct COPY
  * would have encoded and sent every row once for nothing). Only a choice of path: correctness
  * never depends on it.
  */
-async function storeRows(ds: DataSource, rows: CopyPart[], probe: string[]): Promise<number> {
+async function storeRows(ds: DataSource, rows: CopyPart[], probe: FlowKeys): Promise<number> {
   return withPgTransaction(ds, async (c: PoolClient) => {
-    const seen = await c.query('SELECT 1 FROM flows WHERE id = ANY($1::text[]) LIMIT 1', [probe]);
+    const seen = await c.query(
+      'SELECT 1 FROM flows f JOIN unnest($1::float8[], $2::text[]) AS p(s, id) ON f.start_ts = p.s AND f.id = p.id LIMIT 1',
+      [probe.starts, probe.ids],
+    );
     if (!seen.rowCount) return direct(c, rows);
     return staged(c, rows);
   });
@@ -318,11 +327,11 @@ async function staged(c: PoolClient, rows: CopyPart[]): Promise<number> {
   await stage();
   for (let attempt = 1; ; attempt++) {
     try {
-      // ORDER BY id: concurrent staged writers of overlapping batches take the unique-index locks
-      // in the same order, so they wait for each other instead of deadlocking; a direct COPY
+      // ORDER BY the key: concurrent staged writers of overlapping batches take the unique-index
+      // locks in the same order, so they wait for each other instead of deadlocking; a direct COPY
       // (any order) can still make this the deadlock victim, hence the bounded retry.
       const r = await c.query(
-        `INSERT INTO flows (${FLOW_COLUMNS}) SELECT ${FLOW_COLUMNS} FROM flows_stage ORDER BY id ON CONFLICT (id) DO NOTHING`,
+        `INSERT INTO flows (${FLOW_COLUMNS}) SELECT ${FLOW_COLUMNS} FROM flows_stage ORDER BY start_ts, id ON CONFLICT (start_ts, id) DO NOTHING`,
       );
       await c.query('RELEASE SAVEPOINT staged');
       return r.rowCount ?? 0;
@@ -336,9 +345,9 @@ async function staged(c: PoolClient, rows: CopyPart[]): Promise<number> {
 }
 
 /**
- * Stores flows idempotently, in one transaction: COPY straight into flows; if any id is already
+ * Stores flows idempotently, in one transaction: COPY straight into flows; if any key (start, id) is already
  * stored (or being stored by another writer), COPY into a session-local staging table and
- * `INSERT ... ON CONFLICT (id) DO NOTHING` instead (straight away when the first or last id is
+ * `INSERT ... ON CONFLICT (start_ts, id) DO NOTHING` instead (straight away when the first or last id is
  * stored: a redelivery). A redelivered batch (same flow ids) adds nothing. Returns how many rows
  * were new. Input must already satisfy FlowV1.
  */
@@ -354,10 +363,17 @@ export function storeFlows(ds: DataSource, flows: readonly FlowV1[]): Promise<nu
 export async function storeFlowBatches(ds: DataSource, batches: readonly FlowBatchV1[], flows: readonly FlowV1[] = []): Promise<number> {
   if (flows.length === 0 && batches.every((b) => b.count === 0)) return 0;
   const { flowSets, batchSets } = await resolveSets(ds, flows, batches);
-  const probe = flows.length ? [flows[0].id, flows[flows.length - 1].id] : [];
+  const probe: FlowKeys = { starts: [], ids: [] };
+  for (const f of flows.length ? [flows[0], flows[flows.length - 1]] : []) {
+    probe.starts.push(f.start);
+    probe.ids.push(f.id);
+  }
   const full = batches.filter((x) => x.count > 0);
   for (const b of full.length ? [full[0], full[full.length - 1]] : []) {
-    probe.push(b.idBytes.toString('latin1', b.idOff[0], b.idOff[1]), b.idBytes.toString('latin1', b.idOff[b.count - 1], b.idOff[b.count]));
+    for (const i of [0, b.count - 1]) {
+      probe.starts.push(b.start[i]);
+      probe.ids.push(b.idBytes.toString('latin1', b.idOff[i], b.idOff[i + 1]));
+    }
   }
   const parts: CopyPart[] = [];
   if (flows.length) parts.push({ binary: false, chunks: () => flowRows(flows, flowSets) });

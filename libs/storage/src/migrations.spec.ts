@@ -8,7 +8,7 @@ import { FLOW_FEATURE_NAMES } from '@netsentry/flows';
 import { FEATURE_SET_1 } from './migrations/1796600000000-flow-features-array';
 
 const TABLES = ['alerts', 'anomalies', 'feature_sets', 'flows', 'models', 'sensors', 'stats'];
-const ALL = ['InitialSchema1763900000000', 'FlowFeaturesArray1796600000000', 'FlowFeaturesBytea1796700000000'];
+const ALL = ['InitialSchema1763900000000', 'FlowFeaturesArray1796600000000', 'FlowFeaturesBytea1796700000000', 'FlowsTimeKey1796800000000'];
 
 /** The values of a `features` bytea (little-endian float64s). */
 const f64le = (b: Buffer): number[] => Array.from({ length: b.length / 8 }, (_, k) => b.readDoubleLE(k * 8));
@@ -101,6 +101,7 @@ describe('storage migrations on a fresh database', () => {
     const { url, sql, drop } = scratchDatabase(db, 'ff');
     try {
       expect(await migrateDatabase(url)).toEqual(ALL);
+      expect(await revertLastMigration(url)).toBe(true); // back to the id key
       expect(await revertLastMigration(url)).toBe(true); // back to float8[] features
       expect(await revertLastMigration(url)).toBe(true); // back to jsonb features
       const canonical = Object.fromEntries([...FLOW_FEATURE_NAMES].reverse().map((n, k) => [n, k + 0.5]));
@@ -119,7 +120,7 @@ describe('storage migrations on a fresh database', () => {
         );
       }
       // jsonb -> float8[] -> bytea (the values read back from the little-endian block).
-      expect(await migrateDatabase(url)).toEqual(['FlowFeaturesArray1796600000000', 'FlowFeaturesBytea1796700000000']);
+      expect(await migrateDatabase(url)).toEqual(['FlowFeaturesArray1796600000000', 'FlowFeaturesBytea1796700000000', 'FlowsTimeKey1796800000000']);
       const sets = await sql('SELECT id, names FROM feature_sets ORDER BY id');
       // Set 1 is the canonical list, still libs/flows's (a change of that list must come with a new set).
       expect(sets[0]).toEqual({ id: 1, names: [...FLOW_FEATURE_NAMES] });
@@ -137,6 +138,7 @@ describe('storage migrations on a fresh database', () => {
 
       expect(await revertLastMigration(url)).toBe(true);
       expect(await revertLastMigration(url)).toBe(true);
+      expect(await revertLastMigration(url)).toBe(true);
       const back = await sql('SELECT id, features FROM flows ORDER BY id');
       expect(back.map((x) => [x.id, x.features])).toEqual(rows);
       expect(await tables(url)).toEqual(TABLES.filter((t) => t !== 'feature_sets'));
@@ -149,6 +151,7 @@ describe('storage migrations on a fresh database', () => {
     const { url, sql, drop } = scratchDatabase(db, 'fb');
     try {
       expect(await migrateDatabase(url)).toEqual(ALL);
+      expect(await revertLastMigration(url)).toBe(true); // back to the id key
       expect(await revertLastMigration(url)).toBe(true); // back to float8[]
       // Extremes of float8: subnormals, the largest finite, -0, values with no short decimal form.
       const values = [0, -0, 1, -2.5, 0.1, 1 / 3, 5e-324, -5e-324, 2.2250738585072014e-308, 2.225073858507201e-308, 1e-300, 1.7976931348623157e308,
@@ -166,7 +169,8 @@ describe('storage migrations on a fresh database', () => {
           [id, arr],
         );
       }
-      expect(await migrateDatabase(url)).toEqual(['FlowFeaturesBytea1796700000000']);
+      expect(await migrateDatabase(url)).toEqual(['FlowFeaturesBytea1796700000000', 'FlowsTimeKey1796800000000']);
+      expect(await revertLastMigration(url)).toBe(true); // this test is about the bytea step
       const stored = await sql('SELECT id, features FROM flows ORDER BY id');
       const expected = Buffer.from(new Float64Array(values).buffer);
       expect((stored[0].features as Buffer).equals(expected)).toBe(true); // bit for bit, -0 and subnormals included
@@ -189,6 +193,59 @@ describe('storage migrations on a fresh database', () => {
       expect((await sql(`SELECT indexname FROM pg_indexes WHERE tablename = 'flows' ORDER BY 1`)).map((x) => x.indexname)).toEqual([
         'flows_dst_start_idx', 'flows_pkey', 'flows_sensor_start_idx', 'flows_src_start_idx', 'flows_start_idx', 'flows_stored_idx',
       ]);
+    } finally {
+      await drop();
+    }
+  });
+  it('keys flows by (start_ts, id) and drops the start index; down restores both', async () => {
+    const { url, sql, drop } = scratchDatabase(db, 'tk');
+    const insert = (id: string, start: number): Promise<unknown> =>
+      sql(
+        `INSERT INTO flows (id, sensor, proto, src_ip, src_port, dst_ip, dst_port, vlan, vlan_inner, start_ts, end_ts, end_reason, state,
+           service, fwd_packets, bwd_packets, fwd_bytes, bwd_bytes, feature_set, features)
+         VALUES ($1, 's', 6, '10.0.0.1', 1, '10.0.0.2', 2, 0, 0, $2::float8, $2::float8 + 1, 'idle', 'established', 'x', 1, 1, 1, 1, 1, '')`,
+        [id, start],
+      );
+    const indexes = async (): Promise<string[]> => (await sql(`SELECT indexname FROM pg_indexes WHERE tablename = 'flows' ORDER BY 1`)).map((x) => x.indexname as string);
+    const keyColumns = async (): Promise<string[]> =>
+      (
+        await sql(
+          `SELECT a.attname FROM pg_index i JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) ON true
+             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+           WHERE i.indrelid = 'flows'::regclass AND i.indisprimary ORDER BY k.n`,
+        )
+      ).map((x) => x.attname as string);
+    try {
+      expect(await migrateDatabase(url)).toEqual(ALL);
+      expect(await keyColumns()).toEqual(['start_ts', 'id']);
+      expect(await indexes()).toEqual(['flows_dst_start_idx', 'flows_pkey', 'flows_src_start_idx', 'flows_stored_brin']);
+      await insert('a', 10);
+      await expect(insert('a', 10)).rejects.toThrow(/flows_pkey/); // the same flow again
+      await insert('b', 11);
+      // The newest-flows query can read the key backwards (no sort). Two rows would be scanned
+      // cheaper to read whole and sort, so the planner is told not to, as on a real table it would not.
+      const c = new Client({ connectionString: url });
+      await c.connect();
+      try {
+        for (const k of ['seqscan', 'bitmapscan', 'sort']) await c.query(`SET enable_${k} = off`);
+        const plan = (await c.query(`EXPLAIN SELECT id FROM flows ORDER BY start_ts DESC LIMIT 200`)).rows.map((x) => x['QUERY PLAN']).join('\n');
+        expect(plan).toMatch(/Index (Only )?Scan Backward using flows_pkey/);
+        expect(plan).not.toMatch(/Sort/);
+      } finally {
+        await c.end();
+      }
+
+      expect(await revertLastMigration(url)).toBe(true);
+      expect(await keyColumns()).toEqual(['id']);
+      expect(await indexes()).toEqual(['flows_dst_start_idx', 'flows_pkey', 'flows_src_start_idx', 'flows_start_idx', 'flows_stored_brin']);
+      expect((await sql('SELECT id, start_ts FROM flows ORDER BY id')).map((x) => [x.id, x.start_ts])).toEqual([['a', 10], ['b', 11]]);
+
+      // One id at two starts fits the new key but not the old one: down says so and changes nothing.
+      expect(await migrateDatabase(url)).toEqual(['FlowsTimeKey1796800000000']);
+      await insert('a', 12);
+      await expect(revertLastMigration(url)).rejects.toThrow(/flow id a is stored with more than one start time/);
+      expect(await keyColumns()).toEqual(['start_ts', 'id']);
+      expect(await sql('SELECT count(*)::int AS n FROM flows')).toEqual([{ n: 3 }]);
     } finally {
       await drop();
     }

@@ -50,7 +50,7 @@ export async function applyRetention(ds: DataSource, policy: RetentionPolicy = {
   // search for old rows, so summarise them first (only the ranges filled since the last summary).
   await ds.query(`SELECT brin_summarize_new_values('flows_stored_brin')`);
   return {
-    flows: await deleteOlder(ds, 'flows', 'id', 'stored_at', cutoff(p.flowsDays)),
+    flows: await deleteOlder(ds, 'flows', 'start_ts, id', 'stored_at', cutoff(p.flowsDays)),
     stats: await deleteOlder(ds, 'stats', 'sensor, interval_start, entity_kind, entity_key', 'stored_at', cutoff(p.statsDays)),
     alerts: await deleteOlder(ds, 'alerts', 'id', 'updated_at', cutoff(p.alertsDays)),
     anomalies: await deleteOlder(ds, 'anomalies', 'id', 'stored_at', cutoff(p.anomaliesDays)),

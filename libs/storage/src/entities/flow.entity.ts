@@ -5,13 +5,14 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  * schema checks. Times are epoch seconds (double precision keeps the microseconds of FlowV1 exactly).
  */
 @Entity({ name: 'flows' })
-@Index('flows_start_idx', ['start'])
+// The primary key is (start_ts, id) (migration FlowsTimeKey1796800000000): it serves the time
+// queries too, so there is no index on start_ts alone.
 @Index('flows_src_start_idx', ['srcIp', 'start'])
 @Index('flows_dst_start_idx', ['dstIp', 'start'])
 // BRIN (migration FlowFeaturesBytea1796700000000), which TypeORM cannot declare: left to the migration.
 @Index('flows_stored_brin', { synchronize: false })
 export class FlowEntity {
-  /** FlowV1.id: deterministic, so a redelivered flow is the same row. */
+  /** FlowV1.id: deterministic (it hashes the start), so a redelivered flow is the same row. */
   @PrimaryColumn({ type: 'text', collation: 'C' }) id!: string;
   @Column({ type: 'text' }) sensor!: string;
   @Column({ type: 'smallint' }) proto!: number;
@@ -21,7 +22,8 @@ export class FlowEntity {
   @Column({ name: 'dst_port', type: 'integer' }) dstPort!: number;
   @Column({ type: 'smallint' }) vlan!: number;
   @Column({ name: 'vlan_inner', type: 'smallint' }) vlanInner!: number;
-  @Column({ name: 'start_ts', type: 'double precision' }) start!: number;
+  /** The key's first part: flows arrive roughly in start order, so inserts append to the btree. */
+  @PrimaryColumn({ name: 'start_ts', type: 'double precision' }) start!: number;
   @Column({ name: 'end_ts', type: 'double precision' }) end!: number;
   @Column({ name: 'end_reason', type: 'text' }) endReason!: string;
   @Column({ type: 'text' }) state!: string;
