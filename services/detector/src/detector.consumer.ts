@@ -110,6 +110,7 @@ export class DetectorConsumer implements OnApplicationShutdown {
       heartbeatInterval: 1000,
       maxWaitTimeInMs: 100,
       maxBytesPerPartition: 8 << 20,
+      maxBytes: this.cfg.fetchMaxBytes,
       allowAutoTopicCreation: false,
     });
     consumer.on(consumer.events.GROUP_JOIN, (e) => {

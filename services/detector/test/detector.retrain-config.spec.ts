@@ -37,3 +37,14 @@ describe('detector retraining settings', () => {
     }
   });
 });
+
+describe('detector fetch settings', () => {
+  it('fetch size: 64 MiB by default, read from DETECTOR_FETCH_MAX_BYTES, at least 1 MiB', () => {
+    const d = readDetectorConfig({});
+    expect(d.ok && d.config.fetchMaxBytes).toBe(64 << 20);
+    const set = readDetectorConfig({ DETECTOR_FETCH_MAX_BYTES: String(16 << 20) });
+    expect(set.ok && set.config.fetchMaxBytes).toBe(16 << 20);
+    const bad = readDetectorConfig({ DETECTOR_FETCH_MAX_BYTES: '4096' });
+    expect(!bad.ok && bad.message).toContain('fetchMaxBytes');
+  });
+});
