@@ -170,6 +170,18 @@ async function backendCpuMs(url: string): Promise<number> {
   }
 }
 
+/** Process ids of PostgreSQL's WAL writer, checkpointer and background writer (pg_stat_activity lists them). */
+async function pgBackgroundPids(url: string): Promise<number[]> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    const r = await c.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE backend_type IN ('walwriter', 'checkpointer', 'background writer')`);
+    return r.rows.map((x) => x.pid);
+  } finally {
+    await c.end();
+  }
+}
+
 /** Flow batches as the aggregator sends them: per partition of the srcIp key (kafkajs default partitioner), 512 flows each. */
 function batchMessages(flows: FlowV1[], partitions: number): Message[] {
   const partitioner = Partitioners.DefaultPartitioner();
@@ -233,9 +245,15 @@ async function detector(copies: number, format: string): Promise<void> {
     await det.waitFor(/scoring with model/, 60000);
     await det.waitFor(/"event":"counters".*"flows":[1-9]/, 300000);
     const first = lastCounters(det);
+    const bpid = brokerPid();
+    const bgPids = await pgBackgroundPids(db.url);
+    const brokerCpu0 = procCpuMs(bpid);
+    const bgCpu0 = bgPids.reduce((a, p) => a + procCpuMs(p), 0);
     const t0 = Date.now();
     const end = await det.waitFor(new RegExp(`"event":"sensor_end","sensor":"${sensor}"`), 900000);
     const t1 = Date.now();
+    const brokerCpuRun = procCpuMs(bpid) - brokerCpu0;
+    const bgCpuRun = bgPids.reduce((a, p) => a + procCpuMs(p), 0) - bgCpu0;
     const pgCpuMs = await backendCpuMs(db.url);
     const c = JSON.parse(end) as Record<string, number>;
     await det.stop();
@@ -253,6 +271,7 @@ async function detector(copies: number, format: string): Promise<void> {
     const runCpuS = ((c.cpuMs ?? 0) - (first.cpuMs ?? 0)) / 1000;
     console.log(`| detector CPU time, first stored batch → last (${fmt(stored)} flows) | ${runCpuS.toFixed(2)} s → ${fmt(stored / runCpuS)} flows per CPU-second |`);
     console.log(`| PostgreSQL CPU time of the detector's connections (backends only; WAL writer, checkpointer not counted) | ${(pgCpuMs / 1000).toFixed(2)} s → ${fmt(c.flows / (pgCpuMs / 1000))} flows per CPU-second |`);
+    console.log(`| CPU time, first stored batch → last: Kafka broker; PostgreSQL's WAL writer, checkpointer and background writer | ${bpid ? `${(brokerCpuRun / 1000).toFixed(2)} s (${(brokerCpuRun * 1000 / stored).toFixed(1)} µs/flow)` : 'broker not local'}; ${(bgCpuRun / 1000).toFixed(2)} s (${(bgCpuRun * 1000 / stored).toFixed(1)} µs/flow) |`);
     console.log(`| load average during the run (2 cores, shared) | ${loadavg()[0].toFixed(1)} |`);
   } finally {
     await db.drop();
