@@ -8,8 +8,12 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
+const { stampBeforeBuild, writeStamp } = require('../bin/source-stamp');
+
 const app = path.resolve(__dirname, '..');
+const root = path.resolve(app, '..', '..');
 const dist = path.join(app, 'dist');
+const before = stampBeforeBuild(root);
 fs.rmSync(dist, { recursive: true, force: true });
 execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(app, 'tsconfig.build.json')], { stdio: 'inherit' });
 
@@ -40,4 +44,6 @@ for (const lib of fs.readdirSync(path.join(dist, 'libs'))) {
   const pj = path.join(app, '..', '..', 'libs', lib, 'package.json');
   if (fs.existsSync(pj)) fs.copyFileSync(pj, path.join(dist, 'libs', lib, 'package.json'));
 }
+// Last: bin/netsentry.js runs this dist/ from the repository only while the sources match it.
+writeStamp(root, dist, before);
 console.log(`built ${path.relative(process.cwd(), dist)} (${rewritten} @netsentry requires rewritten)`);

@@ -56,6 +56,9 @@ describe('netsentry --help', () => {
     expect(v.out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     const bad = cliProcess(['analyze', '--fail-on', 'nope', 'x.pcap']);
     expect(bad.code).toBe(2);
+    // The same from the TypeScript sources (what the bin runs when apps/cli/dist is missing or stale).
+    const src = cliProcess(['analyze', '--fail-on', 'nope', 'x.pcap'], { env: { NETSENTRY_CLI_FROM_SOURCE: '1' } });
+    expect([src.code, src.err]).toEqual([bad.code, bad.err]);
     // npm workspaces link the bin into node_modules/.bin: `npx netsentry` from the root.
     const npx = spawnSync('npx', ['--no-install', 'netsentry', '--version'], { cwd: REPO, encoding: 'utf8', timeout: 60_000 });
     expect(npx.status).toBe(0);

@@ -17,12 +17,12 @@ export const REPO = resolve(__dirname, '../../..');
 export const BIN = join(REPO, 'apps/cli/bin/netsentry.js');
 
 /** Runs the real executable (bin/netsentry.js) as a subprocess. */
-export function cliProcess(args: string[], opts: { timeoutMs?: number; cwd?: string } = {}): { code: number; out: string; err: string } {
+export function cliProcess(args: string[], opts: { timeoutMs?: number; cwd?: string; env?: Record<string, string> } = {}): { code: number; out: string; err: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: opts.cwd ?? REPO,
     encoding: 'utf8',
     timeout: opts.timeoutMs ?? 120_000,
-    env: { ...process.env, NETSENTRY_SENSOR: 'test-sensor' },
+    env: { ...process.env, NETSENTRY_SENSOR: 'test-sensor', ...opts.env },
   });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }

@@ -1,0 +1,81 @@
+import { mkdirSync, mkdtempSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+// bin/ is plain CommonJS, shipped as is.
+const stamp = require('../bin/source-stamp') as {
+  stampBeforeBuild(root: string): Record<string, unknown>;
+  writeStamp(root: string, dist: string, before: Record<string, unknown>): void;
+  distIsFresh(root: string, dist: string): boolean;
+};
+
+/** A small repository tree: the CLI, a compiled library, one the build did not compile, the configuration. */
+function tree(): { root: string; dist: string; write: (rel: string, text: string) => void } {
+  const root = mkdtempSync(join(tmpdir(), 'netsentry-stamp-'));
+  const write = (rel: string, text: string): void => {
+    mkdirSync(dirname(join(root, rel)), { recursive: true });
+    writeFileSync(join(root, rel), text);
+  };
+  for (const f of ['tsconfig.base.json', 'apps/cli/tsconfig.build.json', 'apps/cli/scripts/build.js', 'apps/cli/package.json']) write(f, '{}');
+  write('apps/cli/src/main.ts', 'export {};');
+  write('apps/cli/src/commands/analyze.ts', 'export const a = 1;');
+  write('libs/flows/package.json', '{}');
+  write('libs/flows/src/index.ts', 'export const f = 1;');
+  write('libs/flows/src/flow-table.spec.ts', 'test');
+  write('libs/storage/package.json', '{}');
+  write('libs/storage/src/index.ts', 'export const s = 1;');
+  const dist = join(root, 'apps/cli/dist');
+  mkdirSync(join(dist, 'libs/flows'), { recursive: true });
+  return { root, dist, write };
+}
+
+describe('the CLI build stamp (which dist/ the repository bin may run)', () => {
+  let t: ReturnType<typeof tree>;
+  beforeEach(() => {
+    t = tree();
+    stamp.writeStamp(t.root, t.dist, stamp.stampBeforeBuild(t.root));
+  });
+  afterEach(() => rmSync(t.root, { recursive: true, force: true }));
+
+  it('is fresh right after the build, and stays so when only tests or uncompiled libraries change', () => {
+    expect(stamp.distIsFresh(t.root, t.dist)).toBe(true);
+    t.write('libs/flows/src/flow-table.spec.ts', 'a longer test');
+    t.write('libs/storage/src/index.ts', 'export const s = 2; // not in dist');
+    expect(stamp.distIsFresh(t.root, t.dist)).toBe(true);
+  });
+
+  it('is stale when a compiled source or the build configuration changes, appears or goes', () => {
+    t.write('apps/cli/src/commands/analyze.ts', 'export const a = 2;'); // same size, new mtime
+    utimesSync(join(t.root, 'apps/cli/src/commands/analyze.ts'), new Date(), new Date(Date.now() + 5000));
+    expect(stamp.distIsFresh(t.root, t.dist)).toBe(false);
+    stamp.writeStamp(t.root, t.dist, stamp.stampBeforeBuild(t.root));
+    expect(stamp.distIsFresh(t.root, t.dist)).toBe(true);
+
+    t.write('libs/flows/src/new-module.ts', 'export {};');
+    expect(stamp.distIsFresh(t.root, t.dist)).toBe(false);
+    unlinkSync(join(t.root, 'libs/flows/src/new-module.ts'));
+    expect(stamp.distIsFresh(t.root, t.dist)).toBe(true);
+
+    unlinkSync(join(t.root, 'libs/flows/src/index.ts'));
+    expect(stamp.distIsFresh(t.root, t.dist)).toBe(false);
+    t.write('libs/flows/src/index.ts', 'export const f = 1;');
+    t.write('tsconfig.base.json', '{ "compilerOptions": {} }');
+    expect(stamp.distIsFresh(t.root, t.dist)).toBe(false);
+  });
+
+  it('is stale when a source changes during the build (the stamp is taken before it)', () => {
+    const before = stamp.stampBeforeBuild(t.root);
+    t.write('libs/flows/src/index.ts', 'export const f = 12;');
+    stamp.writeStamp(t.root, t.dist, before);
+    expect(stamp.distIsFresh(t.root, t.dist)).toBe(false);
+  });
+
+  it('is not fresh without a stamp or with a damaged one', () => {
+    unlinkSync(join(t.dist, 'build-stamp.json'));
+    expect(stamp.distIsFresh(t.root, t.dist)).toBe(false);
+    writeFileSync(join(t.dist, 'build-stamp.json'), '{"libs":');
+    expect(stamp.distIsFresh(t.root, t.dist)).toBe(false);
+    writeFileSync(join(t.dist, 'build-stamp.json'), '{"libs":["flows"],"files":null}');
+    expect(stamp.distIsFresh(t.root, t.dist)).toBe(false);
+  });
+});
