@@ -12,10 +12,15 @@ const { stampBeforeBuild, writeStamp } = require('../bin/source-stamp');
 
 const app = path.resolve(__dirname, '..');
 const root = path.resolve(app, '..', '..');
-const dist = path.join(app, 'dist');
+// `--out DIR`: build there instead of apps/cli/dist (a package assembled elsewhere, e.g. in a test).
+const outAt = process.argv.indexOf('--out');
+const target = outAt > 0 && process.argv[outAt + 1] ? path.resolve(process.argv[outAt + 1]) : path.join(app, 'dist');
+// Built beside the target and swapped in at the end, so a netsentry started meanwhile runs the old
+// build or the new one, never a half-written one.
+const dist = `${target}.build-${process.pid}`;
 const before = stampBeforeBuild(root);
 fs.rmSync(dist, { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(app, 'tsconfig.build.json')], { stdio: 'inherit' });
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(app, 'tsconfig.build.json'), '--outDir', dist], { stdio: 'inherit' });
 
 let rewritten = 0;
 function walk(dir) {
@@ -27,9 +32,9 @@ function walk(dir) {
       // tsc writes import statements' requires with double quotes and keeps the source's quotes
       // in plain require() calls (the lazy ones): both forms are rewritten.
       const out = src.replace(/require\((["'])@netsentry\/([a-z-]+)\1\)/g, (_, _q, lib) => {
-        const target = path.join(dist, 'libs', lib, 'src', 'index.js');
-        if (!fs.existsSync(target)) throw new Error(`${p}: @netsentry/${lib} was not compiled into dist`);
-        let rel = path.relative(path.dirname(p), target).split(path.sep).join('/');
+        const index = path.join(dist, 'libs', lib, 'src', 'index.js');
+        if (!fs.existsSync(index)) throw new Error(`${p}: @netsentry/${lib} was not compiled into dist`);
+        let rel = path.relative(path.dirname(p), index).split(path.sep).join('/');
         if (!rel.startsWith('.')) rel = './' + rel;
         rewritten++;
         return `require(${JSON.stringify(rel)})`;
@@ -44,6 +49,10 @@ for (const lib of fs.readdirSync(path.join(dist, 'libs'))) {
   const pj = path.join(app, '..', '..', 'libs', lib, 'package.json');
   if (fs.existsSync(pj)) fs.copyFileSync(pj, path.join(dist, 'libs', lib, 'package.json'));
 }
-// Last: bin/netsentry.js runs this dist/ from the repository only while the sources match it.
+// bin/netsentry.js runs this dist/ from the repository only while the sources match it.
 writeStamp(root, dist, before);
-console.log(`built ${path.relative(process.cwd(), dist)} (${rewritten} @netsentry requires rewritten)`);
+const old = `${target}.old-${process.pid}`;
+if (fs.existsSync(target)) fs.renameSync(target, old);
+fs.renameSync(dist, target);
+fs.rmSync(old, { recursive: true, force: true });
+console.log(`built ${path.relative(process.cwd(), target) || target} (${rewritten} @netsentry requires rewritten)`);
