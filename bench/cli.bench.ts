@@ -5,14 +5,15 @@
  * alerts.csv, anomalies.csv and report.html), run in-process after a warm-up so the figure is
  * the pipeline's, not the TypeScript loader's. Beside it, in the same run: the pipeline's
  * stages alone (decode; + flow table; + statistics) and `tshark -q -z conv,tcp`, plus the
- * CLI as a subprocess: from the repository (`apps/cli/bin/netsentry.js`, TypeScript loader
- * start-up included) and built (`apps/cli/dist`, as `npm install -g` runs it; the bench builds it).
+ * CLI as a subprocess: from the TypeScript sources (`NETSENTRY_CLI_FROM_SOURCE=1`, loader
+ * start-up included), built (`apps/cli/dist`, as `npm install -g` runs it; the bench builds it),
+ * and as `npx netsentry` from the repository (the bin, which runs that fresh dist/).
  *
  * The in-process run is measured twice, alternating: on two threads (`--threads 2`: statistics,
  * rules, scoring and the summary in the analyze worker, apps/cli/src/analyze.thread.ts) and on
- * one. The built CLI runs as a fresh process per run with `--threads 2` and `--threads 1`
- * (the default, `auto`, picks two for this input when a second core is mostly idle), alternating,
- * BENCH_CLI_REPEATS times each: median and best.
+ * one. The built CLI runs as a fresh process per run with `--threads 2`, `--threads 1` and, through
+ * the bin, the default `auto` (two threads for this input when a second core is mostly idle),
+ * alternating, BENCH_CLI_REPEATS times each: median and best.
  *
  * The machine is shared: each row gives wall time and CPU time (user+system of the process,
  * every thread), and packets/s on both. BENCH_CLI_REPEATS (default 3) repeats the in-process
@@ -140,8 +141,8 @@ async function main(): Promise<void> {
       rows.push(best[mode]!);
     }
     const cli = external(
-      'netsentry analyze (subprocess, TS loader start-up included)',
-      [process.execPath, resolve(__dirname, '../apps/cli/bin/netsentry.js'), 'analyze', file, '--out', out, '--quiet', '--format', 'json'],
+      'netsentry analyze (subprocess, from the TypeScript sources: NETSENTRY_CLI_FROM_SOURCE=1, loader start-up included)',
+      ['env', 'NETSENTRY_CLI_FROM_SOURCE=1', process.execPath, resolve(__dirname, '../apps/cli/bin/netsentry.js'), 'analyze', file, '--out', out, '--quiet', '--format', 'json'],
       total,
     );
     if (cli) rows.push(cli);
@@ -150,27 +151,32 @@ async function main(): Promise<void> {
     // alternating, BENCH_CLI_REPEATS runs each: the median and the best wall time are reported.
     const build = spawnSync(process.execPath, [resolve(__dirname, '../apps/cli/scripts/build.js')], { encoding: 'utf8', timeout: 600_000 });
     if (build.status === 0) {
-      const runs: Record<'2' | '1', Row[]> = { '2': [], '1': [] };
+      const runs: Record<'2' | '1' | 'auto', Row[]> = { '2': [], '1': [], auto: [] };
       for (let i = 0; i < REPEATS; i++)
-        for (const threads of ['2', '1'] as const) {
-          const r = external(
-            `netsentry analyze --threads ${threads}`,
-            [process.execPath, resolve(__dirname, '../apps/cli/dist/apps/cli/src/main.js'), 'analyze', file, '--out', out, '--quiet', '--format', 'json', '--threads', threads],
-            total,
-          );
+        for (const threads of ['2', '1', 'auto'] as const) {
+          // 'auto': `npx netsentry analyze` from the repository as an analyst types it: the bin,
+          // which runs this fresh dist/, with the default --threads auto.
+          const argv =
+            threads === 'auto'
+              ? [process.execPath, resolve(__dirname, '../apps/cli/bin/netsentry.js'), 'analyze', file, '--out', out, '--quiet', '--format', 'json']
+              : [process.execPath, resolve(__dirname, '../apps/cli/dist/apps/cli/src/main.js'), 'analyze', file, '--out', out, '--quiet', '--format', 'json', '--threads', threads];
+          const r = external(`netsentry analyze --threads ${threads}`, argv, total);
           if (r) {
             console.error(`built --threads ${threads}: run ${i + 1}: wall ${r.wallS.toFixed(2)} s, CPU ${r.cpuS.toFixed(2)} s, load ${loadavg()[0].toFixed(1)}`);
             runs[threads].push(r);
           }
         }
-      for (const threads of ['2', '1'] as const) {
+      for (const threads of ['auto', '2', '1'] as const) {
         const rs = runs[threads];
         if (rs.length === 0) continue;
         const med = median(rs.map((r) => r.wallS));
         const medCpu = median(rs.map((r) => r.cpuS));
         const best = Math.min(...rs.map((r) => r.wallS));
         rows.push({
-          what: `${threads === '2' ? '**' : ''}netsentry analyze --threads ${threads} (subprocess, built dist/ as installed; median of ${rs.length})${threads === '2' ? '**' : ''}`,
+          what:
+            threads === 'auto'
+              ? `**npx netsentry analyze (apps/cli/bin/netsentry.js from the repository, which runs the fresh dist/; default --threads auto; median of ${rs.length})**`
+              : `netsentry analyze --threads ${threads} (subprocess, built dist/ as installed; median of ${rs.length})`,
           packets: total,
           wallS: med,
           cpuS: medCpu,
