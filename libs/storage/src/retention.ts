@@ -25,11 +25,14 @@ export interface RetentionResult {
 /** Rows deleted per statement, so retention never holds long locks on a busy table. */
 const DELETE_BATCH = 20000;
 
-async function deleteOlder(ds: DataSource, table: string, key: string, column: string, cutoff: Date): Promise<number> {
+async function deleteOlder(ds: DataSource, table: string, column: string, cutoff: Date): Promise<number> {
   let total = 0;
   for (;;) {
+    // By row address (a TID scan): joining the batch back on the key let the planner hash the
+    // batch and scan the whole table for every batch (EXPLAIN in docs/bench/pipeline.md). A row
+    // updated meanwhile has moved and is left for the next run, which is what retention wants.
     const r: [unknown[], number] = await ds.query(
-      `DELETE FROM ${table} WHERE (${key}) IN (SELECT ${key} FROM ${table} WHERE ${column} < $1 LIMIT ${DELETE_BATCH})`,
+      `DELETE FROM ${table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${table} WHERE ${column} < $1 LIMIT ${DELETE_BATCH}))`,
       [cutoff],
     );
     const n = r[1];
@@ -50,9 +53,9 @@ export async function applyRetention(ds: DataSource, policy: RetentionPolicy = {
   // search for old rows, so summarise them first (only the ranges filled since the last summary).
   await ds.query(`SELECT brin_summarize_new_values('flows_stored_brin')`);
   return {
-    flows: await deleteOlder(ds, 'flows', 'start_ts, id', 'stored_at', cutoff(p.flowsDays)),
-    stats: await deleteOlder(ds, 'stats', 'sensor, interval_start, entity_kind, entity_key', 'stored_at', cutoff(p.statsDays)),
-    alerts: await deleteOlder(ds, 'alerts', 'id', 'updated_at', cutoff(p.alertsDays)),
-    anomalies: await deleteOlder(ds, 'anomalies', 'id', 'stored_at', cutoff(p.anomaliesDays)),
+    flows: await deleteOlder(ds, 'flows', 'stored_at', cutoff(p.flowsDays)),
+    stats: await deleteOlder(ds, 'stats', 'stored_at', cutoff(p.statsDays)),
+    alerts: await deleteOlder(ds, 'alerts', 'updated_at', cutoff(p.alertsDays)),
+    anomalies: await deleteOlder(ds, 'anomalies', 'stored_at', cutoff(p.anomaliesDays)),
   };
 }
