@@ -101,6 +101,10 @@ class Attacker {
 }
 
 const TRUE = (): true => true;
+// Sketch factories and hashes shared by every builder (one call target each; see addrSet).
+const newHost = (): HostAgg => new HostAgg();
+const newAttacker = (): Attacker => new Attacker();
+const serviceHash = (key: number): number => hashService(Math.floor(key / 65536), key % 65536);
 
 /**
  * Builds per-interval traffic statistics from decoded packets (mechanism only: the rules in
@@ -162,11 +166,8 @@ export class StatsBuilder {
     const w = this.v6.get(key)!;
     return hashWords(w[0], w[1], w[2], w[3]);
   };
-  private readonly newSet = (): BottomK<true> => new BottomK<true>(this.setK, this.addrHash, TRUE);
-  private readonly newPorts = (): BottomK<true> => new BottomK<true>(this.portK, hashPort, TRUE);
-  private readonly newHost = (): HostAgg => new HostAgg();
-  private readonly newAttacker = (): Attacker => new Attacker();
-  private readonly serviceHash = (key: number): number => hashService(Math.floor(key / 65536), key % 65536);
+  /** The services sketch's factory (a closure: it needs this builder's setK and addresses). */
+  private readonly newSet = (): BottomK<true> => this.addrSet();
 
   constructor(opts: StatsBuilderOptions, private readonly onStats: (s: StatsV1) => void) {
     // Type feedback for every branch before V8 optimises add() (once per process; see warm-up.ts).
@@ -205,12 +206,12 @@ export class StatsBuilder {
       if (rec.arpOp === 1 && rec.arpSenderIp !== rec.arpTargetIp) {
         // Local-segment targets are destination hosts too, though not IP flows.
         const a = this.src(rec.arpSenderIp);
-        (a.arpTargets ??= this.newSet()).add(rec.arpTargetIp);
+        (a.arpTargets ??= this.addrSet()).add(rec.arpTargetIp);
         a.dstHosts.add(rec.arpTargetIp);
       } else if (rec.arpOp === 2 && rec.arpSenderIp !== rec.arpTargetIp) {
         // A reply to the requester (the target): same flow hash as the request, same instance.
         const r = this.src(rec.arpTargetIp);
-        (r.arpReplies ??= this.newSet()).add(rec.arpSenderIp);
+        (r.arpReplies ??= this.addrSet()).add(rec.arpSenderIp);
       }
       return;
     }
@@ -397,10 +398,10 @@ export class StatsBuilder {
     let s = this.srcs.get(key);
     if (s === undefined) {
       s = new SrcAgg(
-        this.newSet(),
-        this.newPorts(),
-        new BottomK<HostAgg>(this.hostK, this.addrHash, this.newHost),
-        new BottomK<BottomK<true>>(this.serviceK, this.serviceHash, this.newSet),
+        this.addrSet(),
+        this.portSet(),
+        new BottomK<HostAgg>(this.hostK, this.addrHash, newHost),
+        new BottomK<BottomK<true>>(this.serviceK, serviceHash, this.newSet),
       );
       this.srcs.set(key, s);
     }
@@ -410,7 +411,7 @@ export class StatsBuilder {
   private dst(key: number): DstAgg {
     let d = this.dsts.get(key);
     if (d === undefined) {
-      d = new DstAgg(this.newSet(), this.newPorts(), this.newPorts(), new BottomK<Attacker>(this.hostK, this.addrHash, this.newAttacker));
+      d = new DstAgg(this.addrSet(), this.portSet(), this.portSet(), new BottomK<Attacker>(this.hostK, this.addrHash, newAttacker));
       this.dsts.set(key, d);
     }
     return d;
@@ -422,11 +423,22 @@ export class StatsBuilder {
   }
 
   /** A probe from s to host dk on (proto, port); port -1 for ICMP echo (service port 0, no port). */
+  // Direct calls go through methods, not per-instance arrow functions: a call site then has one
+  // target in every builder, so what the warm-up's scratch builder taught V8 holds for the real one
+  // (with closures, the first real call was a "wrong call target" deopt).
+  private addrSet(): BottomK<true> {
+    return new BottomK<true>(this.setK, this.addrHash, TRUE);
+  }
+
+  private portSet(): BottomK<true> {
+    return new BottomK<true>(this.portK, hashPort, TRUE);
+  }
+
   private probe(s: SrcAgg, h: HostAgg | undefined, dk: number, proto: number, port: number): void {
     if (port >= 0) s.dstPorts.add(port);
     if (h !== undefined) {
       h.probes++;
-      if (port >= 0) (h.ports ??= this.newPorts()).add(port);
+      if (port >= 0) (h.ports ??= this.portSet()).add(port);
     }
     s.services.slot(proto * 65536 + (port < 0 ? 0 : port))?.add(dk);
   }
@@ -439,7 +451,7 @@ export class StatsBuilder {
 
   private openPort(initiator: number, responder: number, port: number): void {
     const h = this.hostOf(initiator, responder);
-    if (h !== undefined) (h.open ??= this.newPorts()).add(port);
+    if (h !== undefined) (h.open ??= this.portSet()).add(port);
   }
 
   private fail(initiator: number, responder: number): void {
