@@ -422,18 +422,20 @@ export class StatsBuilder {
     return this.src(srcKey).hosts.slot(dstKey);
   }
 
-  /** A probe from s to host dk on (proto, port); port -1 for ICMP echo (service port 0, no port). */
   // Direct calls go through methods, not per-instance arrow functions: a call site then has one
   // target in every builder, so what the warm-up's scratch builder taught V8 holds for the real one
   // (with closures, the first real call was a "wrong call target" deopt).
+  /** A sample of addresses, this builder's size. */
   private addrSet(): BottomK<true> {
     return new BottomK<true>(this.setK, this.addrHash, TRUE);
   }
 
+  /** A sample of ports, this builder's size. */
   private portSet(): BottomK<true> {
     return new BottomK<true>(this.portK, hashPort, TRUE);
   }
 
+  /** A probe from s to host dk on (proto, port); port -1 for ICMP echo (service port 0, no port). */
   private probe(s: SrcAgg, h: HostAgg | undefined, dk: number, proto: number, port: number): void {
     if (port >= 0) s.dstPorts.add(port);
     if (h !== undefined) {
