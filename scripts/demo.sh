@@ -20,10 +20,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 # The compiled CLI (npx netsentry runs it while it matches the sources; else it compiles them on the fly).
-if ! node -e "process.exit(require('./apps/cli/bin/source-stamp').distIsFresh('.', 'apps/cli/dist') ? 0 : 1)"; then
-  say "building the CLI (apps/cli/dist)"
-  npm run build -w @netsentry/cli >/dev/null || say "building apps/cli/dist failed; npx netsentry compiles the TypeScript sources instead"
-fi
+node apps/cli/scripts/build.js --if-stale >/dev/null || say "building apps/cli/dist failed; npx netsentry compiles the TypeScript sources instead"
 
 [ -f "$capture" ] || fail "the demo capture $capture is missing (it is shipped in data/samples/; regenerate it with 'npm run lab -- run lab/scenarios/demo.yaml --out data/samples' as root)."
 [ -f apps/cli/src/main.ts ] || fail "the CLI (apps/cli) is not built yet in this checkout: nothing to run."

@@ -87,10 +87,8 @@ fi
 
 # The compiled CLI, which `npx netsentry` (apps/cli/bin/netsentry.js) runs while it matches the
 # sources; without it the bin compiles the TypeScript on the fly (slower start, same results).
-if ! node -e "process.exit(require('./apps/cli/bin/source-stamp').distIsFresh('.', 'apps/cli/dist') ? 0 : 1)"; then
-  say "building the CLI (apps/cli/dist)"
-  npm run build -w @netsentry/cli >/dev/null || echo "building apps/cli/dist failed; npx netsentry compiles the TypeScript sources instead" >&2
-fi
+say "the compiled CLI (apps/cli/dist)"
+node apps/cli/scripts/build.js --if-stale || echo "building apps/cli/dist failed; npx netsentry compiles the TypeScript sources instead" >&2
 
 # --- 3. Kafka -----------------------------------------------------------------------------
 say "Kafka"

@@ -8,13 +8,18 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const { stampBeforeBuild, writeStamp } = require('../bin/source-stamp');
+const { distIsFresh, stampBeforeBuild, writeStamp } = require('../bin/source-stamp');
 
 const app = path.resolve(__dirname, '..');
 const root = path.resolve(app, '..', '..');
 // `--out DIR`: build there instead of apps/cli/dist (a package assembled elsewhere, e.g. in a test).
 const outAt = process.argv.indexOf('--out');
 const target = outAt > 0 && process.argv[outAt + 1] ? path.resolve(process.argv[outAt + 1]) : path.join(app, 'dist');
+// `--if-stale` (the set-up of npm test and npm run demo): nothing to do while the build matches the sources.
+if (process.argv.includes('--if-stale') && distIsFresh(root, target)) {
+  console.log(`${path.relative(process.cwd(), target) || target} is up to date`);
+  process.exit(0);
+}
 // Built beside the target and swapped in at the end, so a netsentry started meanwhile runs the old
 // build or the new one, never a half-written one.
 const dist = `${target}.build-${process.pid}`;
