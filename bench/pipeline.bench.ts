@@ -149,37 +149,27 @@ async function endToEnd(file: string, expectPackets: number): Promise<E2E> {
   return { suffix, sensor, packets: done.published, flows: r.flows.length };
 }
 
-/** CPU time (ms) so far of the PostgreSQL backends connected to the database of `url` (from /proc; same machine). */
-async function backendCpuMs(url: string): Promise<number> {
+/** Process ids of the PostgreSQL processes `where` picks from pg_stat_activity (seen from a connection to `url`). */
+async function pgPids(url: string, where: string): Promise<number[]> {
   const c = new Client({ connectionString: url });
   await c.connect();
   try {
-    const r = await c.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
-    let ms = 0;
-    for (const { pid } of r.rows) {
-      try {
-        const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-        ms += (Number(f[11]) + Number(f[12])) * 10; // utime + stime, clock ticks of 10 ms
-      } catch {
-        /* gone */
-      }
-    }
-    return ms;
+    const r = await c.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE ${where}`);
+    return r.rows.map((x) => x.pid);
   } finally {
     await c.end();
   }
 }
 
-/** Process ids of PostgreSQL's WAL writer, checkpointer and background writer (pg_stat_activity lists them). */
-async function pgBackgroundPids(url: string): Promise<number[]> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    const r = await c.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE backend_type IN ('walwriter', 'checkpointer', 'background writer')`);
-    return r.rows.map((x) => x.pid);
-  } finally {
-    await c.end();
-  }
+/** CPU time (ms) so far of the PostgreSQL backends connected to the database of `url` (from /proc; same machine). */
+async function backendCpuMs(url: string): Promise<number> {
+  const pids = await pgPids(url, 'datname = current_database() AND pid <> pg_backend_pid()');
+  return pids.reduce((ms, pid) => ms + procCpuMs(pid), 0);
+}
+
+/** Process ids of PostgreSQL's WAL writer, checkpointer and background writer. */
+function pgBackgroundPids(url: string): Promise<number[]> {
+  return pgPids(url, `backend_type IN ('walwriter', 'checkpointer', 'background writer')`);
 }
 
 /** Flow batches as the aggregator sends them: per partition of the srcIp key (kafkajs default partitioner), 512 flows each. */
