@@ -6,8 +6,9 @@
  * the pipeline's, not the TypeScript loader's. Beside it, in the same run: the pipeline's
  * stages alone (decode; + flow table; + statistics) and `tshark -q -z conv,tcp`, plus the
  * CLI as a subprocess: from the TypeScript sources (`NETSENTRY_CLI_FROM_SOURCE=1`, loader
- * start-up included), built (`apps/cli/dist`, as `npm install -g` runs it; the bench builds it),
- * and as `npx netsentry` from the repository (the bin, which runs that fresh dist/).
+ * start-up included), built (`apps/cli/dist/bundle`, as `npm install -g` runs it; the bench builds
+ * it; and the unbundled tsc tree beside it), and as `npx netsentry` from the repository (the bin,
+ * which runs that fresh dist/).
  *
  * The in-process run is measured twice, alternating: on two threads (`--threads 2`: statistics,
  * rules, scoring and the summary in the analyze worker, apps/cli/src/analyze.thread.ts) and on
@@ -146,27 +147,31 @@ async function main(): Promise<void> {
       total,
     );
     if (cli) rows.push(cli);
-    // The installed form: the tsc-built dist/ (what `npm install -g` runs), no loader at start-up,
-    // a fresh process per run (start-up, module loading and JIT included). Two threads and one,
-    // alternating, BENCH_CLI_REPEATS runs each: the median and the best wall time are reported.
+    // The installed form: dist/bundle (what `npm install -g` runs: one esbuild bundle per thread,
+    // run with its V8 code cache), no loader at start-up, a fresh process per run (start-up, module
+    // loading and JIT included). Two threads and one, and beside them the unbundled tsc tree on one
+    // thread (what the bundle replaced), alternating, BENCH_CLI_REPEATS runs each: the median and
+    // the best wall time are reported.
     const build = spawnSync(process.execPath, [resolve(__dirname, '../apps/cli/scripts/build.js')], { encoding: 'utf8', timeout: 600_000 });
     if (build.status === 0) {
-      const runs: Record<'2' | '1' | 'auto', Row[]> = { '2': [], '1': [], auto: [] };
+      const runs: Record<'2' | '1' | 'auto' | 'tsc', Row[]> = { '2': [], '1': [], auto: [], tsc: [] };
       for (let i = 0; i < REPEATS; i++)
-        for (const threads of ['2', '1', 'auto'] as const) {
+        for (const threads of ['2', '1', 'auto', 'tsc'] as const) {
           // 'auto': `npx netsentry analyze` from the repository as an analyst types it: the bin,
           // which runs this fresh dist/, with the default --threads auto.
           const argv =
             threads === 'auto'
               ? [process.execPath, resolve(__dirname, '../apps/cli/bin/netsentry.js'), 'analyze', file, '--out', out, '--quiet', '--format', 'json']
-              : [process.execPath, resolve(__dirname, '../apps/cli/dist/apps/cli/src/main.js'), 'analyze', file, '--out', out, '--quiet', '--format', 'json', '--threads', threads];
+              : threads === 'tsc'
+                ? [process.execPath, resolve(__dirname, '../apps/cli/dist/apps/cli/src/main.js'), 'analyze', file, '--out', out, '--quiet', '--format', 'json', '--threads', '1']
+                : [process.execPath, resolve(__dirname, '../apps/cli/dist/bundle/netsentry.js'), 'analyze', file, '--out', out, '--quiet', '--format', 'json', '--threads', threads];
           const r = external(`netsentry analyze --threads ${threads}`, argv, total);
           if (r) {
             console.error(`built --threads ${threads}: run ${i + 1}: wall ${r.wallS.toFixed(2)} s, CPU ${r.cpuS.toFixed(2)} s, load ${loadavg()[0].toFixed(1)}`);
             runs[threads].push(r);
           }
         }
-      for (const threads of ['auto', '2', '1'] as const) {
+      for (const threads of ['auto', '2', '1', 'tsc'] as const) {
         const rs = runs[threads];
         if (rs.length === 0) continue;
         const med = median(rs.map((r) => r.wallS));
@@ -176,7 +181,9 @@ async function main(): Promise<void> {
           what:
             threads === 'auto'
               ? `**npx netsentry analyze (apps/cli/bin/netsentry.js from the repository, which runs the fresh dist/; default --threads auto; median of ${rs.length})**`
-              : `netsentry analyze --threads ${threads} (subprocess, built dist/ as installed; median of ${rs.length})`,
+              : threads === 'tsc'
+                ? `netsentry analyze --threads 1 from the unbundled tsc tree (dist/apps/cli/src/main.js, no code cache; median of ${rs.length})`
+                : `netsentry analyze --threads ${threads} (subprocess, dist/bundle as installed; median of ${rs.length})`,
           packets: total,
           wallS: med,
           cpuS: medCpu,

@@ -10,7 +10,8 @@ const path = require('node:path');
 const fs = require('node:fs');
 const app = path.join(__dirname, '..');
 const dist = path.join(app, 'dist');
-const distMain = path.join(dist, 'apps', 'cli', 'src', 'main.js');
+// The bundled entry (build.js): one file per thread, run with its V8 code cache.
+const distMain = path.join(dist, 'bundle', 'netsentry.js');
 const srcMain = path.join(app, 'src', 'main.ts');
 
 function fromDist() {

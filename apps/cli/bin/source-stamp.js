@@ -7,7 +7,9 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const STAMP = 'build-stamp.json';
-const CONFIG = ['tsconfig.base.json', 'apps/cli/tsconfig.build.json', 'apps/cli/scripts/build.js', 'apps/cli/package.json'];
+const CONFIG = [
+  'tsconfig.base.json', 'apps/cli/tsconfig.build.json', 'apps/cli/scripts/build.js', 'apps/cli/scripts/code-cache.js', 'apps/cli/package.json',
+];
 
 /** Every .ts file (not spec, not .d.ts) under `dir`, as paths relative to `root`. */
 function sources(root, dir, out) {

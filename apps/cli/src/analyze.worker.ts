@@ -202,5 +202,16 @@ port.on('message', (m: ToWorker) => {
     msg = { t: 'error', run, code: e instanceof CliError ? e.code : null, message: err?.message ?? String(e), stack: err?.stack };
   }
   m.port.close();
+  codeCacheCheckpoint();
   port.postMessage(msg);
 });
+
+/**
+ * In the build's sample run that makes this bundle's code cache (scripts/code-cache.js), writes
+ * it now that a run compiled the worker's functions: the process ends without waiting for an
+ * idle worker, so its exit handlers may never run.
+ */
+function codeCacheCheckpoint(): void {
+  const write = (globalThis as Record<symbol, unknown>)[Symbol.for('netsentry.codeCache.checkpoint')];
+  if (typeof write === 'function') write();
+}

@@ -40,7 +40,12 @@ describe('npm install -g of the built CLI', () => {
     const installed = join(prefix, 'lib/node_modules/@netsentry/cli');
     expect(existsSync(join(installed, 'dist/apps/cli/src/main.js'))).toBe(true);
     expect(existsSync(join(installed, 'src'))).toBe(false); // compiled code only
+    // The bundles the bin runs, each with the code cache the build's sample runs made.
+    const bundled = readdirSync(join(installed, 'dist/bundle'));
+    expect(bundled.filter((f) => f.endsWith('.bundle.js')).sort()).toEqual(['analyze.worker.bundle.js', 'netsentry.bundle.js']);
+    expect(bundled.filter((f) => f.endsWith('.cache'))).toHaveLength(2);
     const bin = join(prefix, 'bin/netsentry');
+    expect(sh(bin, ['--version'], dir, { NETSENTRY_CODE_CACHE_DEBUG: '1' }).err).toBe('netsentry: code cache netsentry.bundle.js: accepted\n');
 
     // Run from a folder outside the repository, so nothing resolves through its node_modules.
     const version = sh(bin, ['--version'], dir);

@@ -16,7 +16,9 @@ function tree(): { root: string; dist: string; write: (rel: string, text: string
     mkdirSync(dirname(join(root, rel)), { recursive: true });
     writeFileSync(join(root, rel), text);
   };
-  for (const f of ['tsconfig.base.json', 'apps/cli/tsconfig.build.json', 'apps/cli/scripts/build.js', 'apps/cli/package.json']) write(f, '{}');
+  for (const f of ['tsconfig.base.json', 'apps/cli/tsconfig.build.json', 'apps/cli/scripts/build.js', 'apps/cli/scripts/code-cache.js', 'apps/cli/package.json']) {
+    write(f, '{}');
+  }
   write('apps/cli/src/main.ts', 'export {};');
   write('apps/cli/src/commands/analyze.ts', 'export const a = 1;');
   write('libs/flows/package.json', '{}');
