@@ -91,7 +91,9 @@ export function csvNum(v: unknown): string {
 }
 
 export function csvRow(values: readonly unknown[]): string {
-  let s = '';
-  for (let i = 0; i < values.length; i++) s += (i ? ',' : '') + csvField(values[i]);
-  return s;
+  // Joined, one flat string: a row built by concatenation is a tree of cons strings, and rows
+  // wait in a LineSink until its next write, so every young-generation GC would copy them.
+  const parts = new Array<string>(values.length);
+  for (let i = 0; i < values.length; i++) parts[i] = csvField(values[i]);
+  return parts.join(',');
 }
