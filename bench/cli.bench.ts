@@ -13,7 +13,7 @@
  * The in-process run is measured twice, alternating: on two threads (`--threads 2`: statistics,
  * rules, scoring and the summary in the analyze worker, apps/cli/src/analyze.thread.ts) and on
  * one. The built CLI runs as a fresh process per run with `--threads 2`, `--threads 1` and, through
- * the bin, the default `auto` (two threads for this input when a second core is mostly idle),
+ * the bin, the default `auto` (one thread for this input: two only from 1.5 GiB),
  * alternating, BENCH_CLI_REPEATS times each: median and best.
  *
  * The machine is shared: each row gives wall time and CPU time (user+system of the process,

@@ -97,7 +97,7 @@ export function buildProgram(io: RunIO, setCode: (c: number) => void): Command {
       .option('--idle-timeout <seconds>', 'flow idle timeout', '120')
       .option('--active-timeout <seconds>', 'flow active timeout (long flows are exported and continue as a new record)', '1800')
       .addOption(
-        new Option('--threads <n>', 'capture files: 2 runs statistics, rules and the model in a second thread (same outputs); auto: 2 for inputs of 16 MiB or more when a second core is mostly idle')
+        new Option('--threads <n>', 'capture files: 2 runs statistics, rules and the model in a second thread (same outputs); auto: 2 for inputs of 1.5 GiB or more when a second core is mostly idle')
           .choices(['1', '2', 'auto'])
           .default('auto'),
       );

@@ -22,8 +22,14 @@ import { alertLine, fmtTime, renderSummary } from '../output/text';
 const lazyFlowSide = (): typeof import('../flow-side') => require('../flow-side');
 const lazyRunEnd = (): typeof import('../run-end') => require('../run-end');
 
-/** With `threads: 'auto'`, inputs at least this large (all files together) are analysed on two threads. */
-export const THREADED_MIN_BYTES = 16 << 20;
+/**
+ * With `threads: 'auto'`, inputs at least this large (all files together) are analysed on two
+ * threads. Fresh processes, bundle and code cache, medians (docs/bench/cli.md): one thread was
+ * faster on the 257 MB bench capture (0.73 s against 0.765 s) and on it four times over (1.03 GB:
+ * 1.73 s against 1.92 s); two threads were faster on it eight times over (2.06 GB: 2.82 s against
+ * 3.10 s), where the second isolate's start-up and compiles are paid back.
+ */
+export const THREADED_MIN_BYTES = 1536 << 20;
 
 export interface AnalyzeOptions {
   command: 'analyze' | 'detect' | 'eval';
