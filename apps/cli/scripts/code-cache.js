@@ -40,8 +40,14 @@ function runBundle(file, name) {
       written = true;
       const tmp = `${cacheFile}.${process.pid}.tmp`;
       const data = script.createCachedData();
-      fs.writeFileSync(tmp, Buffer.concat([sha256(data), data]));
-      fs.renameSync(tmp, cacheFile);
+      try {
+        fs.writeFileSync(tmp, Buffer.concat([sha256(data), data]));
+        fs.renameSync(tmp, cacheFile);
+      } catch (e) {
+        // A read-only installation: the run itself succeeded (the build checks that its caches exist).
+        process.stderr.write(`netsentry: cannot write the code cache ${cacheFile}: ${e.message}\n`);
+        fs.rmSync(tmp, { force: true });
+      }
     };
     globalThis[CHECKPOINT] = write;
     process.on('exit', write);

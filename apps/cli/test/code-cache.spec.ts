@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, tempDir } from './helpers';
 
@@ -75,6 +75,17 @@ describe('code-cache loader (dist/bundle)', () => {
     expect(damaged.out).toBe(first.out);
     writeFileSync(cacheFile, bytes.subarray(0, 20)); // cut short
     expect(run(entry, env).err).toBe('netsentry: code cache x.bundle.js: damaged\n');
+
+    // A cache that cannot be written is reported and the run still succeeds (tests run as root,
+    // so a read-only folder would not stop the write: a directory stands where the cache goes).
+    rmSync(cacheFile);
+    mkdirSync(join(cacheFile, 'in-the-way'), { recursive: true });
+    const unwritable = run(entry, { ...env, NETSENTRY_CODE_CACHE_WRITE: 'main', NETSENTRY_CODE_CACHE_DEBUG: '0' });
+    expect(unwritable.code).toBe(0);
+    expect(unwritable.out).toBe(first.out);
+    expect(unwritable.err).toMatch(/^netsentry: cannot write the code cache .*x\.bundle\.js\.[0-9a-f]{32}\.cache: /);
+    expect(readdirSync(tmp.dir).filter((f) => f.includes('.tmp'))).toEqual([]);
+    rmSync(cacheFile, { recursive: true });
 
     // An edit of the same length (V8's own check compares only lengths) finds no cache for its text.
     writeFileSync(bundle, BODY.replace('answer=42', 'answer=43'));
