@@ -1,5 +1,8 @@
 import { PacketRecord } from '@netsentry/packets';
-import { csvField, csvRow } from '../src/output/sink';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { csvField, csvRow, LineSink } from '../src/output/sink';
+import { tempDir } from './helpers';
 import { formatDuration, formatProgress, Progress } from '../src/progress';
 import { TrafficCounters } from '../src/traffic';
 
@@ -27,6 +30,28 @@ describe('csv', () => {
   it('quotes fields with commas, quotes and line breaks (RFC 4180)', () => {
     expect(csvRow(['a', 1.5, 'b,c', 'say "hi"', 'x\ny', null, NaN])).toBe('a,1.5,"b,c","say ""hi""","x\ny",,');
     expect(csvField(['10.0.0.1', '10.0.0.2'])).toBe('10.0.0.1 10.0.0.2');
+  });
+});
+
+describe('LineSink', () => {
+  it('writes every line in order: across 1 MiB blocks, one line longer than a block, and non-ASCII text', () => {
+    const tmp = tempDir('netsentry-sink-');
+    const path = join(tmp.dir, 'out.txt');
+    const sink = LineSink.file(path);
+    const lines: string[] = [];
+    const add = (l: string): void => {
+      lines.push(l);
+      sink.line(l);
+    };
+    for (let i = 0; i < 40_000; i++) add(`${i},${'x'.repeat(i % 97)},10.0.0.${i % 255}`); // ~2.6 MB: several blocks
+    add('é'.repeat(400_000) + '🙂'); // 800 kB of UTF-8 written as 2 bytes per unit, then a surrogate pair
+    add('y'.repeat(1_500_000)); // longer than a block: written on its own
+    add('ünïcödé, "quoted"\tend');
+    add('');
+    sink.close();
+    expect(sink.lines).toBe(lines.length);
+    expect(readFileSync(path, 'utf8')).toBe(lines.join('\n') + '\n');
+    tmp.cleanup();
   });
 });
 

@@ -1,14 +1,19 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { CliError } from '../errors';
 
+/** Bytes a LineSink gathers before it writes them. */
+const BLOCK = 1 << 20;
+
 /**
- * A buffered line writer over a file descriptor (or stdout): strings are gathered and
- * written in ~1 MiB blocks with writeSync, so writing a million CSV rows costs a few
- * hundred system calls and needs no promise per row.
+ * A buffered line writer over a file descriptor (or stdout): lines are encoded into a 1 MiB
+ * block as they come and written with writeSync when it is full, so writing a million CSV rows
+ * costs a few hundred system calls and needs no promise per row. The strings themselves die
+ * young: a row built by concatenation (a tree of cons strings) kept until the next write would
+ * be copied by every young-generation GC in between.
  */
 export class LineSink {
-  private parts: string[] = [];
-  private size = 0;
+  private readonly block = Buffer.allocUnsafe(BLOCK);
+  private used = 0;
   private closed = false;
   lines = 0;
 
@@ -45,17 +50,27 @@ export class LineSink {
   }
 
   line(s: string): void {
-    this.parts.push(s);
-    this.size += s.length + 1;
     this.lines++;
-    if (this.size >= 1 << 20) this.drain();
+    // At most 3 UTF-8 bytes per UTF-16 unit (a surrogate pair: 4 bytes for 2 units).
+    if (3 * s.length + 1 > BLOCK - this.used) {
+      this.drain();
+      if (3 * s.length + 1 > BLOCK) {
+        this.writeAll(Buffer.from(s + '\n', 'utf8'));
+        return;
+      }
+    }
+    this.used += this.block.write(s, this.used, 'utf8');
+    this.block[this.used++] = 0x0a;
   }
 
   private drain(): void {
-    if (this.parts.length === 0) return;
-    const buf = Buffer.from(this.parts.join('\n') + '\n', 'utf8');
-    this.parts = [];
-    this.size = 0;
+    if (this.used === 0) return;
+    const n = this.used;
+    this.used = 0;
+    this.writeAll(this.block.subarray(0, n));
+  }
+
+  private writeAll(buf: Buffer): void {
     let off = 0;
     while (off < buf.length) {
       try {
@@ -91,9 +106,7 @@ export function csvNum(v: unknown): string {
 }
 
 export function csvRow(values: readonly unknown[]): string {
-  // Joined, one flat string: a row built by concatenation is a tree of cons strings, and rows
-  // wait in a LineSink until its next write, so every young-generation GC would copy them.
-  const parts = new Array<string>(values.length);
-  for (let i = 0; i < values.length; i++) parts[i] = csvField(values[i]);
-  return parts.join(',');
+  let s = '';
+  for (let i = 0; i < values.length; i++) s += (i ? ',' : '') + csvField(values[i]);
+  return s;
 }
