@@ -15,7 +15,7 @@ const Module = require('node:module');
 const path = require('node:path');
 const vm = require('node:vm');
 
-/** Set by the loader in a run that writes a cache; called by a thread once its work is done. */
+/** Set in a run that writes a cache; a thread calls it once its work is done (analyze.worker.ts). */
 const CHECKPOINT = Symbol.for('netsentry.codeCache.checkpoint');
 
 /**
@@ -54,10 +54,8 @@ function runBundle(file, name) {
   }
   const mod = new Module(file, module);
   mod.filename = file;
-  mod.paths = Module._nodeModulePaths(path.dirname(file));
   const wrapper = script.runInThisContext();
   wrapper.call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
-  return mod.exports;
 }
 
 const sha256 = (b) => crypto.createHash('sha256').update(b).digest();
@@ -78,4 +76,4 @@ function readCache(cacheFile) {
   return { data, damaged: false };
 }
 
-module.exports = { runBundle, CHECKPOINT };
+module.exports = { runBundle };
