@@ -154,39 +154,43 @@ async function main(): Promise<void> {
     // the best wall time are reported.
     const build = spawnSync(process.execPath, [resolve(__dirname, '../apps/cli/scripts/build.js')], { encoding: 'utf8', timeout: 600_000 });
     if (build.status === 0) {
-      const runs: Record<'2' | '1' | 'auto' | 'tsc', Row[]> = { '2': [], '1': [], auto: [], tsc: [] };
+      const args = ['analyze', file, '--out', out, '--quiet', '--format', 'json'];
+      const bundle = resolve(__dirname, '../apps/cli/dist/bundle/netsentry.js');
+      // Each mode: the command line after node, and its row's label.
+      const modes: Record<'auto' | '2' | '1' | 'tsc', { argv: string[]; what: string }> = {
+        // `npx netsentry analyze` from the repository as an analyst types it: the bin, which runs
+        // this fresh dist/, with the default --threads auto.
+        auto: {
+          argv: [resolve(__dirname, '../apps/cli/bin/netsentry.js'), ...args],
+          what: '**npx netsentry analyze (apps/cli/bin/netsentry.js from the repository, which runs the fresh dist/; default --threads auto',
+        },
+        '2': { argv: [bundle, ...args, '--threads', '2'], what: 'netsentry analyze --threads 2 (subprocess, dist/bundle as installed' },
+        '1': { argv: [bundle, ...args, '--threads', '1'], what: 'netsentry analyze --threads 1 (subprocess, dist/bundle as installed' },
+        tsc: {
+          argv: [resolve(__dirname, '../apps/cli/dist/apps/cli/src/main.js'), ...args, '--threads', '1'],
+          what: 'netsentry analyze --threads 1 from the unbundled tsc tree (dist/apps/cli/src/main.js, no code cache',
+        },
+      };
+      const order = ['2', '1', 'auto', 'tsc'] as const;
+      const runs: Record<(typeof order)[number], Row[]> = { '2': [], '1': [], auto: [], tsc: [] };
       for (let i = 0; i < REPEATS; i++)
-        for (const threads of ['2', '1', 'auto', 'tsc'] as const) {
-          // 'auto': `npx netsentry analyze` from the repository as an analyst types it: the bin,
-          // which runs this fresh dist/, with the default --threads auto.
-          const argv =
-            threads === 'auto'
-              ? [process.execPath, resolve(__dirname, '../apps/cli/bin/netsentry.js'), 'analyze', file, '--out', out, '--quiet', '--format', 'json']
-              : threads === 'tsc'
-                ? [process.execPath, resolve(__dirname, '../apps/cli/dist/apps/cli/src/main.js'), 'analyze', file, '--out', out, '--quiet', '--format', 'json', '--threads', '1']
-                : [process.execPath, resolve(__dirname, '../apps/cli/dist/bundle/netsentry.js'), 'analyze', file, '--out', out, '--quiet', '--format', 'json', '--threads', threads];
-          const r = external(`netsentry analyze --threads ${threads}`, argv, total);
+        for (const mode of order) {
+          const r = external(modes[mode].what, [process.execPath, ...modes[mode].argv], total);
           if (r) {
-            console.error(`built --threads ${threads}: run ${i + 1}: wall ${r.wallS.toFixed(2)} s, CPU ${r.cpuS.toFixed(2)} s, load ${loadavg()[0].toFixed(1)}`);
-            runs[threads].push(r);
+            console.error(`built, ${mode}: run ${i + 1}: wall ${r.wallS.toFixed(2)} s, CPU ${r.cpuS.toFixed(2)} s, load ${loadavg()[0].toFixed(1)}`);
+            runs[mode].push(r);
           }
         }
-      for (const threads of ['auto', '2', '1', 'tsc'] as const) {
-        const rs = runs[threads];
+      for (const mode of ['auto', '2', '1', 'tsc'] as const) {
+        const rs = runs[mode];
         if (rs.length === 0) continue;
-        const med = median(rs.map((r) => r.wallS));
-        const medCpu = median(rs.map((r) => r.cpuS));
         const best = Math.min(...rs.map((r) => r.wallS));
+        const what = `${modes[mode].what}; median of ${rs.length})`;
         rows.push({
-          what:
-            threads === 'auto'
-              ? `**npx netsentry analyze (apps/cli/bin/netsentry.js from the repository, which runs the fresh dist/; default --threads auto; median of ${rs.length})**`
-              : threads === 'tsc'
-                ? `netsentry analyze --threads 1 from the unbundled tsc tree (dist/apps/cli/src/main.js, no code cache; median of ${rs.length})`
-                : `netsentry analyze --threads ${threads} (subprocess, dist/bundle as installed; median of ${rs.length})`,
+          what: mode === 'auto' ? `${what}**` : what,
           packets: total,
-          wallS: med,
-          cpuS: medCpu,
+          wallS: median(rs.map((r) => r.wallS)),
+          cpuS: median(rs.map((r) => r.cpuS)),
           rssMB: median(rs.map((r) => r.rssMB ?? 0)),
           note: `best wall ${best.toFixed(2)} s (${fmtRate(total, best)}/s); walls ${rs.map((r) => r.wallS.toFixed(2)).join(' / ')}`,
         });
