@@ -5,6 +5,7 @@ import { csvField, csvRow, LineSink } from '../src/output/sink';
 import { tempDir } from './helpers';
 import { formatDuration, formatProgress, Progress } from '../src/progress';
 import { TrafficCounters } from '../src/traffic';
+import { fmtTime } from '../src/output/text';
 
 describe('progress', () => {
   it('formats packets, MB/s, percentage and ETA', () => {
@@ -23,6 +24,14 @@ describe('progress', () => {
     expect(tty.text).toMatch(/^\rx: 5 packets .* 10%/);
     expect(tty.text.split('\r')).toHaveLength(2);
     expect(pipe.text).toBe('');
+  });
+});
+
+describe('fmtTime', () => {
+  it('prints UTC with milliseconds, and a time no Date can hold as such instead of throwing', () => {
+    expect(fmtTime(1_700_000_000.5)).toBe('2023-11-14 22:13:20.500');
+    expect(fmtTime(1.8e16)).toBe('invalid time (18000000000000000)');
+    expect(fmtTime(NaN)).toBe('invalid time (NaN)');
   });
 });
 

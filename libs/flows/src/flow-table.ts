@@ -217,7 +217,8 @@ export class FlowTable {
     // instead of passing `ts`: TurboFan boxed `ts` for them once, above their branches, i.e. a
     // heap number allocated on every packet.
     const ts = rec.tsUs;
-    // Untrusted input: a time that is not a finite, non-negative number would poison the clock.
+    // Untrusted input: a time that is not a finite, non-negative number would poison the clock
+    // (the bound is libs/packets MAX_TS_US, a literal here to keep the hot path free of a module load).
     if (!(ts >= 0 && ts < 1e17)) {
       c.badTime++;
       return false;

@@ -31,6 +31,13 @@ export const enum TcpFlag {
   CWR = 0x80,
 }
 
+/**
+ * Packet times at or past this (µs since the epoch; year 5138) are rejected where packets enter
+ * (the capture reader, the packet batch decoder): one such time would move every packet-time
+ * clock (flow expiry, statistics intervals, rule windows) past all real traffic.
+ */
+export const MAX_TS_US = 1e17;
+
 export class PacketRecord {
   /** Packet time in microseconds since the epoch (an integer-valued double: exact to 2^53). */
   tsUs = 0;

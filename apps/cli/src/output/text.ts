@@ -28,8 +28,11 @@ export function fmtBytes(n: number): string {
   return `${v.toFixed(1)} ${u[i]}`;
 }
 
+/** UTC time of `epochS`; a time no Date can hold prints as `invalid time (<value>)`, never throws. */
 export function fmtTime(epochS: number): string {
-  return new Date(epochS * 1000).toISOString().replace('T', ' ').replace('Z', '');
+  const d = new Date(epochS * 1000);
+  if (Number.isNaN(d.getTime())) return `invalid time (${epochS})`;
+  return d.toISOString().replace('T', ' ').replace('Z', '');
 }
 
 /** One line per alert, as printed live and in the summary. */

@@ -107,6 +107,23 @@ describe('readCaptureFile', () => {
     });
   });
 
+  it('a packet whose pcapng time is negative or past MAX_TS_US is counted as bad_timestamp and not delivered', async () => {
+    const pkt = ether(0x0800, ipv4({ src: '1.1.1.1', dst: '2.2.2.2', proto: 17, payload: udp(1, 2) }));
+    const path = join(dir, 'times.pcapng');
+    // Interface 1 is 10 s behind the epoch (if_tsoffset -10): its packet at 1 s is before 1970.
+    writeFileSync(path, pcapngSection([{ linkType: 1 }, { linkType: 1, tsoffset: -10 }], [
+      { kind: 'epb', ifId: 0, ts: 1_700_000_000_000_000n, data: pkt },
+      { kind: 'epb', ifId: 0, ts: 0xffffffffffffffffn, data: pkt },
+      { kind: 'epb', ifId: 1, ts: 1_000_000n, data: pkt },
+      { kind: 'epb', ifId: 0, ts: 100_000_000_000_000_000n, data: pkt },
+      { kind: 'epb', ifId: 0, ts: 1_700_000_001_000_000n, data: pkt },
+    ]));
+    const { recs, summary } = await collect(path);
+    expect(recs.length).toBe(2);
+    expect(summary).toMatchObject({ packets: 5, decoded: 2, firstTsUs: 1_700_000_000_000_000, lastTsUs: 1_700_000_001_000_000, decodeErrors: { bad_timestamp: 3 } });
+    expect(summary.error).toBeUndefined();
+  });
+
   it('a non-capture file, an empty file and a directory are errors in the summary; a missing file rejects naming it', async () => {
     const text = join(dir, 'notes.txt');
     writeFileSync(text, 'not a capture at all');

@@ -4,9 +4,9 @@ import { createGunzip } from 'node:zlib';
 import { CaptureFramer, type CaptureFormat } from './framer';
 import { captureError, type CaptureError } from './errors';
 import type { RawFrame } from './raw-frame';
-import { PacketRecord } from '../packet';
+import { MAX_TS_US, PacketRecord } from '../packet';
 import { decodeFrame } from '../decode/frame';
-import { DecodeCounters } from '../decode/errors';
+import { DecodeCounters, DecodeError } from '../decode/errors';
 import { warmUpDecoder } from '../decode/warm-up';
 
 export interface ReadCaptureOptions {
@@ -33,10 +33,10 @@ export interface CaptureSummary {
   decoded: number;
   /** Sum of the original (wire) lengths of all framed packets. */
   bytes: number;
-  /** Smallest and largest packet timestamp in µs (0 when there are no packets). */
+  /** Smallest and largest packet timestamp in µs (0 when no packet has a valid time, see MAX_TS_US). */
   firstTsUs: number;
   lastTsUs: number;
-  /** Undecodable packets by reason (unsupported link types not included). */
+  /** Undecodable packets by reason, `bad_timestamp` included (unsupported link types not included). */
   decodeErrors: Record<string, number>;
   /** Packets skipped because their link type is not decoded. */
   unsupported: number;
@@ -97,9 +97,13 @@ export async function readCaptureFile(
   const framer = new CaptureFramer(path, (f) => {
     st[PACKETS]++;
     st[BYTES] += f.wireLen;
+    if (onRaw !== undefined) onRaw(f);
+    if (!(f.tsUs >= 0 && f.tsUs < MAX_TS_US)) {
+      counters.add(DecodeError.BadTimestamp);
+      return;
+    }
     if (f.tsUs < st[FIRST]) st[FIRST] = f.tsUs;
     if (f.tsUs > st[LAST]) st[LAST] = f.tsUs;
-    if (onRaw !== undefined) onRaw(f);
     // The time is set after the call, not passed: a double argument to a call V8 does not
     // inline is boxed, i.e. a heap number allocated per packet.
     const code = decodeFrame(f.linkType, f.buf, f.off, f.capLen, f.wireLen, 0, rec);
@@ -163,8 +167,8 @@ export async function readCaptureFile(
     packets: st[PACKETS],
     decoded: st[DECODED],
     bytes: st[BYTES],
-    firstTsUs: st[PACKETS] > 0 ? st[FIRST] : 0,
-    lastTsUs: st[PACKETS] > 0 ? st[LAST] : 0,
+    firstTsUs: st[FIRST] <= st[LAST] ? st[FIRST] : 0,
+    lastTsUs: st[FIRST] <= st[LAST] ? st[LAST] : 0,
     decodeErrors: withoutUnsupported(counters.toJSON()),
     unsupported: counters.unsupported,
   };

@@ -37,6 +37,11 @@ export const enum DecodeError {
   TruncatedArp = 12,
   /** Captured length is negative or runs past the buffer handed to the decoder (a caller bug or a lying framer). */
   BadCaptureLength = 13,
+  /**
+   * The packet's time is negative or past MAX_TS_US (a pcapng timestamp is 64 bits in the
+   * interface's units plus a signed offset). Counted by the capture reader, not the decoder.
+   */
+  BadTimestamp = 14,
 }
 
 /** Reason names by code; used as keys in counters and summaries. */
@@ -55,6 +60,7 @@ export const DECODE_ERROR_NAMES: readonly string[] = [
   'truncated_icmp',
   'truncated_arp',
   'bad_capture_length',
+  'bad_timestamp',
 ];
 
 /** Number of distinct decode error codes (including None). */
