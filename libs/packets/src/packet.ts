@@ -63,7 +63,10 @@ export class PacketRecord {
   ttl = 0;
   /** IPv4 header length incl. options, or IPv6 fixed + extension headers length. */
   ipHdrLen = 0;
-  /** IP total length as declared in the header (IPv4 total length, IPv6 40 + payload length). */
+  /**
+   * IP total length as declared in the header (IPv4 total length, IPv6 40 + payload length),
+   * at most what the frame held on the wire from the IP header on.
+   */
   ipLen = 0;
   /** True for any IP fragment (MF set or offset > 0); only the first fragment carries ports. */
   isFragment = false;
@@ -78,7 +81,7 @@ export class PacketRecord {
   window = 0;
   /** TCP header length incl. options (data offset * 4); UDP 8; ICMP 8. */
   l4HdrLen = 0;
-  /** Transport payload length as declared by the headers (not limited by snaplen). */
+  /** Transport payload length as declared by the headers (not limited by snaplen; limited by the wire length). */
   payloadLen = 0;
   icmpType = 0;
   icmpCode = 0;
@@ -86,6 +89,11 @@ export class PacketRecord {
   arpOp = 0;
   arpSenderIp = 0;
   arpTargetIp = 0;
+  /**
+   * Decoder scratch: the buffer offset where the frame ended on the wire (frame start +
+   * max(wireLen, capLen)), set by decodeFrame. A header that declares more than that lies.
+   */
+  wireEnd = 0;
 
   /** Resets every field so nothing leaks from the previous packet. */
   reset(): void {

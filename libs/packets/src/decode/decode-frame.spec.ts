@@ -111,6 +111,21 @@ describe('decodeFrame: network and transport layers', () => {
     expect([rec.ipLen, rec.payloadLen]).toEqual([3040, 3000]);
   });
 
+  it('an IP length past the frame on the wire is cut to it; past the snapshot length only, it is kept', () => {
+    const seg = tcp({ sport: 1, dport: 2, flags: 0x18 });
+    const v4 = ether(0x0800, ipv4({ src: '1.1.1.1', dst: '2.2.2.2', proto: 6, totalLen: 65535, payload: seg }));
+    const v6 = ether(0x86dd, ipv6({ src: '2001:db8::1', dst: '2001:db8::2', nh: 6, payloadLen: 65527, payload: seg }));
+    // The whole frame was captured (capLen = wireLen): the header lies.
+    expect(decodeFrame(1, v4, 0, v4.length, v4.length, 0, rec)).toBe(0);
+    expect([rec.ipLen, rec.payloadLen]).toEqual([40, 0]);
+    expect(decodeFrame(1, v6, 0, v6.length, v6.length, 0, rec)).toBe(0);
+    expect([rec.ipLen, rec.payloadLen]).toEqual([60, 0]);
+    // Cut by the snapshot length of a 1514-byte frame: the declared 1500 bytes did pass.
+    const snap = ether(0x0800, ipv4({ src: '1.1.1.1', dst: '2.2.2.2', proto: 6, totalLen: 1500, payload: seg }));
+    expect(decodeFrame(1, snap, 0, snap.length, 1514, 0, rec)).toBe(0);
+    expect([rec.ipLen, rec.payloadLen]).toEqual([1500, 1460]);
+  });
+
   it('IPv6 extension headers are walked to TCP', () => {
     const f = ether(0x86dd, ipv6({
       src: '2001:db8::1', dst: '2001:db8::2', nh: 6, hlim: 7,

@@ -46,6 +46,7 @@ export function decodeFrame(linkType: number, buf: Buffer, off: number, capLen: 
   // Written negated so NaN and non-numbers fail too.
   if (!(off >= 0 && capLen >= 0 && off + capLen <= buf.length)) return DecodeError.BadCaptureLength;
   const end = off + capLen;
+  out.wireEnd = off + (wireLen > capLen ? wireLen : capLen);
   switch (linkType) {
     case 1:
       return decodeEthernet(buf, off, end, out);

@@ -44,6 +44,9 @@ export function decodeIpv4(buf: Buffer, off: number, capEnd: number, out: Packet
   // Total length 0 is what TCP segmentation offload leaves in locally captured packets.
   if (totalLen === 0) totalLen = capEnd - off;
   if (totalLen < hdrLen) return DecodeError.BadIpTotalLength;
+  // A header may declare more than the frame held on the wire (a lie, or a tool that rewrote the
+  // length): payload features would count bytes that never passed.
+  if (totalLen > out.wireEnd - off) totalLen = out.wireEnd - off;
 
   out.l3 = 4 as L3.IPv4; // a literal: the imported enum is a getter call per packet (see errors.ts)
   out.ipHdrLen = hdrLen;

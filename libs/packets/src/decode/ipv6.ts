@@ -35,6 +35,8 @@ export function decodeIpv6(buf: Buffer, off: number, capEnd: number, out: Packet
   let payloadLen = (buf[off + PAYLOAD_LEN] << 8) | buf[off + PAYLOAD_LEN + 1];
   // 0 = jumbogram or segmentation offload: take what was captured.
   if (payloadLen === 0) payloadLen = capEnd - off - IPV6_HEADER;
+  // Not more than the frame held on the wire (see decodeIpv4).
+  if (payloadLen > out.wireEnd - off - IPV6_HEADER) payloadLen = out.wireEnd - off - IPV6_HEADER;
   out.l3 = 6 as L3.IPv6; // a literal: the imported enum is a getter call per packet (see errors.ts)
   out.ttl = buf[off + HOP_LIMIT];
   out.ipLen = IPV6_HEADER + payloadLen;
