@@ -107,6 +107,41 @@ describe('readCaptureFile', () => {
     });
   });
 
+  it('gzip: every packet before a bad CRC, a bad length or trailing garbage is delivered, whatever the read size; members and zero padding are read', async () => {
+    const plainPath = join(__dirname, '../../../../data/samples/demo.pcap');
+    const plain = await collect(plainPath);
+    const raw = readFileSync(plainPath);
+    const gz = gzipSync(raw);
+    const crc = Buffer.from(gz);
+    crc[gz.length - 8] ^= 1;
+    const len = Buffer.from(gz);
+    len.writeUInt32LE(raw.length + 1, gz.length - 4);
+    const half = raw.length >> 1;
+    const cases: [string, Buffer, string | undefined][] = [
+      ['bad CRC', crc, 'CRC-32'],
+      ['bad length', len, 'data length'],
+      ['trailing garbage', Buffer.concat([gz, Buffer.from('not gzip')]), 'trailing bytes'],
+      ['two members and zero padding', Buffer.concat([gzipSync(raw.subarray(0, half)), gzipSync(raw.subarray(half)), Buffer.alloc(700)]), undefined],
+    ];
+    for (const [what, bytes, message] of cases) {
+      const path = join(dir, 'damaged.pcap.gz');
+      writeFileSync(path, bytes);
+      for (const chunkSize of [64 * 1024, 4 << 20]) {
+        const r = await collect(path, { chunkSize });
+        expect([what, chunkSize, r.recs.length]).toEqual([what, chunkSize, plain.recs.length]);
+        expect(r.recs).toEqual(plain.recs);
+        if (message === undefined) expect(r.summary.error).toBeUndefined();
+        else expect([what, r.summary.error?.code, r.summary.error?.offset, r.summary.error?.message]).toEqual([what, 'GZIP.CORRUPT', raw.length, expect.stringContaining(message)]);
+      }
+    }
+    // Cut inside the compressed data: the packets of what did decompress, and the damage.
+    writeFileSync(join(dir, 'cut.pcap.gz'), gz.subarray(0, gz.length >> 1));
+    const cut = await collect(join(dir, 'cut.pcap.gz'));
+    expect(cut.recs.length).toBeGreaterThan(plain.recs.length / 4);
+    expect(cut.recs).toEqual(plain.recs.slice(0, cut.recs.length));
+    expect(cut.summary.error?.message).toContain('file ends inside the compressed data');
+  });
+
   it('a packet whose pcapng time is negative or past MAX_TS_US is counted as bad_timestamp and not delivered', async () => {
     const pkt = ether(0x0800, ipv4({ src: '1.1.1.1', dst: '2.2.2.2', proto: 17, payload: udp(1, 2) }));
     const path = join(dir, 'times.pcapng');

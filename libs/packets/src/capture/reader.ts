@@ -1,6 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { Readable, pipeline } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { constants as zlibConstants, crc32, createInflateRaw, type InflateRaw } from 'node:zlib';
 import { CaptureFramer, type CaptureFormat } from './framer';
 import { captureError, type CaptureError } from './errors';
 import type { RawFrame } from './raw-frame';
@@ -181,38 +180,181 @@ function withoutUnsupported(o: Record<string, number>): Record<string, number> {
   return o;
 }
 
-/** The file's bytes as chunks, starting with the already-read first chunk. */
-async function* fileChunks(fh: FileHandle, first: Buffer, chunkSize: number): AsyncGenerator<Buffer> {
-  yield Buffer.from(first);
-  for (;;) {
-    const b = readBuffer(chunkSize);
-    const { bytesRead } = await fh.read(b, 0, chunkSize, null);
-    if (bytesRead === 0) return;
-    yield b.subarray(0, bytesRead);
+/** Sequential reads of the compressed file, with bytes put back for the next gzip member. */
+class CompressedInput {
+  private buf: Buffer;
+  /** Compressed bytes read from the file so far. */
+  read: number;
+
+  constructor(private readonly fh: FileHandle, first: Buffer, private readonly chunkSize: number) {
+    this.buf = first;
+    this.read = first.length;
+  }
+
+  /** The next bytes of the file (the put-back ones first); null at the end. */
+  async next(): Promise<Buffer | null> {
+    if (this.buf.length > 0) {
+      const b = this.buf;
+      this.buf = EMPTY;
+      return b;
+    }
+    const b = readBuffer(this.chunkSize);
+    const { bytesRead } = await this.fh.read(b, 0, this.chunkSize, null);
+    if (bytesRead === 0) return null;
+    this.read += bytesRead;
+    return b.subarray(0, bytesRead);
+  }
+
+  /** Puts the last `n` bytes of `b` (just returned by next()) back. */
+  unread(b: Buffer, n: number): void {
+    this.buf = b.subarray(b.length - n);
+  }
+
+  /** Compressed bytes used so far (read and not put back). */
+  get used(): number {
+    return this.read - this.buf.length;
+  }
+
+  /** Exactly `n` bytes, or fewer at the end of the file. */
+  async take(n: number): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    let have = 0;
+    while (have < n) {
+      const b = await this.next();
+      if (b === null) break;
+      const use = Math.min(n - have, b.length);
+      parts.push(b.subarray(0, use));
+      have += use;
+      if (use < b.length) this.unread(b, b.length - use);
+    }
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  }
+
+  /** Bytes up to and including the next zero byte (a gzip header's file name or comment). */
+  async takeZeroTerminated(max: number): Promise<boolean> {
+    for (let seen = 0; seen < max; ) {
+      const b = await this.next();
+      if (b === null) return false;
+      const z = b.indexOf(0);
+      if (z >= 0) {
+        if (z + 1 < b.length) this.unread(b, b.length - z - 1);
+        return true;
+      }
+      seen += b.length;
+    }
+    return false;
   }
 }
 
+const EMPTY = Buffer.alloc(0);
+/** Header flags (RFC 1952 2.3.1). */
+const FHCRC = 2;
+const FEXTRA = 4;
+const FNAME = 8;
+const FCOMMENT = 16;
+
+/** Skips one gzip member header; the reason when it is not one. */
+async function skipGzipHeader(input: CompressedInput): Promise<string | null> {
+  const h = await input.take(10);
+  if (h.length < 10) return 'file ends inside a gzip header';
+  if (h[0] !== 0x1f || h[1] !== 0x8b) return 'not a gzip member header';
+  if (h[2] !== 8) return `unknown gzip compression method ${h[2]}`;
+  const flags = h[3];
+  if (flags & 0xe0) return `reserved gzip header flags 0x${flags.toString(16)}`;
+  if (flags & FEXTRA) {
+    const x = await input.take(2);
+    if (x.length < 2 || (await input.take(x.readUInt16LE(0))).length < x.readUInt16LE(0)) return 'file ends inside a gzip header';
+  }
+  if (flags & FNAME && !(await input.takeZeroTerminated(1 << 20))) return 'gzip header file name not terminated';
+  if (flags & FCOMMENT && !(await input.takeZeroTerminated(1 << 20))) return 'gzip header comment not terminated';
+  if (flags & FHCRC && (await input.take(2)).length < 2) return 'file ends inside a gzip header';
+  return null;
+}
+
+/** Writes `chunk` and resolves when zlib has taken it (with the error if it failed). */
+function inflateWrite(inf: InflateRaw, chunk: Buffer): Promise<Error | null> {
+  return new Promise((resolve) => {
+    inf.write(chunk, (e) => resolve(e ?? null));
+  });
+}
+
+/**
+ * Decompresses and frames a gzip file (RFC 1952), member by member: the header is parsed here,
+ * the deflate data goes through zlib's raw inflate, and the trailer's CRC-32 and length are
+ * checked here. Node's Gunzip reports a bad CRC or trailing garbage for the whole last call of
+ * zlib and drops that call's output, up to a megabyte of packets already decompressed; here every
+ * decompressed byte is framed before the damage is reported, whatever the read size.
+ */
 async function readGzip(path: string, fh: FileHandle, first: Buffer, framer: CaptureFramer, chunkSize: number, size: number, opts: ReadCaptureOptions): Promise<CaptureError | undefined> {
-  let compressedRead = 0;
-  let readError: Error | null = null;
-  const src = Readable.from(fileChunks(fh, first, chunkSize), { objectMode: false });
-  src.on('data', (c: Buffer) => { compressedRead += c.length; });
-  const gunzip = createGunzip({ chunkSize: 1024 * 1024 });
-  // pipeline() destroys the gunzip stream with a read error, which ends the loop below.
-  pipeline(src, gunzip, (e) => { if (e && src.errored) readError = src.errored as Error; });
+  const input = new CompressedInput(fh, first, chunkSize);
+  const damaged = (why: string): CaptureError =>
+    captureError('GZIP.CORRUPT', path, framer.offset + framer.pendingBytes, `gzip data damaged after ${input.used} compressed bytes: ${why}`);
+  let stop: 'framer' | 'aborted' | null = null;
   try {
-    for await (const chunk of gunzip) {
-      framer.push(chunk as Buffer);
-      opts.onProgress?.(compressedRead, size);
-      if (framer.error) return undefined;
-      if (opts.signal?.aborted) return captureError('CAPTURE.ABORTED', path, framer.offset, 'read aborted');
+    for (let member = 0; ; member++) {
+      if (member > 0) {
+        // After a member: the end of the file, another member, or zero padding (allowed, as gzip does).
+        const b = await input.next();
+        if (b === null) return undefined;
+        input.unread(b, b.length);
+        if (b[0] !== 0x1f) {
+          let rest: Buffer | null = b;
+          while (rest !== null && rest.every((x) => x === 0)) rest = await input.next();
+          if (rest === null) return undefined;
+          return damaged('trailing bytes after the last gzip member are not gzip data');
+        }
+      }
+      const bad = await skipGzipHeader(input);
+      if (bad !== null) return damaged(bad);
+      const inf = createInflateRaw({ chunkSize: 1024 * 1024, finishFlush: zlibConstants.Z_SYNC_FLUSH });
+      let crc = 0;
+      let length = 0;
+      inf.on('data', (out: Buffer) => {
+        crc = crc32(out, crc);
+        length += out.length;
+        if (stop !== null) return;
+        framer.push(out);
+        opts.onProgress?.(input.read, size);
+        if (framer.error) stop = 'framer';
+        else if (opts.signal?.aborted) stop = 'aborted';
+      });
+      let zlibError: Error | null = null;
+      inf.on('error', (e) => { zlibError = e; });
+      let fed = 0;
+      let ended = false;
+      try {
+        for (;;) {
+          const chunk = await input.next();
+          if (chunk === null) break;
+          fed += chunk.length;
+          const e = await inflateWrite(inf, chunk);
+          if (e !== null || zlibError !== null) return damaged((e ?? (zlibError as unknown as Error)).message);
+          if (stop !== null) break;
+          // Raw inflate stops taking input at the end of the deflate data: what it left is the
+          // trailer and whatever follows.
+          const left = fed - inf.bytesWritten;
+          if (left > 0) {
+            input.unread(chunk, left);
+            ended = true;
+            break;
+          }
+        }
+        if (stop === null && !ended) {
+          // The file ended inside the deflate data: flush what it held, then report it.
+          await new Promise<void>((resolve) => inf.end(() => resolve()));
+          return damaged(zlibError !== null ? (zlibError as Error).message : 'file ends inside the compressed data');
+        }
+      } finally {
+        inf.destroy();
+      }
+      if (stop === 'aborted') return captureError('CAPTURE.ABORTED', path, framer.offset, 'read aborted');
+      if (stop === 'framer') return undefined;
+      const t = await input.take(8);
+      if (t.length < 8) return damaged('file ends inside a gzip trailer');
+      if (t.readUInt32LE(0) !== crc >>> 0) return damaged(`CRC-32 ${(crc >>> 0).toString(16)} of the data differs from the trailer's ${t.readUInt32LE(0).toString(16)}`);
+      if (t.readUInt32LE(4) !== length % 2 ** 32) return damaged(`data length ${length} differs from the trailer's ${t.readUInt32LE(4)}`);
     }
-    return undefined;
   } catch (e) {
-    if (readError || src.errored) return captureError('CAPTURE.READ_ERROR', path, framer.offset, `read failed: ${((readError ?? src.errored) as Error).message}`);
-    return captureError('GZIP.CORRUPT', path, framer.offset + framer.pendingBytes, `gzip stream broken after ${compressedRead} compressed bytes: ${(e as Error).message}`);
-  } finally {
-    src.destroy();
-    gunzip.destroy();
+    return captureError('CAPTURE.READ_ERROR', path, framer.offset, `read failed: ${(e as Error).message}`);
   }
 }
