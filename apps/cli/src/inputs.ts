@@ -5,7 +5,8 @@ import { CliError } from './errors';
  * Checks capture files before any work starts, so a typo or a wrong file fails in one
  * clear line naming the file and the reason (exit 2) instead of half-way through a run.
  * The format itself is detected by the reader from the magic number; this only rejects
- * files that cannot be a capture (unreadable, a directory, empty, unknown magic).
+ * files that cannot be a capture (unreadable, a directory, empty, unknown magic). Pipes and
+ * `-` (standard input) are not peeked at: the reader checks what they hold.
  */
 const MAGICS = new Set([
   0xa1b2c3d4, // pcap µs, big-endian writer
@@ -20,11 +21,15 @@ export interface InputFile {
   size: number;
 }
 
-export function checkCaptureFile(path: string): InputFile {
+export function checkCaptureFile(arg: string): InputFile {
+  // `-` is standard input, e.g. `tcpdump -w - | netsentry analyze -`.
+  const path = arg === '-' ? '/dev/stdin' : arg;
   let size: number;
   try {
     const st = statSync(path);
     if (st.isDirectory()) throw new CliError('CLI.INPUT_UNREADABLE', `${path}: is a directory, not a capture file`);
+    // A pipe cannot be peeked at without taking its bytes: the reader checks the magic number.
+    if (!st.isFile()) return { path, size: 0 };
     size = st.size;
   } catch (e) {
     if (e instanceof CliError) throw e;

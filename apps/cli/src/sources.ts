@@ -23,7 +23,12 @@ export interface FileRunOptions {
   onFraction?: (fraction: number) => void;
 }
 
-/** Reads every file in turn. Throws CliError (exit 2) for unreadable and non-capture files. */
+/**
+ * Reads every file in turn. Throws CliError (exit 2) for unreadable and non-capture files found
+ * before any work (see checkCaptureFile); a file that turns out unreadable only when read (a
+ * capture header cut short, an unsupported version, a pipe that holds no capture) ends the run
+ * (exit 2) when no file gave a packet, and is skipped with a warning otherwise.
+ */
 export async function readFiles(paths: string[], onPacket: (rec: PacketRecord) => void, opts: FileRunOptions): Promise<FileRunResult> {
   if (paths.length === 0) throw new CliError('CLI.USAGE', 'no capture file given');
   const files = paths.map(checkCaptureFile);
@@ -43,6 +48,7 @@ export async function readFiles(paths: string[], onPacket: (rec: PacketRecord) =
   };
   const summaries: CaptureSummary[] = [];
   const warnings: string[] = [];
+  const unreadable: string[] = [];
   for (const f of files) {
     let summary: CaptureSummary;
     approx = 24;
@@ -62,8 +68,15 @@ export async function readFiles(paths: string[], onPacket: (rec: PacketRecord) =
     summaries.push(summary);
     if (summary.error) {
       if (summary.packets === 0 && summary.error.offset <= 24) {
-        progress.done();
-        throw new CliError('CLI.NOT_A_CAPTURE', `${f.path}: not a readable capture: ${stripFile(summary.error.message, f.path)} [${summary.error.code}]`);
+        const why = `${f.path}: not a readable capture: ${stripFile(summary.error.message, f.path)} [${summary.error.code}]`;
+        unreadable.push(why);
+        if (unreadable.length === files.length) {
+          progress.done();
+          throw new CliError('CLI.NOT_A_CAPTURE', unreadable.length === 1 ? why : `no file is a readable capture:\n  ${unreadable.join('\n  ')}`);
+        }
+        warnings.push(`warning: ${why}; skipped`);
+        opts.onFraction?.(total > 0 ? done / total : 1);
+        continue;
       }
       warnings.push(
         `warning: ${f.path} is damaged at byte offset ${summary.error.offset}: ${stripFile(summary.error.message, f.path)} ` +

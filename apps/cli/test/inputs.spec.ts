@@ -1,7 +1,8 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { haveSharedPcaps, itIf } from '@netsentry/testing';
-import { cli, pcap, REPO, tempDir } from './helpers';
+import { BIN, cli, pcap, REPO, SAMPLES, tempDir } from './helpers';
 
 /** Bad input: one clear line naming the file and the reason, exit 2; damage part-way: a warning with the offset. */
 describe('input errors', () => {
@@ -81,4 +82,46 @@ describe('input errors', () => {
     expect(r.err).toContain(`warning: ${f} is damaged at byte offset ${off}`);
     expect(r.err).toContain('analysed the 300 packets before it');
   });
+
+  it('a file that is no capture once read is skipped with a warning when another file gave packets; when none did, exit 2 naming each', async () => {
+    const demo = join(SAMPLES, 'demo.pcap');
+    const cut = join(tmp.dir, 'header-cut.pcap');
+    writeFileSync(cut, readFileSync(demo).subarray(0, 12)); // pcap magic, header cut short
+    const alone = join(tmp.dir, 'alone.csv');
+    const both = join(tmp.dir, 'both.csv');
+    expect((await cli(['flows', demo, '-o', alone])).code).toBe(0);
+    const r = await cli(['flows', demo, cut, '-o', both]);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(new RegExp(`warning: ${cut}: not a readable capture: .*PCAP.TRUNCATED_HEADER.*; skipped`));
+    expect(readFileSync(both)).toEqual(readFileSync(alone));
+
+    const none = await cli(['flows', cut, cut]);
+    expect(none.code).toBe(2);
+    expect(none.err).toContain('no file is a readable capture');
+    expect(none.err.split(`${cut}: not a readable capture`)).toHaveLength(3);
+  });
+
+  it('`-` reads a capture from standard input (here gzip-compressed), the same flows as from the file', () => {
+    const demo = join(SAMPLES, 'demo.pcap');
+    const fromFile = join(tmp.dir, 'file.csv');
+    const fromPipe = join(tmp.dir, 'pipe.csv');
+    expect(spawnSync(process.execPath, [BIN, 'flows', demo, '-o', fromFile], { cwd: REPO }).status).toBe(0);
+    // A shell pipe, as users run it (spawnSync's `input` is a socket, which /dev/stdin cannot open).
+    const r = spawnSync('sh', ['-c', `gzip -c "$1" | "$2" "$3" flows - -o "$4"`, 'sh', demo, process.execPath, BIN, fromPipe], { cwd: REPO, encoding: 'utf8' });
+    expect([r.status, r.stderr]).toEqual([0, expect.stringContaining('wrote 8703 flows')]);
+    expect(readFileSync(fromPipe)).toEqual(readFileSync(fromFile));
+  });
+
+  it('a reader that closes standard output early (| head) does not stop the run: exit 0, the report is written', async () => {
+    const out = join(tmp.dir, 'piped');
+    const child = spawn(process.execPath, [BIN, 'analyze', join(SAMPLES, 'demo.pcap'), '--out', out], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    // Like `head -1`: take the first chunk, then close the pipe.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect([code, err]).toEqual([0, expect.not.stringContaining('EPIPE')]);
+    expect(existsSync(join(out, 'report.html'))).toBe(true);
+    expect(existsSync(join(out, 'summary.json'))).toBe(true);
+  }, 60_000);
 });
