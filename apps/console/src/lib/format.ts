@@ -3,6 +3,11 @@ export function fmtTime(epochS: number): string {
   return new Date(epochS * 1000).toISOString().replace('T', ' ').slice(0, 19);
 }
 
+/** A filter time as the form shows it (YYYY-MM-DDTHH:MM, UTC); filters.ts keeps it within years 1970..9999. */
+export function fmtInputTime(epochS: number | undefined): string {
+  return epochS === undefined ? '' : new Date(epochS * 1000).toISOString().slice(0, 16);
+}
+
 export function fmtNum(n: number): string {
   return Number.isInteger(n) ? n.toLocaleString('en-US') : n.toFixed(2);
 }

@@ -3,7 +3,7 @@ import { Suspense } from 'react';
 import { ALERT_TYPES, SEVERITIES } from '@netsentry/contracts';
 import { listAlerts, PAGE_SIZE } from '../../lib/data';
 import { AlertFilters, parseFilters } from '../../lib/filters';
-import { fmtTime } from '../../lib/format';
+import { fmtInputTime, fmtTime } from '../../lib/format';
 import { Empty, FieldErrors, SeverityBadge, Skeleton } from '../../components/ui';
 
 export const dynamic = 'force-dynamic';
@@ -68,8 +68,8 @@ export default async function AlertsPage({ searchParams }: { searchParams: SP })
             </select>
           </label>
           <label>host<input name="host" placeholder="10.0.0.5" defaultValue={filters.host ?? ''} /></label>
-          <label>from (UTC)<input name="from" placeholder="2026-01-01T10:00" defaultValue={filters.from !== undefined ? new Date(filters.from * 1000).toISOString().slice(0, 16) : ''} /></label>
-          <label>to (UTC)<input name="to" placeholder="2026-01-01T12:00" defaultValue={filters.to !== undefined ? new Date(filters.to * 1000).toISOString().slice(0, 16) : ''} /></label>
+          <label>from (UTC)<input name="from" placeholder="2026-01-01T10:00" defaultValue={fmtInputTime(filters.from)} /></label>
+          <label>to (UTC)<input name="to" placeholder="2026-01-01T12:00" defaultValue={fmtInputTime(filters.to)} /></label>
           <button type="submit">Filter</button>
         </form>
         <FieldErrors errors={errors} />
