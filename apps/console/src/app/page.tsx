@@ -26,7 +26,7 @@ async function AlertsBySeverity() {
 }
 
 async function RecentAlerts() {
-  const alerts = (await listAlerts({ page: 1 })).slice(0, 8);
+  const alerts = (await listAlerts({ page: 1 })).alerts.slice(0, 8);
   if (!alerts.length) return <p className="empty">No alerts yet.</p>;
   return (
     <table>

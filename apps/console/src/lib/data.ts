@@ -22,8 +22,16 @@ export async function alertCounts(): Promise<{ bySeverity: Record<Severity, numb
   return { bySeverity, byType, total };
 }
 
-export async function listAlerts(f: AlertFilters): Promise<AlertV1[]> {
-  return findAlerts(await db(), {
+export interface AlertPage {
+  /** At most PAGE_SIZE alerts, newest activity first. */
+  alerts: AlertV1[];
+  /** Whether a next page has at least one alert. */
+  hasMore: boolean;
+}
+
+/** One page of alerts. One row past the page is fetched only to learn whether another page exists. */
+export async function listAlerts(f: AlertFilters): Promise<AlertPage> {
+  const rows = await findAlerts(await db(), {
     types: f.type ? [f.type] : undefined,
     minSeverity: f.severity,
     host: f.host,
@@ -32,6 +40,7 @@ export async function listAlerts(f: AlertFilters): Promise<AlertV1[]> {
     limit: PAGE_SIZE + 1,
     offset: (f.page - 1) * PAGE_SIZE,
   });
+  return { alerts: rows.slice(0, PAGE_SIZE), hasMore: rows.length > PAGE_SIZE };
 }
 
 export async function alertById(id: string): Promise<AlertV1 | null> {

@@ -1,7 +1,7 @@
 import Link from 'next/link';
 import { Suspense } from 'react';
 import { ALERT_TYPES, SEVERITIES } from '@netsentry/contracts';
-import { listAlerts, PAGE_SIZE } from '../../lib/data';
+import { listAlerts } from '../../lib/data';
 import { AlertFilters, parseFilters } from '../../lib/filters';
 import { fmtInputTime, fmtTime } from '../../lib/format';
 import { Empty, FieldErrors, SeverityBadge, Skeleton } from '../../components/ui';
@@ -11,8 +11,7 @@ export const dynamic = 'force-dynamic';
 type SP = Promise<Record<string, string | string[] | undefined>>;
 
 async function AlertTable({ filters }: { filters: AlertFilters }) {
-  const rows = await listAlerts(filters);
-  const more = rows.length > PAGE_SIZE;
+  const { alerts: rows, hasMore: more } = await listAlerts(filters);
   if (!rows.length) return <Empty>No alert matches these filters.</Empty>;
   const q = (page: number) => {
     const p = new URLSearchParams();
@@ -29,7 +28,7 @@ async function AlertTable({ filters }: { filters: AlertFilters }) {
           <tr><th>severity</th><th>type</th><th>start (UTC)</th><th>sources</th><th>targets</th><th>summary</th></tr>
         </thead>
         <tbody>
-          {rows.slice(0, PAGE_SIZE).map((a) => (
+          {rows.map((a) => (
             <tr key={a.id}>
               <td><SeverityBadge severity={a.severity} /></td>
               <td>{a.type}</td>

@@ -4,9 +4,13 @@ import { AlertFilters, parseFilters, searchParamsRecord } from '../../../lib/fil
 
 export const dynamic = 'force-dynamic';
 
-/** GET /api/alerts?type=&severity=&host=&from=&to=&page= : alerts as AlertV1 JSON; 400 with field errors on bad input, an unknown key or a repeated key. */
+/**
+ * GET /api/alerts?type=&severity=&host=&from=&to=&page= : `{ ok: true, alerts, hasMore }`, at most
+ * PAGE_SIZE AlertV1 per page; 400 with field errors on bad input, an unknown key or a repeated key.
+ */
 export async function GET(req: NextRequest) {
   const { data, errors } = parseFilters(AlertFilters, searchParamsRecord(req.nextUrl.searchParams));
   if (Object.keys(errors).length) return NextResponse.json({ ok: false, code: 'QUERY.INVALID', fieldErrors: errors }, { status: 400 });
-  return NextResponse.json({ ok: true, alerts: await listAlerts(data) });
+  const { alerts, hasMore } = await listAlerts(data);
+  return NextResponse.json({ ok: true, alerts, hasMore });
 }
