@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { AlertType, EpochSeconds, IpAddress, SensorId, Severity } from './common';
+import { AlertType, EpochSeconds, IpAddress, SensorId, Severity, StorableText } from './common';
 
 /** One figure that crossed (or was compared to) a threshold. */
 export const EvidenceV1 = z.object({
   /** What was measured, e.g. `distinct_dst_ports`. */
-  metric: z.string().min(1),
+  metric: StorableText.min(1),
   /** The measured value. */
   value: z.number().finite(),
   /** The threshold it was compared to. */
@@ -21,7 +21,7 @@ export type EvidenceV1 = z.infer<typeof EvidenceV1>;
 /** An alert raised by a rule for a known attack; updated while the attack lasts (same id). */
 export const AlertV1 = z.object({
   /** Deterministic id: hash of (type, sources, targets, first window start). */
-  id: z.string().min(1).max(128),
+  id: StorableText.min(1).max(128),
   /** Which attack the rule recognised. */
   type: AlertType,
   severity: Severity,
@@ -38,11 +38,11 @@ export const AlertV1 = z.object({
   /** Last packet time of the attack seen so far. */
   end: EpochSeconds,
   /** One sentence a person understands. */
-  summary: z.string().min(1).max(1000),
+  summary: StorableText.min(1).max(1000),
   /** The figures and thresholds that fired. */
   evidence: z.array(EvidenceV1).min(1),
   /** Rule id and version that raised it, e.g. `port_scan@1`. */
-  rule: z.string().min(1).optional(),
+  rule: StorableText.min(1).optional(),
   /** Sensor the traffic was seen on. */
   sensor: SensorId,
 });

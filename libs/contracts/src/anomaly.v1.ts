@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { EpochSeconds, IpAddress, Protocol, SensorId, Severity } from './common';
+import { EpochSeconds, IpAddress, Protocol, SensorId, Severity, StorableText } from './common';
 
 /** One feature behind an anomaly score. */
 export const TopFeatureV1 = z.object({
   /** Feature name as in libs/flows' feature list. */
-  name: z.string().min(1),
+  name: StorableText.min(1),
   /** This flow's value. */
   value: z.number().finite(),
   /** Typical value in the training baseline (median). */
@@ -17,9 +17,9 @@ export type TopFeatureV1 = z.infer<typeof TopFeatureV1>;
 /** A flow the model found unusual. */
 export const AnomalyV1 = z.object({
   /** Deterministic: the flow id plus the model id. */
-  id: z.string().min(1).max(160),
+  id: StorableText.min(1).max(160),
   /** Id of the flow (FlowV1.id) that was scored. */
-  flowId: z.string().min(1).max(128),
+  flowId: StorableText.min(1).max(128),
   sensor: SensorId,
   proto: Protocol,
   srcIp: IpAddress,
@@ -32,7 +32,7 @@ export const AnomalyV1 = z.object({
   score: z.number().finite().min(0).max(1),
   severity: Severity,
   /** The model that scored it. */
-  model: z.object({ id: z.string().min(1), version: z.number().int().nonnegative() }),
+  model: z.object({ id: StorableText.min(1), version: z.number().int().nonnegative() }),
   topFeatures: z.array(TopFeatureV1).max(32),
 });
 export type AnomalyV1 = z.infer<typeof AnomalyV1>;

@@ -1,3 +1,4 @@
+import { isStorableText } from './common';
 import { FLOW_END_REASONS, FLOW_STATES, FlowV1 } from './flow.v1';
 import { parseJsonMessage } from './parse';
 
@@ -17,8 +18,8 @@ import { parseJsonMessage } from './parse';
  *   8  n          u32      flows, 1..65535
  *  12  s          u8       service names, 1..255
  *  13  sensor     u8 len + ASCII    SensorId (1..128, [A-Za-z0-9._:-])
- *      services   s × (u8 len + UTF-8)        1..32 UTF-16 units each, distinct
- *      names      d × (u16 len + UTF-8)       distinct feature names
+ *      services   s × (u8 len + UTF-8)        1..32 UTF-16 units each, distinct, no NUL
+ *      names      d × (u16 len + UTF-8)       distinct feature names, no NUL
  *      idLen      n × u8                      1..128; ids are printable ASCII (0x21..0x7e)
  *      ids        Σ idLen bytes
  *      proto      n × u8
@@ -139,7 +140,9 @@ export function decodeFlowBatch(buf: Buffer): FlowBatchResult {
     if (o + l > buf.length) return bad('FLOWBATCH.TRUNCATED', 'services');
     const name = buf.toString('utf8', o, o + l);
     o += l;
-    if (name.length < 1 || name.length > 32 || services.indexOf(name) >= 0 || Buffer.byteLength(name) !== l) return bad('FLOWBATCH.INVALID', `service ${i}`);
+    if (name.length < 1 || name.length > 32 || services.indexOf(name) >= 0 || Buffer.byteLength(name) !== l || !isStorableText(name)) {
+      return bad('FLOWBATCH.INVALID', `service ${i}`);
+    }
     services[i] = name;
   }
   const featureNames: string[] = new Array<string>(d);
@@ -152,7 +155,7 @@ export function decodeFlowBatch(buf: Buffer): FlowBatchResult {
     const name = buf.toString('utf8', o, o + l);
     o += l;
     // Round trip of the bytes (no replacement characters); __proto__ would not be an own key.
-    if (seen.has(name) || name === '__proto__' || Buffer.byteLength(name) !== l) return bad('FLOWBATCH.INVALID', `feature name ${i}`);
+    if (seen.has(name) || name === '__proto__' || Buffer.byteLength(name) !== l || !isStorableText(name)) return bad('FLOWBATCH.INVALID', `feature name ${i}`);
     seen.add(name);
     featureNames[i] = name;
   }
@@ -369,7 +372,7 @@ export function encodeFlowBatches(flows: readonly FlowV1[], maxFlows = 512): { b
   if (flows.length === 0) return { batches, rest };
   const sensor = flows[0].sensor;
   const names = Object.keys(flows[0].features);
-  if (sensor.length > 128 || !SENSOR_RE.test(sensor) || names.length > FLOW_BATCH_MAX_FEATURES || names.some((nm) => nm === '__proto__' || Buffer.byteLength(nm) > 65535)) {
+  if (sensor.length > 128 || !SENSOR_RE.test(sensor) || names.length > FLOW_BATCH_MAX_FEATURES || names.some((nm) => nm === '__proto__' || Buffer.byteLength(nm) > 65535 || !isStorableText(nm))) {
     return { batches, rest: [...flows] };
   }
   const fam = new Uint8Array(1);
@@ -417,7 +420,7 @@ const time = (v: number): boolean => v >= 0 && v !== Infinity;
 function fits(f: FlowV1): boolean {
   if (!u16(f.proto, 255) || !u16(f.srcPort, 65535) || !u16(f.dstPort, 65535) || !u16(f.vlan, 4095) || !u16(f.vlanInner, 4095)) return false;
   if (!time(f.start) || !time(f.end) || !count(f.fwdPackets) || !count(f.bwdPackets) || !count(f.fwdBytes) || !count(f.bwdBytes)) return false;
-  if (FLOW_END_REASONS.indexOf(f.endReason) < 0 || FLOW_STATES.indexOf(f.state) < 0 || f.service.length < 1 || f.service.length > 32) return false;
+  if (FLOW_END_REASONS.indexOf(f.endReason) < 0 || FLOW_STATES.indexOf(f.state) < 0 || f.service.length < 1 || f.service.length > 32 || !isStorableText(f.service)) return false;
   for (const k in f.features) {
     const v = f.features[k];
     if (typeof v !== 'number' || v - v !== 0) return false;

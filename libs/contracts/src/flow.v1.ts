@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EpochSeconds, IpAddress, Protocol, SensorId } from './common';
+import { EpochSeconds, IpAddress, Protocol, SensorId, StorableText } from './common';
 
 export const FLOW_END_REASONS = ['idle', 'active', 'fin', 'rst', 'end_of_input', 'evicted'] as const;
 /** Why the flow record was exported. `active` means the flow continues as a new record. */
@@ -15,7 +15,7 @@ export const FlowState = z.enum(FLOW_STATES);
 /** A finished bidirectional flow. `src` is the initiator (the SYN sender for TCP when seen). */
 export const FlowV1 = z.object({
   /** Deterministic id: hash of (sensor, canonical key, start time). Same flow, same id, on every run. */
-  id: z.string().min(1).max(128),
+  id: StorableText.min(1).max(128),
   sensor: SensorId,
   proto: Protocol,
   srcIp: IpAddress,
@@ -31,13 +31,13 @@ export const FlowV1 = z.object({
   endReason: FlowEndReason,
   state: FlowState,
   /** Application port class: registered service name of the responder port (`http`, `dns`...), else of the initiator's port if only that one is registered, else `other`; `icmp`/`icmpv6`/... for port-less protocols. */
-  service: z.string().min(1).max(32),
+  service: StorableText.min(1).max(32),
   fwdPackets: z.number().int().nonnegative(),
   bwdPackets: z.number().int().nonnegative(),
   /** Bytes are frame lengths on the wire. */
   fwdBytes: z.number().int().nonnegative(),
   bwdBytes: z.number().int().nonnegative(),
   /** Every numeric feature by name (see libs/flows/README.md for the formula of each). */
-  features: z.record(z.string(), z.number().finite()),
+  features: z.record(StorableText, z.number().finite()),
 });
 export type FlowV1 = z.infer<typeof FlowV1>;

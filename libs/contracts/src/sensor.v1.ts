@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SensorId } from './common';
+import { SensorId, StorableText } from './common';
 
 /** Sensor heartbeat, published every few seconds on `netsentry.sensors.v1`. */
 export const SensorHeartbeatV1 = z.object({
@@ -8,9 +8,9 @@ export const SensorHeartbeatV1 = z.object({
   sentAt: z.number().finite().nonnegative(),
   status: z.enum(['starting', 'capturing', 'replaying', 'degraded', 'stopped', 'error']),
   /** Interface name or capture file being read. */
-  source: z.string().max(4096),
+  source: StorableText.max(4096),
   /** Human-readable reason when status is degraded or error. */
-  message: z.string().max(2000).optional(),
+  message: StorableText.max(2000).optional(),
   counters: z.object({
     packetsSeen: z.number().int().nonnegative(),
     kernelDropped: z.number().int().nonnegative(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EpochSeconds, IpAddress, Protocol, SensorId } from './common';
+import { EpochSeconds, IpAddress, Protocol, SensorId, StorableText } from './common';
 
 /*
  * Per-interval traffic statistics, published on `netsentry.stats.v1`.
@@ -216,7 +216,7 @@ export const StatsV1 = z.object({
   /** Sensor the packets were captured on. */
   sensor: SensorId,
   /** Aggregator instance that built this partial; merged messages list every contributor joined by `+`. */
-  instance: z.string().min(1).max(1024),
+  instance: StorableText.min(1).max(1024),
   /** Interval start in packet time (epoch seconds, a multiple of `intervalS`). */
   start: EpochSeconds,
   /** Interval length in seconds. */

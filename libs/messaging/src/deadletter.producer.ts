@@ -34,7 +34,8 @@ export class DeadLetters {
       partition: r.partition,
       offset: r.offset,
       code: r.code,
-      reason: r.reason.slice(0, 4000),
+      // A reason may quote hostile text (a zod path is a record key); NUL would make the dead letter itself unstorable.
+      reason: r.reason.slice(0, 4000).replace(/\u0000/g, '\\0'),
       consumer: this.consumer,
       at: Date.now() / 1000,
       key: r.key == null ? null : r.key.toString('base64'),
