@@ -33,8 +33,9 @@ export const enum TcpFlag {
 
 /**
  * Packet times at or past this (µs since the epoch; year 5138) are rejected where packets enter
- * (the capture reader, the packet batch decoder): one such time would move every packet-time
- * clock (flow expiry, statistics intervals, rule windows) past all real traffic.
+ * (the capture reader; the aggregator drops such a packet of a batch, and any too far ahead of its
+ * wall clock): one such time would move every packet-time clock (flow expiry, statistics
+ * intervals, rule windows) past all real traffic.
  */
 export const MAX_TS_US = 1e17;
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SHARED_PCAPS, haveSharedPcaps, itIf } from '@netsentry/testing';
-import { BATCH_HEADER, BATCH_VERSION, PacketBatchBuilder, PacketBatchDecoder, ROW_BYTES, decodePacketBatch } from './packet-batch';
+import { BATCH_HEADER, BATCH_MAX_PACKETS, BATCH_VERSION, PacketBatchBuilder, PacketBatchDecoder, ROW_BYTES, decodePacketBatch } from './packet-batch';
 import { PacketRecord, type L3 } from '../packet';
 import { recordFields } from '../testing/record';
 import { CaptureFramer } from '../capture/framer';
@@ -163,6 +163,28 @@ describe('packet batch codec', () => {
     expect(() => new PacketBatchBuilder(0)).toThrow(RangeError);
   });
 
+  it('a count above BATCH_MAX_PACKETS (what a sensor sends at most) is refused before anything is decoded', () => {
+    expect(BATCH_MAX_PACKETS).toBe(65536);
+    expect(() => new PacketBatchBuilder(BATCH_MAX_PACKETS + 1)).toThrow(RangeError);
+    // Version 2, every column constant (l3 = 4, the rest zero): 52 bytes whatever the count claims.
+    const constant = (count: number): Buffer => {
+      const x = Buffer.alloc(52);
+      x.writeUInt32LE(0x4250534e, 0);
+      x[4] = 2;
+      x.writeUInt16LE(ROW_BYTES, 6);
+      x.writeUInt32LE(count, 8);
+      x[16 + 19] = 1; // slot 19 (l3): one constant
+      x.writeUInt16LE(4, 50);
+      return x;
+    };
+    for (const count of [BATCH_MAX_PACKETS + 1, 1 << 20, 0xffffffff]) {
+      const res = decodePacketBatch(constant(count));
+      expect(res).toEqual({ ok: false, code: 'BATCH.TOO_MANY_PACKETS', reason: `${count} packets in one batch; a sensor sends at most 65536` });
+    }
+    const max = decodePacketBatch(constant(BATCH_MAX_PACKETS));
+    expect(max.ok && max.batch.count).toBe(BATCH_MAX_PACKETS);
+  });
+
   it('golden bytes: the v1 and v2 layouts are stable', () => {
     const b = new PacketBatchBuilder(4);
     const r = new PacketRecord();
@@ -204,7 +226,7 @@ describe('packet batch codec', () => {
       ['unknown flags', 'BATCH.UNSUPPORTED_FLAGS', patched(5, 1)],
       ['row size changed', 'BATCH.BAD_LENGTH', patched(6, 99)],
       ['count larger than data', 'BATCH.BAD_LENGTH', patched(8, 4)],
-      ['count absurd', 'BATCH.BAD_LENGTH', patched(11, 0xff)],
+      ['count absurd', 'BATCH.TOO_MANY_PACKETS', patched(11, 0xff)],
       ['one byte short', 'BATCH.BAD_LENGTH', good.subarray(0, good.length - 1)],
       ['one byte extra', 'BATCH.BAD_LENGTH', Buffer.concat([good, Buffer.alloc(1)])],
       ['other version stamped', version === 1 ? 'BATCH.BAD_VALUE' : 'BATCH.BAD_LENGTH', patched(4, 3 - version)],

@@ -9,7 +9,7 @@ import { PacketRecord, type L3 } from '../packet';
  *   4  format version u8 (1 or 2; the builder writes 2, the reader takes both)
  *   5  flags u8 (= 0; a reader refuses flags it does not know)
  *   6  row size u16 (bytes per packet over all decoded columns; = ROW_BYTES)
- *   8  packet count u32
+ *   8  packet count u32 (at most BATCH_MAX_PACKETS)
  *  12  reserved u32 (= 0)
  *
  * The decoded columns, each `count` values, in this order (widest first, so every column is aligned):
@@ -44,8 +44,13 @@ const U16_COLS = 10;
 const U8_COLS = 6;
 /** Bytes per packet of the decoded columns (and of every packet in version 1). */
 export const ROW_BYTES = F64_COLS * 8 + U32_COLS * 4 + U16_COLS * 2 + U8_COLS;
-/** A batch larger than this is refused (bounds what a hostile message can make us allocate). */
-export const BATCH_MAX_PACKETS = 1 << 20;
+/**
+ * Most packets in one batch: the most a sensor ever puts in one (its SENSOR_BATCH_PACKETS setting
+ * stops here; 4096 by default). A larger count is refused: version 2 stores a constant column in
+ * no bytes per packet, so a 52-byte message could otherwise claim 2^20 packets (1 MiB decoded,
+ * a million flow-table updates) and one small message would cost what 20 000 real ones do.
+ */
+export const BATCH_MAX_PACKETS = 65536;
 const LE_HOST = endianness() === 'LE';
 
 /** Stable error codes of {@link decodePacketBatch}. */
@@ -55,6 +60,7 @@ export type PacketBatchErrorCode =
   | 'BATCH.UNSUPPORTED_VERSION'
   | 'BATCH.UNSUPPORTED_FLAGS'
   | 'BATCH.BAD_LENGTH'
+  | 'BATCH.TOO_MANY_PACKETS'
   | 'BATCH.BAD_VALUE'
   | 'BATCH.UNSUPPORTED_HOST';
 
@@ -412,7 +418,7 @@ function decodeInto(buf: Uint8Array, into: PacketBatchDecoder | null): PacketBat
   const row = buf[6] | (buf[7] << 8);
   if (row !== ROW_BYTES) return fail('BATCH.BAD_LENGTH', `row size ${row}, version ${version} has ${ROW_BYTES}`);
   const n = u32(8);
-  if (n > BATCH_MAX_PACKETS) return fail('BATCH.BAD_LENGTH', `${n} packets, at most ${BATCH_MAX_PACKETS}`);
+  if (n > BATCH_MAX_PACKETS) return fail('BATCH.TOO_MANY_PACKETS', `${n} packets in one batch; a sensor sends at most ${BATCH_MAX_PACKETS}`);
   let cols: Columns;
   if (version === 1) {
     if (buf.length !== BATCH_HEADER + n * ROW_BYTES) return fail('BATCH.BAD_LENGTH', `${buf.length} bytes for ${n} packets, expected ${BATCH_HEADER + n * ROW_BYTES}`);
