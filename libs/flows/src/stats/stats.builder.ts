@@ -24,6 +24,8 @@ const L3_IPV4 = 4, L3_IPV6 = 6, L3_ARP = 0x0806;
 const TCP = 6, UDP = 17, ICMP = 1, ICMPV6 = 58;
 const F_SYN = 0x02, F_RST = 0x04, F_ACK = 0x10;
 const PENDING_SYN = 1, PENDING_SYNACK = 2, PENDING_DATAGRAM = 3;
+/** libs/packets MAX_TS_US (year 5138), as a literal for the hot path (see above). */
+const MAX_TS_US = 1e17;
 const hashWords = hash.hashWords;
 const hashPort = hash.hashPort;
 const hashService = hash.hashService;
@@ -115,6 +117,8 @@ const serviceHash = (key: number): number => hashService(Math.floor(key / 65536)
  * interval; a packet older than the open interval is counted in the open interval.
  */
 export class StatsBuilder {
+  /** Packets refused for their time (see add). */
+  badTime = 0;
   readonly sensor: string;
   readonly instance: string;
   readonly intervalS: number;
@@ -187,9 +191,18 @@ export class StatsBuilder {
     this.noIps = Object.freeze({ n: 0, exact: true, k: this.setK, items: Object.freeze([]) as unknown as string[], overflow: 0 });
   }
 
-  /** Counts one decoded packet. `newFlow`: the flow table opened a flow with this packet. */
+  /**
+   * Counts one decoded packet. `newFlow`: the flow table opened a flow with this packet. A time
+   * that is negative, not a number or at or past MAX_TS_US is counted in `badTime` and nothing
+   * else (it would open an interval past all real traffic; the flow table refuses it too).
+   */
   add(rec: PacketRecord, newFlow: boolean): void {
-    const idx = Math.floor(rec.tsUs / this.intervalUs);
+    const ts = rec.tsUs;
+    if (!(ts >= 0 && ts < MAX_TS_US)) {
+      this.badTime++;
+      return;
+    }
+    const idx = Math.floor(ts / this.intervalUs);
     if (idx > this.current) {
       if (this.current >= 0) this.emit();
       this.current = idx;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { StatsV1, statsKey } from '@netsentry/contracts';
-import { L3, PacketRecord } from '@netsentry/packets';
+import { L3, MAX_TS_US, PacketRecord } from '@netsentry/packets';
 import { StatsBuilder, type StatsBuilderOptions } from './stats.builder';
 import { mergeStats } from './stats.merge';
 
@@ -132,6 +132,25 @@ describe('StatsBuilder', () => {
     expect(first.kind === 'source' && first.dstHosts.n).toBe(25); // ARP targets are destination hosts too
     const g = out.filter((m) => m.entity.kind === 'global').map((m) => m.entity.kind === 'global' && m.entity.protocols.arp.packets);
     expect(g).toEqual([26, 1]);
+  });
+
+  it('refuses a packet time that is negative, not a number or at or past MAX_TS_US (counted, no interval opened)', () => {
+    const out: StatsV1[] = [];
+    const b = new StatsBuilder({ sensor: 's1' }, (s) => out.push(s));
+    const rec = new PacketRecord();
+    fill(rec, { t: 100.5, src: scanner, dst: victim, proto: 6, sport: 1, dport: 2, flags: 2 });
+    b.add(rec, true);
+    for (const bad of [MAX_TS_US, 9e17, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      rec.tsUs = bad;
+      b.add(rec, true);
+    }
+    rec.tsUs = 100.7e6;
+    b.add(rec, false);
+    b.flush();
+    expect(b.badTime).toBe(5);
+    expect([...new Set(out.map((m) => m.start))]).toEqual([100]);
+    const g = out.find((m) => m.entity.kind === 'global')!.entity;
+    expect(g.kind === 'global' && [g.packets, g.newFlows]).toEqual([2, 1]);
   });
 
   it('estimates distinct sets past k and keeps the bottom-k items', () => {
