@@ -3,6 +3,15 @@ import { SensorId } from '@netsentry/contracts';
 import type { IHeaders } from 'kafkajs';
 
 /**
+ * Most partitions a sensor spreads its packets over (`ns-parts`), hence most upstream sources a
+ * downstream watermark can declare (`WatermarkV1.sources`). The sensor and the aggregator create
+ * the packets topic with at most this many (their PACKETS_PARTITIONS settings stop at it) and a
+ * sensor refuses a topic that has more. Every consumer's clock waits for each declared source, so
+ * an unbounded count from a hostile message would be a clock that never moves.
+ */
+export const MAX_PACKET_PARTITIONS = 1024;
+
+/**
  * Envelope of a message on `netsentry.packets.v1`. The value is a packet batch (libs/packets
  * batch codec) or empty; the envelope rides in Kafka headers so the batch codec stays pure:
  *
@@ -16,7 +25,7 @@ export const PacketEnvelope = z.object({
   sensor: SensorId,
   kind: z.enum(['batch', 'tick', 'eos']),
   wmUs: z.number().int().nonnegative(),
-  parts: z.number().int().positive().max(10000),
+  parts: z.number().int().positive().max(MAX_PACKET_PARTITIONS),
 });
 export type PacketEnvelope = z.infer<typeof PacketEnvelope>;
 
@@ -46,7 +55,7 @@ export function readEnvelope(h: IHeaders | undefined): EnvelopeResult {
     sensor: header(h, H_SENSOR),
     kind: header(h, H_KIND),
     wmUs: wm != null && /^\d{1,16}$/.test(wm) ? Number(wm) : wm,
-    parts: parts != null && /^\d{1,5}$/.test(parts) ? Number(parts) : parts,
+    parts: parts != null && /^\d{1,4}$/.test(parts) ? Number(parts) : parts,
   });
   if (r.success) return { ok: true, value: r.data };
   return { ok: false, code: 'ENVELOPE.INVALID', reason: r.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
@@ -60,17 +69,19 @@ export function readEnvelope(h: IHeaders | undefined): EnvelopeResult {
  * (partition it reads, source) pair, so it never runs ahead of a partial still in flight.
  * Marked by header `ns-kind: watermark`; the value is this JSON.
  */
-export const WatermarkV1 = z.object({
-  sensor: SensorId,
-  /** Packet partition this watermark speaks for. */
-  source: z.number().int().nonnegative(),
-  /** Number of packet partitions (sources) for this sensor. */
-  sources: z.number().int().positive().max(10000),
-  /** Microseconds; nothing older from this source follows on this partition. */
-  wmUs: z.number().int().nonnegative(),
-  /** The sensor's input ended (a replay finished): flush. */
-  eos: z.boolean(),
-});
+export const WatermarkV1 = z
+  .object({
+    sensor: SensorId,
+    /** Packet partition this watermark speaks for (below `sources`). */
+    source: z.number().int().nonnegative().max(MAX_PACKET_PARTITIONS - 1),
+    /** Number of packet partitions (sources) for this sensor, at most MAX_PACKET_PARTITIONS. */
+    sources: z.number().int().positive().max(MAX_PACKET_PARTITIONS),
+    /** Microseconds; nothing older from this source follows on this partition. */
+    wmUs: z.number().int().nonnegative(),
+    /** The sensor's input ended (a replay finished): flush. */
+    eos: z.boolean(),
+  })
+  .refine((w) => w.source < w.sources, { message: 'source must be below sources', path: ['source'] });
 export type WatermarkV1 = z.infer<typeof WatermarkV1>;
 export const KIND_WATERMARK = 'watermark';
 

@@ -2,6 +2,7 @@ export * from './kafka';
 export * from './topics';
 export * from './envelope';
 export * from './watermarks';
+export * from './time';
 export * from './deadletter.producer';
 export * from './service.process';
 export * from './flows.reader';

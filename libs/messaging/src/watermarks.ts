@@ -1,21 +1,48 @@
+/** Options of a {@link MinWatermark}. */
+export interface MinWatermarkOptions {
+  /**
+   * Wall-clock ms after which a stream that has never reported stops holding the clock back
+   * (Infinity: wait for it forever). A declared source that never speaks is a lost aggregator or
+   * a watermark that lied about `sources`; a real one reports within seconds of the first.
+   */
+  silentGraceMs?: number;
+  /** Wall clock in ms (tests pass their own). */
+  now?: () => number;
+}
+
 /**
  * Event-time clock for one sensor as seen by a consumer that reads several partitions, each
  * carrying watermarks from several sources (packet partitions). The clock is the minimum over
- * every (partition, source) stream: until every stream has spoken, it stays at -1.
- * `eos` becomes true when every stream reported end of input.
+ * every (partition, source) stream: until every stream has spoken, it stays at -1 — except that a
+ * stream still silent `silentGraceMs` after it was first waited for is left out (`silent` lists
+ * it) until it does report. `eos` becomes true when every stream not left out reported end of input.
  */
 export class MinWatermark {
   private readonly wm = new Map<number, number>(); // key: partition * 65536 + source
   private readonly eosSet = new Set<number>();
+  /** Wall-clock ms when the clock first found each never-reported stream missing. */
+  private readonly missingSince = new Map<number, number>();
+  /** Streams left out because they never reported within the grace. */
+  readonly silent = new Set<number>();
+  private newlySilent: number[] = [];
   private partitions: number[] = [];
+  private readonly graceMs: number;
+  private readonly now: () => number;
 
-  constructor(private sources: number) {}
+  constructor(
+    private sources: number,
+    opts: MinWatermarkOptions = {},
+  ) {
+    this.graceMs = opts.silentGraceMs ?? Number.POSITIVE_INFINITY;
+    this.now = opts.now ?? Date.now;
+  }
 
   /** The partitions this consumer currently reads (after a rebalance). */
   setPartitions(parts: number[]): void {
     this.partitions = [...parts].sort((a, b) => a - b);
   }
 
+  /** Grows the expected source count (callers bound it: WatermarkV1.sources ≤ MAX_PACKET_PARTITIONS). */
   setSources(n: number): void {
     if (n > this.sources) this.sources = n;
   }
@@ -26,27 +53,81 @@ export class MinWatermark {
     const prev = this.wm.get(k);
     if (prev === undefined || wmUs > prev) this.wm.set(k, wmUs);
     if (eos) this.eosSet.add(k);
+    // A stream left out that speaks after all holds the clock again (callers keep their own maximum).
+    this.silent.delete(k);
+    this.missingSince.delete(k);
     return this.clock();
   }
 
-  /** Minimum over every expected stream, or -1 while one has not reported. */
+  /** True when stream `k` has never reported and is (now) left out; starts its grace on first sight. */
+  private leftOut(k: number, nowMs: number): boolean {
+    if (this.silent.has(k)) return true;
+    let since = this.missingSince.get(k);
+    if (since === undefined) {
+      since = nowMs;
+      this.missingSince.set(k, since);
+    }
+    if (nowMs - since < this.graceMs) return false;
+    this.silent.add(k);
+    this.newlySilent.push(k);
+    return true;
+  }
+
+  /**
+   * Minimum over every expected stream, or -1 while one has not reported (within its grace) or
+   * none has. The grace of the silent ones starts once some stream has reported: before that,
+   * nobody has declared anything to wait for.
+   */
   clock(): number {
     if (this.partitions.length === 0) return -1;
     let min = Number.POSITIVE_INFINITY;
+    let missing: number[] | null = null;
     for (const p of this.partitions) {
       for (let s = 0; s < this.sources; s++) {
-        const v = this.wm.get(p * 65536 + s);
-        if (v === undefined) return -1;
-        if (v < min) min = v;
+        const k = p * 65536 + s;
+        const v = this.wm.get(k);
+        if (v === undefined) (missing ??= []).push(k);
+        else if (v < min) min = v;
       }
     }
-    return min;
+    if (min === Number.POSITIVE_INFINITY) return -1;
+    if (missing === null) return min;
+    const nowMs = this.now();
+    let waiting = false;
+    for (const k of missing) if (!this.leftOut(k, nowMs)) waiting = true;
+    return waiting ? -1 : min;
   }
 
-  /** True when every expected stream reported end of input. */
+  /** True when some stream has reported and another has not, with its grace still running (the clock waits for it). */
+  get waiting(): boolean {
+    let reported = false;
+    let missing = false;
+    for (const p of this.partitions) {
+      for (let s = 0; s < this.sources; s++) {
+        const k = p * 65536 + s;
+        if (this.wm.has(k)) reported = true;
+        else if (!this.silent.has(k)) missing = true;
+      }
+    }
+    return reported && missing;
+  }
+
+  /** Streams left out since the last call, as `{ partition, source }` (to count and log once each). */
+  takeNewlySilent(): { partition: number; source: number }[] {
+    const out = this.newlySilent.map((k) => ({ partition: Math.floor(k / 65536), source: k % 65536 }));
+    this.newlySilent = [];
+    return out;
+  }
+
+  /** True when every expected stream not left out reported end of input (and one did). */
   get eos(): boolean {
-    if (this.partitions.length === 0) return false;
-    for (const p of this.partitions) for (let s = 0; s < this.sources; s++) if (!this.eosSet.has(p * 65536 + s)) return false;
+    if (this.partitions.length === 0 || this.clock() < 0) return false;
+    for (const p of this.partitions) {
+      for (let s = 0; s < this.sources; s++) {
+        const k = p * 65536 + s;
+        if (!this.eosSet.has(k) && !this.silent.has(k)) return false;
+      }
+    }
     return true;
   }
 
