@@ -1,5 +1,6 @@
 export * from './config';
 export * from './data-source';
+export * from './errors';
 export * from './entities';
 export { MIGRATIONS } from './migrations';
 export { FEATURE_SET_1 } from './migrations/1796600000000-flow-features-array';
