@@ -2,6 +2,8 @@ import { hostname } from 'node:os';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { SensorId } from '@netsentry/contracts';
+import { MAX_PACKET_PARTITIONS } from '@netsentry/messaging';
+import { BATCH_MAX_PACKETS } from '@netsentry/packets';
 
 /**
  * All configuration of the sensor, read once at start from the command line and the
@@ -16,7 +18,7 @@ export const SensorConfig = z
     /** Appended to every topic name (tests and side-by-side deployments on one broker). */
     topicSuffix: z.string().regex(/^[A-Za-z0-9._-]*$/).default(''),
     /** Partitions of the packets topic when this sensor creates it. */
-    packetPartitions: z.number().int().min(1).max(1024).default(4),
+    packetPartitions: z.number().int().min(1).max(MAX_PACKET_PARTITIONS).default(4),
     /** Live interface, or a capture file to replay: exactly one. */
     iface: z.string().min(1).optional(),
     replay: z.string().min(1).optional(),
@@ -49,8 +51,8 @@ export const SensorConfig = z
      */
     immediate: z.boolean().default(false),
     captureTimeoutMs: z.number().int().min(1).max(10000).default(50),
-    /** Packets per batch message (at most) and the longest a packet waits in a batch, ms. */
-    batchPackets: z.number().int().min(1).max(65536).default(4096),
+    /** Packets per batch message (at most; aggregators refuse a batch above BATCH_MAX_PACKETS) and the longest a packet waits in a batch, ms. */
+    batchPackets: z.number().int().min(1).max(BATCH_MAX_PACKETS).default(4096),
     /**
      * Packet batch format written to the packets topic: 2 (compact, default) or 1, which
      * aggregators from before format 2 read. Upgrade aggregators first, then sensors; set 1

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Producer } from 'kafkajs';
-import { createKafka, ensureTopics, topicMap } from '@netsentry/messaging';
+import { createKafka, ensureTopics, MAX_PACKET_PARTITIONS, topicMap } from '@netsentry/messaging';
 import { PacketBatcher, type OutBatch } from './packets.batcher';
 import { PacketsProducer } from './packets.producer';
 import { HeartbeatsProducer } from './heartbeats.producer';
@@ -51,6 +51,8 @@ export class SensorService implements OnApplicationShutdown {
         { topic: topics.deadletter, numPartitions: 1 },
       ]);
       parts = r.partitions[topics.packets] ?? cfg.packetPartitions;
+      // Consumers refuse an envelope declaring more (ns-parts): say so now rather than be dead-lettered.
+      if (parts > MAX_PACKET_PARTITIONS) return { ok: false, message: `${topics.packets} has ${parts} partitions; a sensor spreads packets over at most ${MAX_PACKET_PARTITIONS}` };
       this.producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 5 });
       await this.producer.connect();
     } catch (e) {
