@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_PACKET_PARTITIONS } from '@netsentry/messaging';
 
 /** Aggregator configuration, read once from the environment and validated; fails fast with the setting's name. */
 export const AggregatorConfig = z.object({
@@ -12,7 +13,7 @@ export const AggregatorConfig = z.object({
   flowsPartitions: z.number().int().min(1).max(1024).default(4),
   statsPartitions: z.number().int().min(1).max(1024).default(4),
   /** Partition count for the packets topic if the aggregator starts before any sensor created it. */
-  packetsPartitions: z.number().int().min(1).max(1024).default(4),
+  packetsPartitions: z.number().int().min(1).max(MAX_PACKET_PARTITIONS).default(4),
   idleTimeoutS: z.number().positive().max(86400).default(120),
   activeTimeoutS: z.number().positive().max(86400 * 7).default(1800),
   tcpCloseGraceS: z.number().nonnegative().max(600).default(5),
@@ -20,6 +21,13 @@ export const AggregatorConfig = z.object({
   statsIntervalS: z.number().positive().max(3600).default(1),
   /** Watermarks to downstream are sent when the clock moved this far (packet time, s) or at end of input. */
   watermarkEveryS: z.number().positive().max(3600).default(1),
+  /**
+   * Seconds a packet-batch watermark (`ns-wm`) or a packet time may be ahead of this machine's
+   * wall clock (default one day: clock skew, never real traffic). A message past it is
+   * dead-lettered (`TIME.FUTURE`), a packet past it dropped and counted in `badTime`: one far-future
+   * time would otherwise move the sensor's clock past all real traffic (libs/messaging time.ts).
+   */
+  maxFutureS: z.number().positive().max(366 * 86400).default(86400),
   logLevel: z.enum(['nothing', 'error', 'warn', 'info', 'debug']).default('error'),
 });
 export type AggregatorConfig = z.infer<typeof AggregatorConfig>;
@@ -47,6 +55,7 @@ export function readAggregatorConfig(env: NodeJS.ProcessEnv = process.env): Conf
     maxFlows: num(env.FLOW_MAX_FLOWS),
     statsIntervalS: num(env.STATS_INTERVAL_S),
     watermarkEveryS: num(env.AGGREGATOR_WATERMARK_EVERY_S),
+    maxFutureS: num(env.AGGREGATOR_MAX_FUTURE_S),
     logLevel: env.KAFKA_LOG_LEVEL,
   });
   if (r.success) return { ok: true, config: r.data };

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Consumer, EachBatchPayload, Kafka, Producer, TopicMessages } from 'kafkajs';
 import type { FlowV1, StatsV1 } from '@netsentry/contracts';
-import { createKafka, DeadLetters, ensureTopics, readEnvelope, sendReliably, topicMap, type TopicMap } from '@netsentry/messaging';
-import { PacketBatchDecoder, PacketRecord } from '@netsentry/packets';
+import { createKafka, DeadLetters, ensureTopics, futureLimitUs, futureReason, readEnvelope, sendReliably, TIME_FUTURE, topicMap, type TopicMap } from '@netsentry/messaging';
+import { MAX_TS_US, PacketBatchDecoder, PacketRecord } from '@netsentry/packets';
 import { SensorPipeline } from './sensor.pipeline';
 import { flowMessages } from './flows.producer';
 import { statsMessages } from './stats.producer';
@@ -22,6 +22,10 @@ export interface AggregatorCounters {
   rebalances: number;
   /** Failed produce attempts (retried). */
   publishErrors: number;
+  /** Packets of valid batches dropped for their time: negative, ≥ MAX_TS_US, or too far ahead of this machine's clock. */
+  badTime: number;
+  /** Messages dead-lettered because their watermark was too far ahead of this machine's clock (also in deadLetters). */
+  futureTimes: number;
 }
 
 /**
@@ -50,7 +54,9 @@ export class PacketsConsumer implements OnApplicationShutdown {
   private outFlows: FlowV1[] = [];
   private outStats: StatsV1[] = [];
   private downstreamParts = { flows: 1, stats: 1 };
-  readonly counters: AggregatorCounters = { messages: 0, packets: 0, flows: 0, stats: 0, deadLetters: 0, commits: 0, rebalances: 0, publishErrors: 0 };
+  readonly counters: AggregatorCounters = {
+    messages: 0, packets: 0, flows: 0, stats: 0, deadLetters: 0, commits: 0, rebalances: 0, publishErrors: 0, badTime: 0, futureTimes: 0,
+  };
   private readonly onFlow = (f: FlowV1): void => {
     this.outFlows.push(f);
   };
@@ -112,12 +118,17 @@ export class PacketsConsumer implements OnApplicationShutdown {
     let lastOffset = -1;
     const touched = new Set<SensorPipeline>();
     const keepUs = (this.cfg.activeTimeoutS + this.cfg.tcpCloseGraceS + this.cfg.idleTimeoutS) * 1e6;
+    // Once per batch of messages: the latest time this machine's clock lets in.
+    const limitUs = futureLimitUs(Date.now(), this.cfg.maxFutureS);
+    const maxTsUs = Math.min(MAX_TS_US, limitUs);
     for (const m of batch.messages) {
       if (!isRunning() || isStale()) break;
       this.counters.messages++;
       const env = readEnvelope(m.headers);
-      if (!env.ok) {
-        this.dead!.reject({ topic: batch.topic, partition, offset: m.offset, code: env.code, reason: env.reason, key: m.key, value: m.value });
+      if (!env.ok || env.value.wmUs > limitUs) {
+        const [code, reason] = env.ok ? [TIME_FUTURE, futureReason('ns-wm', env.value.wmUs, limitUs, this.cfg.maxFutureS, 'AGGREGATOR_MAX_FUTURE_S')] : [env.code, env.reason];
+        if (env.ok) this.counters.futureTimes++;
+        this.dead!.reject({ topic: batch.topic, partition, offset: m.offset, code, reason, key: m.key, value: m.value });
         resolveOffset(m.offset);
         lastOffset = Number(m.offset);
         continue;
@@ -133,11 +144,13 @@ export class PacketsConsumer implements OnApplicationShutdown {
         } else {
           const b = d.batch;
           const n = b.count;
+          let bad = 0;
           for (let i = 0; i < n; i++) {
             b.read(i, this.rec);
-            pipe.add(this.rec);
+            if (!pipe.add(this.rec, maxTsUs)) bad++;
           }
-          this.counters.packets += n;
+          this.counters.packets += n - bad;
+          this.counters.badTime += bad;
         }
       }
       pipe.advance(e.wmUs);

@@ -39,9 +39,18 @@ export class SensorPipeline {
     this.stats = new StatsBuilder({ sensor, instance: `p${partition}`, intervalS: cfg.statsIntervalS }, onStats);
   }
 
-  add(rec: PacketRecord): void {
+  /**
+   * Feeds one packet to the flow table and the statistics; false (and neither sees it) when its
+   * time is negative or not below `maxTsUs` (MAX_TS_US or this machine's clock plus the tolerance,
+   * whichever is less; the caller counts it): one such time would move both clocks past all real
+   * traffic.
+   */
+  add(rec: PacketRecord, maxTsUs: number): boolean {
+    const ts = rec.tsUs;
+    if (!(ts >= 0 && ts < maxTsUs)) return false;
     const created = this.flows.add(rec);
     this.stats.add(rec, created);
+    return true;
   }
 
   advance(wmUs: number): void {
