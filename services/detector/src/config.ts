@@ -33,6 +33,20 @@ export const DetectorConfig = z.object({
    * much, so rule windows and open alerts are rebuilt exactly (at the cost of re-reading).
    */
   replayHorizonS: z.number().positive().max(86400).default(900),
+  /**
+   * Seconds an event time (watermark, statistics interval end, flow end) or a heartbeat's sentAt
+   * may be ahead of this machine's wall clock (default one day: clock skew, never real traffic).
+   * A message past it is dead-lettered (`TIME.FUTURE`): one far-future time would move a
+   * sensor's clock past all real traffic (libs/messaging time.ts).
+   */
+  maxFutureS: z.number().positive().max(366 * 86400).default(86400),
+  /**
+   * Wall-clock ms a sensor's clock waits for a declared upstream source (packet partition) that
+   * has never sent a watermark on a partition this instance reads; after it the clock goes on
+   * without that stream until it speaks (counted in `silentSources`, logged once each). A real
+   * source reports within seconds of the first.
+   */
+  silentSourceGraceMs: z.number().int().min(100).max(86_400_000).default(60_000),
   /** Retention: days of flows / statistics / alerts / anomalies kept, and how often to apply it. */
   retentionFlowsDays: z.number().positive().max(3650).default(7),
   retentionStatsDays: z.number().positive().max(3650).default(7),
@@ -98,6 +112,8 @@ export function readDetectorConfig(env: NodeJS.ProcessEnv = process.env): Config
     modelPollMs: num(env.DETECTOR_MODEL_POLL_MS),
     rulesYaml,
     replayHorizonS: num(env.DETECTOR_REPLAY_HORIZON_S),
+    maxFutureS: num(env.DETECTOR_MAX_FUTURE_S),
+    silentSourceGraceMs: num(env.DETECTOR_SILENT_SOURCE_GRACE_MS),
     retentionFlowsDays: num(env.RETENTION_FLOWS_DAYS),
     retentionStatsDays: num(env.RETENTION_STATS_DAYS),
     retentionAlertsDays: num(env.RETENTION_ALERTS_DAYS),

@@ -18,9 +18,12 @@ import {
   type StatsV1,
 } from '@netsentry/contracts';
 import { loadRulesConfig, toAnomaly, type RulesConfig } from '@netsentry/detection';
-import { createKafka, DeadLetters, ensureTopics, kindOf, sendChunked, KIND_WATERMARK, topicMap, WatermarkV1, type TopicMap } from '@netsentry/messaging';
-import { openDataSource, recordHeartbeat, storeAnomalies, storeFlowBatches, storeStats, upsertAlerts } from '@netsentry/storage';
+import {
+  createKafka, DeadLetters, ensureTopics, futureLimitUs, futureReason, kindOf, sendChunked, KIND_WATERMARK, TIME_FUTURE, topicMap, WatermarkV1, type TopicMap,
+} from '@netsentry/messaging';
+import { isDataException, openDataSource, recordHeartbeat, sqlState, storeAnomalies, storeFlowBatches, storeStats, upsertAlerts } from '@netsentry/storage';
 import { ModelWatcher } from './model.watcher';
+import { writeIsolating } from './store.isolation';
 import { SensorRules } from './sensor.rules';
 import { AlertsNotifier } from './alerts.notifier';
 import type { DetectorConfig } from './config';
@@ -39,10 +42,25 @@ export interface DetectorCounters {
   unscoredFlows: number;
   rebalances: number;
   batches: number;
+  /** Messages dead-lettered because a time in them was too far ahead of this machine's clock (also in deadLetters). */
+  futureTimes: number;
+  /** Messages dead-lettered because PostgreSQL refused their data (SQLSTATE class 22; also in deadLetters). */
+  storeRejected: number;
+  /** (partition, source) watermark streams a sensor's clock went on without after the grace (see DETECTOR_SILENT_SOURCE_GRACE_MS). */
+  silentSources: number;
 }
 
 const T_FLOWS = 0;
 const T_STATS = 1;
+
+/** One consumed message and what it brings to store: the unit a refused write is narrowed down to. */
+interface StoreUnit {
+  m: KafkaMessage;
+  flow?: FlowV1;
+  batch?: FlowBatchV1;
+  stats?: StatsV1;
+  beat?: SensorHeartbeatV1;
+}
 
 /**
  * Consumes flows, statistics and sensor heartbeats; scores flows with the active model; runs the
@@ -74,9 +92,13 @@ export class DetectorConsumer implements OnApplicationShutdown {
   private pendingAlerts = new Map<string, AlertV1>();
   private newAlertIds = new Set<string>();
   private retentionTimer: NodeJS.Timeout | null = null;
+  private graceTimer: NodeJS.Timeout | null = null;
+  private graceBusy = false;
+  /** Sensors the grace timer ended whose final alerts are not stored yet. */
+  private graceEnded = new Set<SensorRules>();
   readonly counters: DetectorCounters = {
     flows: 0, stats: 0, statsDuplicates: 0, heartbeats: 0, anomalies: 0, alertsNew: 0, alertsUpdated: 0,
-    deadLetters: 0, unscoredFlows: 0, rebalances: 0, batches: 0,
+    deadLetters: 0, unscoredFlows: 0, rebalances: 0, batches: 0, futureTimes: 0, storeRejected: 0, silentSources: 0,
   };
 
   constructor(
@@ -121,6 +143,7 @@ export class DetectorConsumer implements OnApplicationShutdown {
       this.assigned = [...(a[t.flows] ?? []).map((p) => T_FLOWS * 4096 + p), ...(a[t.stats] ?? []).map((p) => T_STATS * 4096 + p)];
       this.generation++;
       this.sensors = new Map();
+      this.graceEnded = new Set();
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [t.flows, t.stats, t.sensors], fromBeginning: true });
@@ -136,6 +159,9 @@ export class DetectorConsumer implements OnApplicationShutdown {
     const every = this.cfg.retentionEveryMs;
     this.retentionTimer = setInterval(() => void this.retention(), every);
     this.retentionTimer.unref();
+    // A clock waiting for a silent source may have no message left to move it once the grace is over.
+    this.graceTimer = setInterval(() => void this.onGraceTimer(), Math.min(1000, this.cfg.silentSourceGraceMs));
+    this.graceTimer.unref();
   }
 
   /** Applies the retention policy once (also run on a timer). */
@@ -157,10 +183,16 @@ export class DetectorConsumer implements OnApplicationShutdown {
   private rules(sensor: string): SensorRules {
     let r = this.sensors.get(sensor);
     if (!r || (r.ended && !r.clock.eos)) {
-      r = new SensorRules(sensor, this.rulesConfig, this.assigned, (a, change) => {
-        this.pendingAlerts.set(a.id, a);
-        if (change === 'new') this.newAlertIds.add(a.id);
-      });
+      r = new SensorRules(
+        sensor,
+        this.rulesConfig,
+        this.assigned,
+        (a, change) => {
+          this.pendingAlerts.set(a.id, a);
+          if (change === 'new') this.newAlertIds.add(a.id);
+        },
+        { silentGraceMs: this.cfg.silentSourceGraceMs },
+      );
       this.sensors.set(sensor, r);
     }
     return r;
@@ -168,6 +200,56 @@ export class DetectorConsumer implements OnApplicationShutdown {
 
   private reject(topic: string, partition: number, m: KafkaMessage, code: string, reason: string): void {
     this.dead!.reject({ topic, partition, offset: m.offset, code, reason, key: m.key, value: m.value });
+  }
+
+  /** Dead-letters a message whose `what` (µs) is past `limitUs`, this machine's clock plus DETECTOR_MAX_FUTURE_S. */
+  private rejectFuture(topic: string, partition: number, m: KafkaMessage, what: string, tUs: number, limitUs: number): void {
+    this.counters.futureTimes++;
+    this.reject(topic, partition, m, TIME_FUTURE, futureReason(what, tUs, limitUs, this.cfg.maxFutureS, 'DETECTOR_MAX_FUTURE_S'));
+  }
+
+  /** Counts and logs (once each) the watermark streams these sensors' clocks have just gone on without. */
+  private noteSilent(rules: Iterable<SensorRules>): void {
+    for (const r of rules) {
+      const gone = r.clock.takeNewlySilent();
+      if (gone.length === 0) continue;
+      this.counters.silentSources += gone.length;
+      const names = gone.slice(0, 8).map((g) => `${g.partition >= T_STATS * 4096 ? 'stats' : 'flows'}/${g.partition % 4096} source ${g.source}`);
+      this.log.warn(
+        `sensor ${r.sensor}: clock goes on without ${gone.length} watermark stream(s) declared but silent for ` +
+          `${this.cfg.silentSourceGraceMs} ms: ${names.join(', ')}${gone.length > names.length ? ', …' : ''}`,
+      );
+    }
+  }
+
+  /**
+   * Moves the clocks that wait for a silent source once its grace is over (no message may be left
+   * to do it: a replay that ended), then stores and publishes the alerts that released.
+   */
+  private async onGraceTimer(): Promise<void> {
+    if (this.graceBusy || !this.ds || !this.producer) return;
+    const waiting = [...this.sensors.values()].filter((r) => r.clock.waiting);
+    const moved = waiting.filter((r) => r.tick());
+    this.noteSilent(waiting);
+    // Their input was stored by the batches that brought it; only the end-of-input flush is left.
+    for (const r of moved) if (r.ended) this.graceEnded.add(r);
+    if (moved.length === 0 && this.graceEnded.size === 0) return;
+    this.graceBusy = true;
+    this.inflight++;
+    try {
+      const ended = [...this.graceEnded];
+      await this.publish([]);
+      for (const r of ended) {
+        r.stored = true;
+        this.graceEnded.delete(r);
+      }
+    } catch (e) {
+      this.log.warn(`storing alerts released by a silent source's grace failed, retrying: ${(e as Error).message}`);
+    } finally {
+      this.graceBusy = false;
+      this.inflight--;
+      if (this.inflight === 0) this.announceEnds();
+    }
   }
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {
@@ -201,10 +283,9 @@ export class DetectorConsumer implements OnApplicationShutdown {
     const trackerKey = `${topic}/${partition}`;
     const horizonUs = this.cfg.replayHorizonS * 1e6;
     const generation = this.generation;
-    const flows: FlowV1[] = [];
-    const flowBatches: FlowBatchV1[] = [];
-    const stats: StatsV1[] = [];
-    const beats: SensorHeartbeatV1[] = [];
+    // Once per batch: the latest time this machine's clock lets in.
+    const limitUs = futureLimitUs(Date.now(), this.cfg.maxFutureS);
+    const units: StoreUnit[] = [];
     const touched = new Set<SensorRules>();
     let lastOffset = -1;
     this.counters.batches++;
@@ -216,13 +297,19 @@ export class DetectorConsumer implements OnApplicationShutdown {
       if (tIdx < 0) {
         const hb = parseJsonMessage(HeartbeatSchema, m.value);
         if (!hb.ok) this.reject(topic, partition, m, hb.code, hb.reason);
-        else beats.push(hb.value);
+        // The latest sentAt wins in storage: a far-future one would freeze the sensor's row.
+        else if (hb.value.sentAt * 1e6 > limitUs) this.rejectFuture(topic, partition, m, 'heartbeat sentAt', hb.value.sentAt * 1e6, limitUs);
+        else units.push({ m, beat: hb.value });
         continue;
       }
       if (kindOf(m.headers) === KIND_WATERMARK) {
         const w = parseJsonMessage(WatermarkV1, m.value);
         if (!w.ok) {
           this.reject(topic, partition, m, w.code, w.reason);
+          continue;
+        }
+        if (w.value.wmUs > limitUs) {
+          this.rejectFuture(topic, partition, m, 'watermark', w.value.wmUs, limitUs);
           continue;
         }
         const r = this.rules(w.value.sensor);
@@ -240,28 +327,41 @@ export class DetectorConsumer implements OnApplicationShutdown {
           continue;
         }
         const b = d.batch;
-        const r = this.rules(b.sensor);
-        r.onFlows(b.count);
         let endS = 0;
         for (let i = 0; i < b.count; i++) if (b.end[i] > endS) endS = b.end[i];
+        if (endS * 1e6 > limitUs) {
+          this.rejectFuture(topic, partition, m, 'flow end', endS * 1e6, limitUs);
+          continue;
+        }
+        const r = this.rules(b.sensor);
+        r.onFlows(b.count);
         r.tracker(trackerKey).record(offset, endS * 1e6 + horizonUs);
         touched.add(r);
-        flowBatches.push(b);
+        units.push({ m, batch: b });
       } else if (tIdx === T_FLOWS) {
         const f = parseJsonMessage(FlowSchema, m.value);
         if (!f.ok) {
           this.reject(topic, partition, m, f.code, f.reason);
           continue;
         }
+        if (f.value.end * 1e6 > limitUs) {
+          this.rejectFuture(topic, partition, m, 'flow end', f.value.end * 1e6, limitUs);
+          continue;
+        }
         const r = this.rules(f.value.sensor);
         r.onFlow(f.value);
         r.tracker(trackerKey).record(offset, f.value.end * 1e6 + horizonUs);
         touched.add(r);
-        flows.push(f.value);
+        units.push({ m, flow: f.value });
       } else {
         const s = parseJsonMessage(StatsSchema, m.value);
         if (!s.ok) {
           this.reject(topic, partition, m, s.code, s.reason);
+          continue;
+        }
+        const endUs = (s.value.start + s.value.intervalS) * 1e6;
+        if (endUs > limitUs) {
+          this.rejectFuture(topic, partition, m, 'statistics interval end', endUs, limitUs);
           continue;
         }
         const r = this.rules(s.value.sensor);
@@ -269,15 +369,16 @@ export class DetectorConsumer implements OnApplicationShutdown {
         if (!r.onStats(s.value, key)) this.counters.statsDuplicates++;
         // Stored even when the rules already had it: a batch retried after a failed write
         // must still write it (the upsert makes the second write a no-op).
-        stats.push(s.value);
-        r.tracker(trackerKey).record(offset, (s.value.start + s.value.intervalS) * 1e6 + horizonUs);
+        units.push({ m, stats: s.value });
+        r.tracker(trackerKey).record(offset, endUs + horizonUs);
         touched.add(r);
       }
     }
     for (const r of touched) r.tick();
+    this.noteSilent(touched);
     if (lastOffset < 0) return;
     const endedBefore = [...touched].filter((r) => r.ended);
-    await this.store(flows, flowBatches, stats, beats);
+    await this.store(units, topic, partition);
     for (const r of endedBefore) r.stored = true;
     await this.dead!.flush();
     this.counters.deadLetters = this.dead!.total;
@@ -310,9 +411,42 @@ export class DetectorConsumer implements OnApplicationShutdown {
     await heartbeat();
   }
 
-  /** Scores, stores and publishes one batch's worth; throws on a storage or broker fault (the batch is then redelivered). */
-  private async store(flows: FlowV1[], batches: FlowBatchV1[], stats: StatsV1[], beats: SensorHeartbeatV1[]): Promise<void> {
+  /**
+   * Scores, stores and publishes one batch's worth; throws on a storage or broker fault (the batch
+   * is then redelivered). A write PostgreSQL refuses for its data (SQLSTATE class 22) would fail
+   * the same way on every redelivery, so the messages behind it are found and dead-lettered
+   * (`STORE.DATA_ERROR`) and the rest stored. The rules have already seen those messages; a
+   * replay after a restart sees them again and refuses them again, so that stays consistent.
+   */
+  private async store(units: StoreUnit[], topic: string, partition: number): Promise<void> {
+    const anomalies: AnomalyV1[] = [];
+    await writeIsolating(
+      units,
+      async (part) => {
+        for (const a of await this.storeInput(part)) anomalies.push(a);
+      },
+      isDataException,
+      (u, e) => {
+        this.counters.storeRejected++;
+        this.reject(topic, partition, u.m, 'STORE.DATA_ERROR', `PostgreSQL refused it (SQLSTATE ${sqlState(e)}): ${e.message}`);
+      },
+    );
+    await this.publish(anomalies);
+  }
+
+  /** Scores and stores the flows, statistics and heartbeats of `units` (idempotent: a part may be written twice); returns the anomalies. */
+  private async storeInput(units: readonly StoreUnit[]): Promise<AnomalyV1[]> {
     const ds = this.ds!;
+    const flows: FlowV1[] = [];
+    const batches: FlowBatchV1[] = [];
+    const stats: StatsV1[] = [];
+    const beats: SensorHeartbeatV1[] = [];
+    for (const u of units) {
+      if (u.flow) flows.push(u.flow);
+      else if (u.batch) batches.push(u.batch);
+      else if (u.stats) stats.push(u.stats);
+      else if (u.beat) beats.push(u.beat);
+    }
     const anomalies: AnomalyV1[] = [];
     const scorer = this.models.scorer;
     let nFlows = flows.length;
@@ -325,21 +459,24 @@ export class DetectorConsumer implements OnApplicationShutdown {
         }
         // Batches are scored from their columns; only anomalous rows become objects.
         for (const b of batches) for (const a of scorer.scoreFlowBatch(b).anomalies) anomalies.push(toAnomaly(a.flow, a.result, scorer.model));
-      } else this.counters.unscoredFlows += nFlows;
+      }
       await storeFlowBatches(ds, batches, flows);
-      this.counters.flows += nFlows;
     }
-    if (anomalies.length) {
-      await storeAnomalies(ds, anomalies);
-      this.counters.anomalies += anomalies.length;
-    }
-    if (stats.length) {
-      await storeStats(ds, stats);
-      this.counters.stats += stats.length;
-    }
+    if (anomalies.length) await storeAnomalies(ds, anomalies);
+    if (stats.length) await storeStats(ds, stats);
     for (const hb of beats) await recordHeartbeat(ds, hb);
+    // Counted once everything of these units is stored (a part that fails is written again).
+    this.counters.flows += nFlows;
+    if (!scorer) this.counters.unscoredFlows += nFlows;
+    this.counters.anomalies += anomalies.length;
+    this.counters.stats += stats.length;
     this.counters.heartbeats += beats.length;
+    return anomalies;
+  }
 
+  /** Stores the pending alerts, then publishes them and `anomalies`; throws on a storage or broker fault (alerts stay pending). */
+  private async publish(anomalies: AnomalyV1[]): Promise<void> {
+    const ds = this.ds!;
     const alerts = [...this.pendingAlerts.values()];
     const fresh = this.newAlertIds;
     this.pendingAlerts = new Map();
@@ -370,6 +507,7 @@ export class DetectorConsumer implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     if (this.retentionTimer) clearInterval(this.retentionTimer);
+    if (this.graceTimer) clearInterval(this.graceTimer);
     this.models.stop();
     await this.consumer?.disconnect().catch(() => undefined);
     await this.producer?.disconnect().catch(() => undefined);

@@ -1,6 +1,6 @@
 import type { AlertV1, FlowV1, StatsV1 } from '@netsentry/contracts';
 import { RuleEngine, type RulesConfig } from '@netsentry/detection';
-import { CommitTracker, MinWatermark } from '@netsentry/messaging';
+import { CommitTracker, MinWatermark, type MinWatermarkOptions } from '@netsentry/messaging';
 
 /**
  * Rule state of one sensor on this detector instance: the rule engine, the sensor's event-time
@@ -28,9 +28,10 @@ export class SensorRules {
     config: RulesConfig,
     partitions: number[],
     onAlert: (a: AlertV1, change: 'new' | 'update') => void,
+    clockOptions: MinWatermarkOptions = {},
   ) {
     this.engine = new RuleEngine(config, onAlert);
-    this.clock = new MinWatermark(1);
+    this.clock = new MinWatermark(1, clockOptions);
     this.clock.setPartitions(partitions);
   }
 
@@ -91,8 +92,10 @@ export class SensorRules {
     this.engine.counters.flows += n;
   }
 
-  /** Moves the rules' clock to the watermark; flushes at the end of input. */
-  tick(): void {
+  /** Moves the rules' clock to the watermark; flushes at the end of input. Returns true when either happened. */
+  tick(): boolean {
+    const before = this.advancedUs;
+    const endedBefore = this.ended;
     const c = this.clock.clock();
     if (c > this.advancedUs) {
       this.advancedUs = c;
@@ -105,5 +108,6 @@ export class SensorRules {
       this.engine.flush();
       this.ended = true;
     }
+    return this.advancedUs !== before || this.ended !== endedBefore;
   }
 }
