@@ -61,4 +61,36 @@ describe('loadNotificationConfig', () => {
       expect(text).toContain(part);
     }
   });
+
+  it('refuses a first backoff above the cap', () => {
+    const r = loadNotificationConfig({ NETSENTRY_NOTIFY_BACKOFF_MS: '5000', NETSENTRY_NOTIFY_MAX_BACKOFF_MS: '10' });
+    expect(r).toEqual({ ok: false, code: 'NOTIFY.BAD_CONFIG', errors: ['retry.baseDelayMs: NETSENTRY_NOTIFY_BACKOFF_MS (5000) must not exceed NETSENTRY_NOTIFY_MAX_BACKOFF_MS (10)'] });
+    expect(loadNotificationConfig({ NETSENTRY_NOTIFY_BACKOFF_MS: '10', NETSENTRY_NOTIFY_MAX_BACKOFF_MS: '10' }).ok).toBe(true);
+  });
+
+  it('refuses what is not an e-mail address, accepts display names', () => {
+    const smtp = { NETSENTRY_SMTP_HOST: 'mail.example.org' };
+    const r = loadNotificationConfig({ ...smtp, NETSENTRY_SMTP_FROM: 'not an address', NETSENTRY_SMTP_TO: 'soc@example.org, nobody' });
+    expect(r).toEqual({
+      ok: false,
+      code: 'NOTIFY.BAD_CONFIG',
+      errors: [
+        'email.from: "not an address" is not an e-mail address (a@example.org or "Name <a@example.org>")',
+        'email.to.1: "nobody" is not an e-mail address (a@example.org or "Name <a@example.org>")',
+      ],
+    });
+    expect(loadNotificationConfig({ ...smtp, NETSENTRY_SMTP_FROM: 'NetSentry <netsentry@example.org>', NETSENTRY_SMTP_TO: '"SOC team" <soc@example.org>,root@localhost' })).toMatchObject({
+      ok: true,
+      config: { email: { from: 'NetSentry <netsentry@example.org>', to: ['"SOC team" <soc@example.org>', 'root@localhost'] } },
+    });
+  });
+
+  it('refuses a webhook URL with user:password and never prints the password', () => {
+    const r = loadNotificationConfig({ NETSENTRY_WEBHOOK_URLS: 'https://hooks.example.org/a,https://ops:hunter2@hooks.example.org/b', NETSENTRY_WEBHOOK_SECRET: '0123456789abcdef0123' });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatch(/^webhook\.urls\.1: https:\/\/\*\*\*@hooks\.example\.org\/b has a user name or password in it.*NETSENTRY_WEBHOOK_SECRET/);
+    expect(r.errors[0]).not.toContain('hunter2');
+  });
 });

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { Severity } from '@netsentry/contracts';
+import { mailboxAddress } from './mail-address';
+import { hasCredentials, redactCredentials } from './redact';
 
 /**
  * All environment reading of the notifications library, validated once. Variables:
@@ -8,7 +10,7 @@ import { Severity } from '@netsentry/contracts';
  *   NETSENTRY_NOTIFY_MIN_SEVERITY   lowest severity delivered: low|medium|high|critical (default high)
  *   NETSENTRY_NOTIFY_INTERVAL_S     rate-limit interval per (destination, rule type, target) (default 300)
  *   NETSENTRY_NOTIFY_MAX_ATTEMPTS   attempts per message, first included (default 4, at most 10)
- *   NETSENTRY_NOTIFY_BACKOFF_MS     first retry delay, doubled each retry (default 500)
+ *   NETSENTRY_NOTIFY_BACKOFF_MS     first retry delay, doubled each retry (default 500; ≤ the cap below)
  *   NETSENTRY_NOTIFY_MAX_BACKOFF_MS cap on one retry delay (default 30000)
  *   NETSENTRY_NOTIFY_TIMEOUT_MS     timeout of one attempt (default 10000)
  *
@@ -16,14 +18,32 @@ import { Severity } from '@netsentry/contracts';
  *   NETSENTRY_SMTP_PORT             default 587 (465 for tls)
  *   NETSENTRY_SMTP_SECURITY         starttls (required, default) | tls (implicit, port 465) | none
  *   NETSENTRY_SMTP_USER / _PASS     credentials (both or neither)
- *   NETSENTRY_SMTP_FROM             sender address (required with a host)
- *   NETSENTRY_SMTP_TO               recipients, comma-separated (required with a host)
+ *   NETSENTRY_SMTP_FROM             sender address, "a@example.org" or "Name <a@example.org>" (required with a host)
+ *   NETSENTRY_SMTP_TO               recipients, comma-separated, same forms (required with a host)
  *   NETSENTRY_SMTP_CA_FILE          PEM file of CA certificates to trust (e.g. a private CA)
  *   NETSENTRY_SMTP_TLS_VERIFY       true (default) | false: verify the server certificate
  *
- *   NETSENTRY_WEBHOOK_URLS          http(s) URLs, comma-separated; webhooks are off when unset
+ *   NETSENTRY_WEBHOOK_URLS          http(s) URLs, comma-separated, without user:password; webhooks are off when unset
  *   NETSENTRY_WEBHOOK_SECRET        HMAC-SHA256 key for X-NetSentry-Signature (required with URLs, ≥ 16 chars)
  */
+
+/** A mailbox nodemailer can send to (mail-address.ts); the value is quoted, addresses are no secret. */
+const mailbox = (ctx: z.core.ParsePayload<string>): void => {
+  if (mailboxAddress(ctx.value) === null) {
+    ctx.issues.push({ code: 'custom', input: ctx.value, message: `${JSON.stringify(ctx.value)} is not an e-mail address (a@example.org or "Name <a@example.org>")` });
+  }
+};
+
+/** fetch refuses URLs with user:password, and they would leak into logs: refused at start. */
+const noCredentials = (ctx: z.core.ParsePayload<string>): void => {
+  if (hasCredentials(ctx.value)) {
+    ctx.issues.push({
+      code: 'custom',
+      input: redactCredentials(ctx.value),
+      message: `${redactCredentials(ctx.value)} has a user name or password in it, which is never sent; remove it and authenticate deliveries by their signature (NETSENTRY_WEBHOOK_SECRET)`,
+    });
+  }
+};
 
 export const SmtpSecurity = z.enum(['starttls', 'tls', 'none']);
 export type SmtpSecurity = z.infer<typeof SmtpSecurity>;
@@ -33,8 +53,10 @@ export const EmailConfig = z.object({
   port: z.number().int().min(1).max(65535),
   security: SmtpSecurity,
   auth: z.object({ user: z.string().min(1), pass: z.string().min(1) }).optional(),
-  from: z.string().min(3),
-  to: z.array(z.string().min(3)).min(1),
+  /** Sender mailbox: an address, or "Name <address>". */
+  from: z.string().check(mailbox),
+  /** Recipient mailboxes, same forms. */
+  to: z.array(z.string().check(mailbox)).min(1),
   /** PEM text of extra trusted CAs. */
   ca: z.string().optional(),
   verifyTls: z.boolean(),
@@ -42,17 +64,30 @@ export const EmailConfig = z.object({
 export type EmailConfig = z.infer<typeof EmailConfig>;
 
 export const WebhookConfig = z.object({
-  urls: z.array(z.url({ protocol: /^https?$/ })).min(1),
+  urls: z.array(z.url({ protocol: /^https?$/ }).check(noCredentials)).min(1),
   secret: z.string().min(16),
 });
 export type WebhookConfig = z.infer<typeof WebhookConfig>;
 
-export const RetryConfig = z.object({
-  maxAttempts: z.number().int().min(1).max(10),
-  baseDelayMs: z.number().int().min(0).max(60_000),
-  maxDelayMs: z.number().int().min(0).max(300_000),
-  timeoutMs: z.number().int().min(100).max(120_000),
-});
+export const RetryConfig = z
+  .object({
+    maxAttempts: z.number().int().min(1).max(10),
+    baseDelayMs: z.number().int().min(0).max(60_000),
+    maxDelayMs: z.number().int().min(0).max(300_000),
+    timeoutMs: z.number().int().min(100).max(120_000),
+  })
+  // a first delay above the cap would be cut to the cap at once: surely a typo
+  .check((ctx) => {
+    const { baseDelayMs, maxDelayMs } = ctx.value;
+    if (baseDelayMs > maxDelayMs) {
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        path: ['baseDelayMs'],
+        message: `NETSENTRY_NOTIFY_BACKOFF_MS (${baseDelayMs}) must not exceed NETSENTRY_NOTIFY_MAX_BACKOFF_MS (${maxDelayMs})`,
+      });
+    }
+  });
 export type RetryConfig = z.infer<typeof RetryConfig>;
 
 export const NotificationConfig = z.object({

@@ -3,9 +3,12 @@ import type { EmailConfig } from './config';
 import { renderEmail, type NotificationV1 } from './message';
 import type { AttemptResult } from './retry';
 
-/** SMTP reply codes that will not change on a retry (bad auth, rejected recipient or sender). */
-function permanent(e: { responseCode?: number; code?: string }): boolean {
-  if (e.code === 'EAUTH') return true;
+/**
+ * Failures that will not change on a retry: bad credentials, an envelope nodemailer cannot
+ * build (no valid sender or recipient: EENVELOPE), SMTP 5xx replies.
+ */
+export function permanent(e: { responseCode?: number; code?: string }): boolean {
+  if (e.code === 'EAUTH' || e.code === 'EENVELOPE') return true;
   return typeof e.responseCode === 'number' && e.responseCode >= 500 && e.responseCode < 600;
 }
 

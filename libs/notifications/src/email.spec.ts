@@ -169,4 +169,21 @@ describe('email over SMTP', () => {
       await stop(s.server);
     }
   });
+
+  it('does not retry a sender or recipients nodemailer cannot use (EENVELOPE is final)', async () => {
+    const s = await smtp({ authOptional: true, disabledCommands: ['STARTTLS'] });
+    const reasons: string[] = [];
+    const n = new AlertNotifier(config({ email: email(s.port, { security: 'none', auth: undefined, ca: undefined, from: 'not an address', to: ['nobody'] }) }), {
+      onFailure: (_c, _m, reason) => reasons.push(reason),
+    });
+    try {
+      await n.notify(alert());
+      expect(n.stats).toMatchObject({ sent: 0, failed: 1, retries: 0 });
+      expect(reasons[0]).toMatch(/^EENVELOPE/);
+      expect(s.mails).toHaveLength(0);
+    } finally {
+      await n.close();
+      await stop(s.server);
+    }
+  });
 });
