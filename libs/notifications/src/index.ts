@@ -11,6 +11,6 @@ export {
 export { NotificationV1, AlertMessageV1, DigestMessageV1, DIGEST_MAX_ALERTS, renderEmail } from './message';
 export { withRetry, backoffDelay, realSleep, type AttemptResult, type RetryPolicy, type DeliveryResult, type Sleep } from './retry';
 export { RateLimiter, targetKey, type DueDigest } from './rate-limiter';
-export { WebhookChannel, signBody, verifySignature, SIGNATURE_HEADER } from './webhook.channel';
+export { WebhookChannel, signBody, verifySignature, statusResult, SIGNATURE_HEADER, TIMESTAMP_HEADER, DEFAULT_TOLERANCE_S, type VerifyOptions } from './webhook.channel';
 export { EmailChannel } from './email.channel';
 export { AlertNotifier, type Channel, type NotifierStats, type NotifierDeps } from './notifier';

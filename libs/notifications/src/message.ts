@@ -21,7 +21,10 @@ export const DigestMessageV1 = z.object({
   /** The held-back alerts, most recent last, at most DIGEST_MAX_ALERTS. */
   alerts: z.array(AlertV1),
 });
-/** Body of a NetSentry webhook POST (signed: X-NetSentry-Signature: sha256=<hex HMAC of the raw body>). */
+/**
+ * Body of a NetSentry webhook POST, signed: X-NetSentry-Timestamp: <unix seconds>,
+ * X-NetSentry-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>"> (webhook.channel.ts).
+ */
 export const NotificationV1 = z.discriminatedUnion('kind', [AlertMessageV1, DigestMessageV1]);
 export type NotificationV1 = z.infer<typeof NotificationV1>;
 

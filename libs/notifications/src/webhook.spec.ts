@@ -1,8 +1,9 @@
+import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AlertNotifier } from './notifier';
 import { NotificationV1 } from './message';
-import { SIGNATURE_HEADER, verifySignature } from './webhook.channel';
+import { SIGNATURE_HEADER, signBody, TIMESTAMP_HEADER, verifySignature, WebhookChannel } from './webhook.channel';
 import { alert, config } from './notifications.fixtures';
 
 const SECRET = 'test-secret-0123456789';
@@ -10,6 +11,7 @@ const SECRET = 'test-secret-0123456789';
 interface Received {
   body: string;
   signature: string | undefined;
+  timestamp: string | undefined;
   valid: boolean;
 }
 
@@ -22,7 +24,8 @@ async function receiver(answers: number[] = []): Promise<{ server: Server; url: 
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const signature = req.headers[SIGNATURE_HEADER.toLowerCase()] as string | undefined;
-      got.push({ body, signature, valid: verifySignature(SECRET, body, signature) });
+      const timestamp = req.headers[TIMESTAMP_HEADER.toLowerCase()] as string | undefined;
+      got.push({ body, signature, timestamp, valid: verifySignature(SECRET, body, signature, timestamp) });
       res.statusCode = answers.shift() ?? 204;
       res.end();
     });
@@ -58,8 +61,9 @@ describe('webhooks', () => {
         expect(NotificationV1.parse(JSON.parse(g.body)).kind).toBe('alert');
       }
       expect(JSON.parse(r.got[1].body).alert.id).toBe('crit');
-      expect(verifySignature('another-secret-123456', r.got[0].body, r.got[0].signature)).toBe(false);
-      expect(verifySignature(SECRET, r.got[0].body + ' ', r.got[0].signature)).toBe(false);
+      const [g] = r.got;
+      expect(verifySignature('another-secret-123456', g.body, g.signature, g.timestamp)).toBe(false);
+      expect(verifySignature(SECRET, g.body + ' ', g.signature, g.timestamp)).toBe(false);
       expect(n.stats).toMatchObject({ received: 3, belowSeverity: 1, sent: 2, failed: 0 });
     } finally {
       await n.close();
@@ -140,6 +144,88 @@ describe('webhooks', () => {
     } finally {
       await n.close();
       await close(live.server);
+    }
+  });
+
+  it('signs the timestamp with the body, so a captured request stops verifying after 5 minutes', async () => {
+    const r = await receiver();
+    const n = new AlertNotifier(config({ webhook: { urls: [r.url], secret: SECRET } }));
+    try {
+      const before = Math.floor(Date.now() / 1000);
+      await n.notify(alert());
+      const [g] = r.got;
+      expect(g.valid).toBe(true);
+      expect(g.timestamp).toMatch(/^\d+$/);
+      const ts = Number(g.timestamp);
+      expect(ts).toBeGreaterThanOrEqual(before);
+      expect(g.signature).toBe(signBody(SECRET, ts, g.body));
+      const at = (s: number) => ({ now: () => s * 1000 });
+      // a replay: the same request later; within the tolerance (either way), then not
+      expect(verifySignature(SECRET, g.body, g.signature, g.timestamp, at(ts + 300))).toBe(true);
+      expect(verifySignature(SECRET, g.body, g.signature, g.timestamp, at(ts + 301))).toBe(false);
+      expect(verifySignature(SECRET, g.body, g.signature, g.timestamp, at(ts - 301))).toBe(false);
+      expect(verifySignature(SECRET, g.body, g.signature, g.timestamp, { ...at(ts + 3600), toleranceS: 7200 })).toBe(true);
+      // a replay with a fresh timestamp header: the signature does not cover it
+      expect(verifySignature(SECRET, g.body, g.signature, String(ts + 1), at(ts))).toBe(false);
+      // no timestamp, a malformed one, or the old body-only signature
+      expect(verifySignature(SECRET, g.body, g.signature, undefined, at(ts))).toBe(false);
+      for (const bad of ['', ' 1', '1.5', '-1', '0x10', '1e9']) expect(verifySignature(SECRET, g.body, g.signature, bad, at(ts))).toBe(false);
+      const bodyOnly = 'sha256=' + createHmac('sha256', SECRET).update(g.body).digest('hex');
+      expect(verifySignature(SECRET, g.body, bodyOnly, g.timestamp, at(ts))).toBe(false);
+    } finally {
+      await n.close();
+      await close(r.server);
+    }
+  });
+
+  it.each([301, 302, 303, 307, 308])('treats a %i redirect as final, without following it', async (code) => {
+    let followed = 0;
+    const target = createServer((_req, res) => {
+      followed++;
+      res.end();
+    });
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    let hits = 0;
+    const moved = createServer((req, res) => {
+      hits++;
+      req.resume();
+      res.writeHead(code, { location: `http://127.0.0.1:${(target.address() as AddressInfo).port}/elsewhere` });
+      res.end();
+    });
+    await new Promise<void>((resolve) => moved.listen(0, '127.0.0.1', resolve));
+    const reasons: string[] = [];
+    const n = new AlertNotifier(config({ webhook: { urls: [`http://127.0.0.1:${(moved.address() as AddressInfo).port}/hook`], secret: SECRET } }), {
+      onFailure: (_c, _m, reason) => reasons.push(reason),
+    });
+    try {
+      await n.notify(alert());
+      expect(hits).toBe(1);
+      expect(followed).toBe(0);
+      expect(n.stats).toMatchObject({ sent: 0, failed: 1, retries: 0 });
+      expect(reasons).toEqual([`HTTP ${code}: redirects are not followed`]);
+    } finally {
+      await n.close();
+      await close(moved);
+      await close(target);
+    }
+  });
+
+  it('never prints the credentials of a URL given with user:password (refused at start-up)', async () => {
+    const r = await receiver();
+    const url = r.url.replace('http://', 'http://netsentry:hunter2@');
+    const reasons: string[] = [];
+    const n = new AlertNotifier(config(), { channels: [new WebhookChannel(url, SECRET, 1000)], onFailure: (c, _m, reason) => reasons.push(`${c} ${reason}`) });
+    try {
+      await n.notify(alert());
+      expect(n.destinations[0]).toBe(`webhook:${r.url.replace('http://', 'http://***@')}`);
+      expect(n.stats).toMatchObject({ failed: 1, retries: 0 }); // fetch refuses to build it: final
+      expect(reasons).toHaveLength(1);
+      expect(reasons[0]).not.toContain('hunter2');
+      expect(reasons[0]).not.toContain('netsentry:');
+      expect(r.got).toHaveLength(0);
+    } finally {
+      await n.close();
+      await close(r.server);
     }
   });
 

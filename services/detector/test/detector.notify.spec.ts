@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { AlertV1, AnomalyV1, severityRank } from '@netsentry/contracts';
 import { trainModel } from '@netsentry/detection';
 import { REPO_ROOT, topicMap, type ServiceProcess } from '@netsentry/messaging';
-import { NotificationV1, SIGNATURE_HEADER, targetKey, verifySignature } from '@netsentry/notifications';
+import { NotificationV1, SIGNATURE_HEADER, TIMESTAMP_HEADER, targetKey, verifySignature } from '@netsentry/notifications';
 import { migrateDatabase, openDataSource } from '@netsentry/storage';
 import { consumeMessages, createTestDatabase, deleteTopics, itIf, testKafka, uniqueName, type ConsumedMessage, type TestDatabase } from '@netsentry/testing';
 import type { DataSource } from 'typeorm';
@@ -37,6 +37,7 @@ interface Received {
   contentType: string | undefined;
   body: string;
   signature: string | undefined;
+  timestamp: string | undefined;
 }
 
 // End to end: a real capture through sensor → aggregator → (Kafka flows + stats) → detector →
@@ -71,6 +72,7 @@ describe('detector alert delivery', () => {
           contentType: req.headers['content-type'],
           body: Buffer.concat(chunks).toString('utf8'),
           signature: req.headers[SIGNATURE_HEADER.toLowerCase()] as string | undefined,
+          timestamp: req.headers[TIMESTAMP_HEADER.toLowerCase()] as string | undefined,
         });
         res.statusCode = 204;
         res.end();
@@ -129,10 +131,11 @@ describe('detector alert delivery', () => {
         expect(g.method).toBe('POST');
         expect(g.contentType).toMatch(/^application\/json/);
         expect(g.signature).toMatch(/^sha256=[0-9a-f]{64}$/);
-        expect(verifySignature(SECRET, g.body, g.signature)).toBe(true);
+        // checked when received: the signed timestamp is only good for 5 minutes
+        expect(verifySignature(SECRET, g.body, g.signature, g.timestamp, { now: () => g.at })).toBe(true);
         // the check is real: another secret or a changed body does not verify
-        expect(verifySignature(SECRET + 'x', g.body, g.signature)).toBe(false);
-        expect(verifySignature(SECRET, g.body + ' ', g.signature)).toBe(false);
+        expect(verifySignature(SECRET + 'x', g.body, g.signature, g.timestamp, { now: () => g.at })).toBe(false);
+        expect(verifySignature(SECRET, g.body + ' ', g.signature, g.timestamp, { now: () => g.at })).toBe(false);
         const m = NotificationV1.parse(JSON.parse(g.body));
         messages.push({ at: g.at, m });
         for (const a of m.kind === 'alert' ? [m.alert] : m.alerts) delivered.set(a.id, a);
