@@ -14,7 +14,11 @@ export const DigestMessageV1 = z.object({
   kind: z.literal('digest'),
   /** Rule type of the alerts held back. */
   type: AlertV1.shape.type,
-  /** The target key the rate limit was applied to (sorted targets, comma-separated). */
+  /**
+   * The target key the rate limit was applied to (sorted targets of the alert's first version,
+   * first 8, comma-separated), or "*": alerts of this type folded in because the destination's
+   * queue was full (or too many keys were tracked).
+   */
   target: z.string(),
   /** Number of alerts held back (may exceed alerts.length). */
   count: z.number().int().positive(),
