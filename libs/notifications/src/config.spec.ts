@@ -12,6 +12,7 @@ describe('loadNotificationConfig', () => {
         minSeverity: 'high',
         intervalSeconds: 300,
         retry: { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 30000, timeoutMs: 10000 },
+        delivery: { concurrency: 4, queueSize: 100 },
         email: undefined,
         webhook: undefined,
       },
@@ -60,6 +61,13 @@ describe('loadNotificationConfig', () => {
     for (const part of ['NETSENTRY_SMTP_USER and NETSENTRY_SMTP_PASS', 'minSeverity', 'retry.maxAttempts', 'email.security', 'email.from', 'email.to', 'webhook.urls', 'webhook.secret']) {
       expect(text).toContain(part);
     }
+  });
+
+  it('reads the delivery bounds per destination', () => {
+    expect(loadNotificationConfig({ NETSENTRY_NOTIFY_CONCURRENCY: '2', NETSENTRY_NOTIFY_QUEUE: '0' })).toMatchObject({ ok: true, config: { delivery: { concurrency: 2, queueSize: 0 } } });
+    const r = loadNotificationConfig({ NETSENTRY_NOTIFY_CONCURRENCY: '0', NETSENTRY_NOTIFY_QUEUE: '1e9' });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors.join('\n')).toMatch(/delivery\.concurrency[\s\S]*delivery\.queueSize/);
   });
 
   it('refuses a first backoff above the cap', () => {

@@ -12,7 +12,9 @@ import { hasCredentials, redactCredentials } from './redact';
  *   NETSENTRY_NOTIFY_MAX_ATTEMPTS   attempts per message, first included (default 4, at most 10)
  *   NETSENTRY_NOTIFY_BACKOFF_MS     first retry delay, doubled each retry (default 500; ≤ the cap below)
  *   NETSENTRY_NOTIFY_MAX_BACKOFF_MS cap on one retry delay (default 30000)
- *   NETSENTRY_NOTIFY_TIMEOUT_MS     timeout of one attempt (default 10000)
+ *   NETSENTRY_NOTIFY_TIMEOUT_MS     timeout of one attempt, from its start, not from when it was queued (default 10000)
+ *   NETSENTRY_NOTIFY_CONCURRENCY    deliveries in progress at once per destination (default 4, at most 64)
+ *   NETSENTRY_NOTIFY_QUEUE          deliveries waiting per destination; past it they are folded into a digest (default 100)
  *
  *   NETSENTRY_SMTP_HOST             SMTP server; email is off when unset
  *   NETSENTRY_SMTP_PORT             default 587 (465 for tls)
@@ -90,16 +92,31 @@ export const RetryConfig = z
   });
 export type RetryConfig = z.infer<typeof RetryConfig>;
 
+/**
+ * Per destination: deliveries in progress at once (each holds its slot through its retries, so
+ * a failing receiver is not hammered) and deliveries waiting for a slot. A delivery that finds
+ * the queue full is folded into a digest of its rule type (target "*"), counted, never dropped.
+ */
+export const DeliveryConfig = z.object({
+  concurrency: z.number().int().min(1).max(64),
+  queueSize: z.number().int().min(0).max(10_000),
+});
+export type DeliveryConfig = z.infer<typeof DeliveryConfig>;
+
 export const NotificationConfig = z.object({
   minSeverity: Severity,
   intervalSeconds: z.number().min(0).max(86_400),
   retry: RetryConfig,
+  /** Optional for code that builds a config by hand; loadNotificationConfig always sets it. */
+  delivery: DeliveryConfig.optional(),
   email: EmailConfig.optional(),
   webhook: WebhookConfig.optional(),
 });
 export type NotificationConfig = z.infer<typeof NotificationConfig>;
 
 export const DEFAULT_RETRY: RetryConfig = { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 30_000, timeoutMs: 10_000 };
+/** Small on purpose: SMTP servers and webhook receivers limit connections per client. */
+export const DEFAULT_DELIVERY: DeliveryConfig = { concurrency: 4, queueSize: 100 };
 
 export type ConfigResult = { ok: true; config: NotificationConfig } | { ok: false; code: 'NOTIFY.BAD_CONFIG'; errors: string[] };
 
@@ -153,6 +170,10 @@ export function loadNotificationConfig(env: Env = process.env): ConfigResult {
       baseDelayMs: num(env.NETSENTRY_NOTIFY_BACKOFF_MS, DEFAULT_RETRY.baseDelayMs),
       maxDelayMs: num(env.NETSENTRY_NOTIFY_MAX_BACKOFF_MS, DEFAULT_RETRY.maxDelayMs),
       timeoutMs: num(env.NETSENTRY_NOTIFY_TIMEOUT_MS, DEFAULT_RETRY.timeoutMs),
+    },
+    delivery: {
+      concurrency: num(env.NETSENTRY_NOTIFY_CONCURRENCY, DEFAULT_DELIVERY.concurrency),
+      queueSize: num(env.NETSENTRY_NOTIFY_QUEUE, DEFAULT_DELIVERY.queueSize),
     },
     email,
     webhook,

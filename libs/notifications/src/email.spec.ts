@@ -21,11 +21,21 @@ interface Mail {
 }
 
 /** A real SMTP server on 127.0.0.1 that records what it receives. */
-async function smtp(opts: Partial<SMTPServerOptions>): Promise<{ server: SMTPServer; port: number; mails: Mail[] }> {
+async function smtp(opts: Partial<SMTPServerOptions>): Promise<{ server: SMTPServer; port: number; mails: Mail[]; sessions: { open: number; max: number; total: number } }> {
   const mails: Mail[] = [];
+  const sessions = { open: 0, max: 0, total: 0 };
   const server = new SMTPServer({
     disabledCommands: [],
     logger: false,
+    onConnect(_session, cb) {
+      sessions.open++;
+      sessions.total++;
+      sessions.max = Math.max(sessions.max, sessions.open);
+      cb();
+    },
+    onClose() {
+      sessions.open--;
+    },
     onAuth(auth, _session, cb) {
       if (auth.username === 'netsentry' && auth.password === 'right-password') cb(null, { user: auth.username });
       else cb(new Error('Invalid username or password'));
@@ -48,7 +58,7 @@ async function smtp(opts: Partial<SMTPServerOptions>): Promise<{ server: SMTPSer
   });
   server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, port: (server.server.address() as AddressInfo).port, mails };
+  return { server, port: (server.server.address() as AddressInfo).port, mails, sessions };
 }
 
 /** Body text of a quoted-printable message (nodemailer's encoding for long or '=' lines). */
@@ -164,6 +174,21 @@ describe('email over SMTP', () => {
       expect(s.mails).toHaveLength(2);
       expect(s.mails[1].data).toMatch(/Subject: \[NetSentry\] digest: 2 more port_scan alert\(s\) for 10\.0\.0\.9/);
       expect(qp(s.mails[1].data)).toContain('alert id three');
+    } finally {
+      await n.close();
+      await stop(s.server);
+    }
+  });
+
+  it('sends a burst over a few pooled sessions instead of one session per mail', async () => {
+    const s = await smtp({ authOptional: true, disabledCommands: ['STARTTLS'] });
+    const n = new AlertNotifier(config({ delivery: { concurrency: 2, queueSize: 100 }, email: email(s.port, { security: 'none', auth: undefined, ca: undefined }) }));
+    try {
+      await Promise.all(Array.from({ length: 16 }, (_, i) => n.notify(alert({ id: `m-${i}`, targets: [`10.3.0.${i}`] }))));
+      expect(n.stats).toMatchObject({ sent: 16, failed: 0 });
+      expect(s.mails).toHaveLength(16);
+      expect(s.sessions.max).toBeLessThanOrEqual(2);
+      expect(s.sessions.total).toBeLessThanOrEqual(2);
     } finally {
       await n.close();
       await stop(s.server);

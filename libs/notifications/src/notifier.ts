@@ -1,5 +1,6 @@
 import { AlertV1, severityRank } from '@netsentry/contracts';
-import type { NotificationConfig } from './config';
+import { DEFAULT_DELIVERY, type NotificationConfig } from './config';
+import { DeliveryLane } from './delivery.lane';
 import { EmailChannel } from './email.channel';
 import type { NotificationV1 } from './message';
 import { RateLimiter } from './rate-limiter';
@@ -29,6 +30,11 @@ export interface NotifierStats {
   held: number;
   /** Messages given up on after their retries (per destination). */
   failed: number;
+  /**
+   * Messages (alerts or digests) that found the destination's queue full and were folded into
+   * the overflow digest of their rule type (per destination): delayed, not dropped.
+   */
+  overflowed: number;
   /** Extra attempts made (after a first failure). */
   retries: number;
 }
@@ -44,18 +50,27 @@ export interface NotifierDeps {
   onFailure?: (channel: string, m: NotificationV1, reason: string) => void;
 }
 
+/** notify() looks for due digests at most this often (the timer of start() does too). */
+const DUE_CHECK_MS = 1000;
+
 /**
  * Delivers alerts at or above a severity to email and webhooks, rate-limited per destination
  * and (rule type, target), with retries and exponential backoff. Never throws into the caller:
- * notify() resolves when the delivery is done or given up, failures are counted.
+ * notify() resolves when the delivery is done, given up, or folded into a later digest;
+ * failures are counted. Each destination has a DeliveryLane: a few deliveries at once, a
+ * bounded queue, and the overflow folded into a digest (5 000 alerts at once used to open
+ * 4 651 connections to one receiver).
  */
 export class AlertNotifier {
-  readonly stats: NotifierStats = { received: 0, invalid: 0, belowSeverity: 0, sent: 0, digestsSent: 0, held: 0, failed: 0, retries: 0 };
+  readonly stats: NotifierStats = { received: 0, invalid: 0, belowSeverity: 0, sent: 0, digestsSent: 0, held: 0, failed: 0, overflowed: 0, retries: 0 };
   /** Failures per destination name. */
   readonly failuresByChannel = new Map<string, number>();
   private readonly channels: Channel[];
   private readonly limiters: RateLimiter[];
+  private readonly lanes: DeliveryLane[];
   private readonly minRank: number;
+  private readonly now: () => number;
+  private lastDueCheck = -Infinity;
   private readonly sleep: Sleep;
   private readonly inflight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
@@ -65,17 +80,19 @@ export class AlertNotifier {
     private readonly config: NotificationConfig,
     private readonly deps: NotifierDeps = {},
   ) {
-    const now = deps.now ?? Date.now;
+    const now = (this.now = deps.now ?? Date.now);
+    const delivery = config.delivery ?? DEFAULT_DELIVERY;
     this.sleep = deps.sleep ?? realSleep;
     this.minRank = severityRank(config.minSeverity);
     this.channels = deps.channels ?? [];
     if (!deps.channels) {
-      if (config.email) this.channels.push(new EmailChannel(config.email, config.retry.timeoutMs));
+      if (config.email) this.channels.push(new EmailChannel(config.email, config.retry.timeoutMs, delivery.concurrency));
       if (config.webhook) {
         for (const url of config.webhook.urls) this.channels.push(new WebhookChannel(url, config.webhook.secret, config.retry.timeoutMs, deps.fetch));
       }
     }
     this.limiters = this.channels.map(() => new RateLimiter(config.intervalSeconds * 1000, now));
+    this.lanes = this.channels.map(() => new DeliveryLane(delivery.concurrency, delivery.queueSize));
   }
 
   /** Destination names, in order. */
@@ -97,7 +114,13 @@ export class AlertNotifier {
 
   /** Sends every digest whose interval has passed. Never rejects. */
   tick(): Promise<void> {
+    this.lastDueCheck = this.now();
     return this.track(this.sendDue(false));
+  }
+
+  /** Deliveries in progress and waiting, per destination (for metrics and tests). */
+  get pending(): { running: number; queued: number }[] {
+    return this.lanes.map((l) => ({ running: l.running, queued: l.queued }));
   }
 
   /** Waits for every delivery in progress. */
@@ -145,10 +168,15 @@ export class AlertNotifier {
     }
     const jobs: Promise<void>[] = [];
     for (let i = 0; i < this.channels.length; i++) {
-      if (this.limiters[i].offer(alert) === 'send') jobs.push(this.deliver(this.channels[i], { kind: 'alert', alert }));
+      if (this.limiters[i].offer(alert) === 'send') jobs.push(this.dispatch(i, { kind: 'alert', alert }, false));
       else this.stats.held++;
     }
-    jobs.push(this.sendDue(false));
+    // scanning every key on every alert would cost O(keys) per alert in a flood
+    const t = this.now();
+    if (t - this.lastDueCheck >= DUE_CHECK_MS) {
+      this.lastDueCheck = t;
+      jobs.push(this.sendDue(false));
+    }
     await Promise.all(jobs);
   }
 
@@ -157,10 +185,22 @@ export class AlertNotifier {
     for (let i = 0; i < this.channels.length; i++) {
       const due = all ? this.limiters[i].takeAll() : this.limiters[i].due();
       for (const d of due) {
-        jobs.push(this.deliver(this.channels[i], { kind: 'digest', type: d.type, target: d.target, count: d.count, alerts: d.alerts }));
+        // at shutdown the digests queue beyond the limit: there is no later digest to fold into,
+        // and their number is bounded by the rate limiter's keys
+        jobs.push(this.dispatch(i, { kind: 'digest', type: d.type, target: d.target, count: d.count, alerts: d.alerts }, all));
       }
     }
     await Promise.all(jobs);
+  }
+
+  /** Hands a message to the destination's lane; a full queue folds it into an overflow digest. */
+  private dispatch(i: number, m: NotificationV1, force: boolean): Promise<void> {
+    const done = this.lanes[i].submit(() => this.deliver(this.channels[i], m), force);
+    if (done !== 'full') return done;
+    this.stats.overflowed++;
+    if (m.kind === 'alert') this.limiters[i].foldAlert(m.alert);
+    else this.limiters[i].foldDigest(m);
+    return Promise.resolve();
   }
 
   private async deliver(channel: Channel, m: NotificationV1): Promise<void> {
