@@ -33,7 +33,7 @@ describe('rules on namespace lab captures (nmap, hping3, curl with real replies)
     for (const a of r.alerts) expect(AlertV1.safeParse(a).success).toBe(true);
     const scan = r.alerts.find((a) => a.type === 'port_scan')!;
     expect(scan.evidence[0]).toMatchObject({ metric: 'distinct_dst_ports', value: 100 });
-    expect(scan.summary).toMatch(/0 answered, \d+ probes refused\.$/); // closed ports answer RST
+    expect(scan.summary).toMatch(/with \d+ probes; 0 answered, \d+ refused\.$/); // closed ports answer RST
     const sweep = r.alerts.find((a) => a.type === 'host_sweep')!;
     expect(sweep.targetCount ?? sweep.targets.length).toBeGreaterThanOrEqual(30);
     expect(sweep.targets.every((t) => t.startsWith(sweptPrefix))).toBe(true);

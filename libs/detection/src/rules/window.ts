@@ -139,6 +139,11 @@ export class WindowDistinct<K> {
     return this.estimates === null ? n : Math.max(n, this.estimates.max(now));
   }
 
+  /** True when an interval in the window overflowed its sketch: `count` is then an estimate and `items` a sample. */
+  estimated(now: number): boolean {
+    return this.estimates !== null && this.estimates.max(now) > 0;
+  }
+
   has(now: number, item: K): boolean {
     this.expire(now);
     if (this.seen === null) return !Number.isNaN(this.oneT) && this.oneItem === item;
