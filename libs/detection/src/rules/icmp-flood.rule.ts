@@ -15,14 +15,17 @@ import { IdleMap } from './window';
  * Misses: floods below `minPps`; ICMP error floods (BlackNurse); slow ramps that raise the baseline; ICMP spread over many
  * destinations at a low rate each. A host that is legitimately pinged hard (monitoring) fires
  * until allow-listed.
+ * Sources are the flood sources (FloodSources); a flood whose every source is allow-listed is
+ * not reported.
  * Identity: the target.
  */
 export const icmpFloodRule: RuleDefinition<IcmpFloodConfig> = {
   type: 'icmp_flood',
-  version: 1,
+  version: 2,
   create(cfg, _env, sensor) {
     const rule = ruleId(icmpFloodRule);
     const allowT = new CidrSet(cfg.allowTargets);
+    const allowS = new CidrSet(cfg.allowSources);
     const w = cfg.windowS;
     const clip = (b: number): number => Math.max(cfg.minPps, cfg.baselineFactor * b) / 2;
     const state = new IdleMap<string, DestinationRate>();
@@ -38,14 +41,16 @@ export const icmpFloodRule: RuleDefinition<IcmpFloodConfig> = {
           const pps = r.pps(now);
           r.firing = count > 0 && pps >= cfg.minPps && pps >= cfg.baselineFactor * r.before;
           if (!r.firing) continue;
-          const nSources = r.sources.count(now);
+          const flood = r.flood.select(now, allowS);
+          const nSources = flood.count;
+          if (nSources === 0) { r.firing = false; continue; } // every source allow-listed
           report({
             type: 'icmp_flood',
             rule,
             sensor,
             severity: cfg.severity,
             key: { sources: [], targets: [d.ip] },
-            sources: r.sources.items(now).slice(-1000).reverse(),
+            sources: flood.sources,
             targets: [d.ip],
             sourceCount: nSources,
             start: r.packets.first(now),

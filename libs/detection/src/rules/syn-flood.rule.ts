@@ -1,5 +1,6 @@
 import type { SynFloodConfig } from './config';
 import { CidrSet } from './cidr';
+import { FloodSources } from './flood';
 import { plural, round, ruleId, type RuleDefinition } from './rule';
 import { IdleMap, WindowDistinct, WindowSum } from './window';
 
@@ -9,6 +10,8 @@ import { IdleMap, WindowDistinct, WindowSum } from './window';
  * Catches: SYN floods with or without spoofed sources (hping3 -S --flood, botnets), including
  * SYNs with ECN/CWR flags: at least `minSyns` SYNs (without ACK) minus completed handshakes
  * within `windowS`, concentrated on few ports (`minSynsPerPort`) or from many sources (`minSources`).
+ * Sources are the flood sources (see FloodSources: a sender of at least half an even share of
+ * the destination's attack-like packets), so web clients whose SYNs complete are not listed.
  * Misses: floods slower than `minSyns` per `windowS`; a single source flooding a different
  * port with each SYN (it looks like, and is reported as, a port scan); floods of completed
  * connections (connection exhaustion, HTTP floods); SYN-ACK reflection (reported as ddos).
@@ -16,7 +19,7 @@ import { IdleMap, WindowDistinct, WindowSum } from './window';
  */
 export const synFloodRule: RuleDefinition<SynFloodConfig> = {
   type: 'syn_flood',
-  version: 1,
+  version: 2,
   create(cfg, _env, sensor) {
     const rule = ruleId(synFloodRule);
     const allowT = new CidrSet(cfg.allowTargets);
@@ -26,7 +29,7 @@ export const synFloodRule: RuleDefinition<SynFloodConfig> = {
       readonly syns = new WindowSum(w);
       readonly handshakes = new WindowSum(w);
       readonly ports = new WindowDistinct<number>(w);
-      readonly sources = new WindowDistinct<string>(w);
+      readonly flood = new FloodSources(w);
       constructor(readonly ip: string) {}
     }
     const state = new IdleMap<string, DstWin>();
@@ -42,27 +45,24 @@ export const synFloodRule: RuleDefinition<SynFloodConfig> = {
           dw.handshakes.add(iv.start, d.handshakes);
           for (const p of d.synPorts.items) dw.ports.add(iv.start, p);
           if (!d.synPorts.exact) dw.ports.addEstimate(iv.start, d.synPorts.n);
-          if (d.syns > 0) {
-            for (const s of d.sources.items) if (!allowS.has(s)) dw.sources.add(iv.start, s);
-            if (!d.sources.exact) dw.sources.addEstimate(iv.start, d.sources.n);
-          }
+          dw.flood.add(iv.start, d);
           if (d.syns === 0) continue;
           const syns = dw.syns.sum(now);
           const unmatched = syns - dw.handshakes.sum(now);
           if (unmatched < cfg.minSyns) continue;
           const nPorts = Math.max(1, dw.ports.count(now));
           const perPort = syns / nPorts;
-          const nSources = dw.sources.count(now);
+          const flood = dw.flood.select(now, allowS);
+          const nSources = flood.count;
           if (perPort < cfg.minSynsPerPort && nSources < cfg.minSources) continue;
           if (nSources === 0) continue; // every sender allow-listed
-          const sources = dw.sources.items(now);
           report({
             type: 'syn_flood',
             rule,
             sensor,
             severity: cfg.severity,
             key: { sources: [], targets: [d.ip] },
-            sources: sources.slice(-1000).reverse(),
+            sources: flood.sources,
             targets: [d.ip],
             sourceCount: nSources,
             start: dw.syns.first(now),

@@ -13,7 +13,8 @@ import { IdleMap } from './window';
  * Catches: UDP floods (hping3 --udp --flood, DHCP request floods), amplification floods (DNS,
  * SNMP, NTP answers, fragments included) aimed at one host. The packets must hammer few
  * destination ports (`minPacketsPerPort`) or come from many sources (`minSources`), so that a
- * UDP port scan (one source, one packet per port) is left to port_scan.
+ * UDP port scan (one source, one packet per port) is left to port_scan. Sources are the flood
+ * sources (FloodSources); a flood whose every source is allow-listed is not reported.
  * Misses: floods below `minPps`; floods that ramp up slowly enough to raise the baseline;
  * a single source flooding a new port with each packet; floods aimed at many destinations
  * at a lower rate each (see traffic_spike). Busy UDP servers (DNS, streaming) with a steady
@@ -22,10 +23,11 @@ import { IdleMap } from './window';
  */
 export const udpFloodRule: RuleDefinition<UdpFloodConfig> = {
   type: 'udp_flood',
-  version: 1,
+  version: 2,
   create(cfg, _env, sensor) {
     const rule = ruleId(udpFloodRule);
     const allowT = new CidrSet(cfg.allowTargets);
+    const allowS = new CidrSet(cfg.allowSources);
     const w = cfg.windowS;
     const clip = (b: number): number => Math.max(cfg.minPps, cfg.baselineFactor * b) / 2;
     const state = new IdleMap<string, DestinationRate>();
@@ -41,12 +43,11 @@ export const udpFloodRule: RuleDefinition<UdpFloodConfig> = {
           const pps = r.pps(now);
           const nPorts = Math.max(1, r.ports.count(now));
           const perPort = r.packets.sum(now) / nPorts;
-          const nSources = r.sources.count(now);
-          r.firing =
-            count > 0 &&
-            pps >= cfg.minPps &&
-            pps >= cfg.baselineFactor * r.before &&
-            (perPort >= cfg.minPacketsPerPort || nSources >= cfg.minSources);
+          r.firing = count > 0 && pps >= cfg.minPps && pps >= cfg.baselineFactor * r.before;
+          if (!r.firing) continue;
+          const flood = r.flood.select(now, allowS);
+          const nSources = flood.count;
+          r.firing = (perPort >= cfg.minPacketsPerPort || nSources >= cfg.minSources) && nSources > 0;
           if (!r.firing) continue;
           report({
             type: 'udp_flood',
@@ -54,7 +55,7 @@ export const udpFloodRule: RuleDefinition<UdpFloodConfig> = {
             sensor,
             severity: cfg.severity,
             key: { sources: [], targets: [d.ip] },
-            sources: r.sources.items(now).slice(-1000).reverse(),
+            sources: flood.sources,
             targets: [d.ip],
             sourceCount: nSources,
             start: r.packets.first(now),
