@@ -1,6 +1,6 @@
 import { Prng } from './prng';
-import { compileForest, fitForest, scoreRowsInto, SCORE_BLOCK_ROWS } from './isolation-forest';
-import { decodeForest, encodeForest } from './forest.codec';
+import { compileForest, fitForest, scoreRowsInto, scoreRowsReference, SCORE_BLOCK_ROWS } from './isolation-forest';
+import { decodeForest, encodeForest, type ForestJson } from './forest.codec';
 
 const n = 1000;
 const d = 4;
@@ -55,3 +55,77 @@ describe('forest codec', () => {
     if (!r.ok) expect(r.code).toBe('MODEL.BAD_FOREST');
   });
 });
+
+const b64 = (a: Int32Array | Float64Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+
+/** A hand-made forest (node arrays as plain lists) for shapes fitForest never makes. */
+function handMade(o: { roots: number[]; feature: number[]; left: number[]; value: number[]; subsampleSize: number; heightLimit: number }): ForestJson {
+  return {
+    nTrees: o.roots.length,
+    nCols: 1,
+    subsampleSize: o.subsampleSize,
+    heightLimit: o.heightLimit,
+    roots: b64(Int32Array.from(o.roots)),
+    feature: b64(Int32Array.from(o.feature)),
+    value: b64(Float64Array.from(o.value)),
+    left: b64(Int32Array.from(o.left)),
+    size: b64(new Int32Array(o.feature.length).fill(1)),
+  };
+}
+
+describe('forest codec: hostile shapes', () => {
+  const reason = (j: unknown): string => {
+    const r = decodeForest(j);
+    return r.ok ? 'accepted' : r.reason;
+  };
+
+  it('refuses a height limit other than ceil(log2 subsampleSize): every walk takes that many steps', () => {
+    const j = encodeForest(forest);
+    expect(j.heightLimit).toBe(8);
+    expect(reason({ ...j, heightLimit: 20_000_000 })).toBe('heightLimit 20000000 is not ceil(log2(subsampleSize 256)) = 8');
+    expect(reason({ ...j, heightLimit: 7 })).toMatch(/heightLimit 7 is not/);
+    expect(reason(j)).toBe('accepted');
+  });
+
+  it('refuses a subsample of one row (c(1) = 0 would divide every path length by 0)', () => {
+    expect(reason({ ...encodeForest(forest), subsampleSize: 1, heightLimit: 0 })).toMatch(/subsampleSize.*>=2/);
+  });
+
+  it('refuses a node reached from two parents (a DAG whose long path beats the depth check)', () => {
+    // Tree 0: 0 → (1, 2), 1 → (3, 4), 3 → (6, 7); tree 1: root 5 → (6, 7); 6 → (8, 9). Through
+    // tree 0, node 6 is at depth 3 and its children at 4 > the height limit 3; the kernel's three
+    // steps stop on node 6 (an internal node, leaf value 0) where the reference walk goes on.
+    const dag = handMade({
+      roots: [0, 5],
+      feature: [0, 0, -1, 0, -1, 0, 0, -1, -1, -1],
+      left: [1, 3, -1, 6, -1, 6, 8, -1, -1, -1],
+      value: [1e9, 1e9, 1, 1e9, 2, 1e9, 1e9, 2, 3, 3],
+      subsampleSize: 8,
+      heightLimit: 3,
+    });
+    expect(reason(dag)).toBe("node 5's children are reached from another parent too (not a tree)");
+  });
+
+  it.each([
+    ['two trees sharing a root', { roots: [0, 0], feature: [-1], left: [-1], value: [0] }, 'root 1 is node 0, the root of another tree'],
+    ['a node no root reaches', { roots: [0], feature: [0, -1, -1, -1], left: [1, -1, -1, -1], value: [0.5, 1, 1, 1] }, 'node 3 is reached from no root'],
+    ['a leaf path length below 0', { roots: [0], feature: [-1], left: [-1], value: [-1e300] }, 'leaf 0 has path length -1e+300, outside [0, 2]'],
+    ['a leaf path length past heightLimit + c(ψ)', { roots: [0], feature: [-1], left: [-1], value: [1e300] }, 'leaf 0 has path length 1e+300, outside [0, 2]'],
+  ])('refuses %s', (_name, o, why) => {
+    expect(reason(handMade({ ...o, subsampleSize: 2, heightLimit: 1 }))).toBe(why);
+  });
+
+  it('accepts every forest fitForest makes, and the kernel scores it as the reference walk does', () => {
+    for (const maxSamples of [2, 3, 100, 256, 1000]) {
+      const f = fitForest(x, n, d, { nEstimators: 5, seed: maxSamples, maxSamples });
+      const back = decodeForest(JSON.parse(JSON.stringify(encodeForest(f))));
+      if (!back.ok) throw new Error(`maxSamples ${maxSamples}: ${back.reason}`);
+      const ref = scoreRowsReference(back.forest, x, n);
+      const fast = scores(back.forest);
+      let worst = 0;
+      for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(fast[i] - ref[i]));
+      expect(worst).toBeLessThan(1e-12);
+    }
+  });
+});
+

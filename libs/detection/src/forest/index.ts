@@ -6,6 +6,7 @@ export {
   DEFAULT_FOREST_PARAMS,
   SCORE_BLOCK_ROWS,
   averagePathLength,
+  heightLimitFor,
   fitForest,
   compileForest,
   scoreKernel,

@@ -42,6 +42,14 @@ export interface ForestParams {
 
 export const DEFAULT_FOREST_PARAMS: ForestParams = { nEstimators: 100, maxSamples: 256, seed: 1 };
 
+/**
+ * Height limit of trees grown on ψ-row subsamples: ceil(log2 ψ) (the paper's choice; 8 for 256).
+ * Every scoring walk takes exactly this many steps, so a stored forest must carry this value.
+ */
+export function heightLimitFor(subsampleSize: number): number {
+  return Math.ceil(Math.log2(Math.max(subsampleSize, 2)));
+}
+
 const EULER_GAMMA = 0.5772156649015329;
 
 /**
@@ -66,7 +74,7 @@ export function fitForest(x: Float64Array, nRows: number, nCols: number, params:
   if (!Number.isInteger(p.maxSamples) || p.maxSamples < 2) throw new RangeError('fitForest: maxSamples must be an integer ≥ 2');
 
   const psi = Math.min(p.maxSamples, nRows);
-  const heightLimit = Math.ceil(Math.log2(Math.max(psi, 2)));
+  const heightLimit = heightLimitFor(psi);
   const maxNodesPerTree = 2 * psi - 1;
   const cap = p.nEstimators * maxNodesPerTree;
   const feature = new Int32Array(cap);
