@@ -15,6 +15,7 @@ export {
   type TrainOptions,
   trainModel,
   DEFAULT_MAX_TRAINING_ROWS,
+  TRAIN_LIMITS,
   LIBRARY_VERSION,
   MODEL_FORMAT,
   AUTO_THRESHOLD,

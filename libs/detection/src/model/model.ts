@@ -52,6 +52,12 @@ export interface TrainOptions {
 
 export const DEFAULT_MAX_TRAINING_ROWS = 100_000;
 
+/**
+ * Largest training parameters (trainModel refuses more, Model.parse too, the CLI bounds its
+ * options with them): 10 000 trees of 2^20-row subsamples already take minutes and gigabytes.
+ */
+export const TRAIN_LIMITS = { maxTrees: 10_000, maxSamples: 2 ** 20, maxSeed: 2 ** 32 - 1 } as const;
+
 const NumericColumnJson = z.object({
   kind: z.literal('numeric'),
   name: z.string().min(1).max(128),
@@ -70,17 +76,17 @@ const CategoricalColumnJson = z.object({
 /** The stored form of a model: what libs/storage keeps in the `models` table. */
 export const ModelJsonV1 = z.object({
   format: z.literal(MODEL_FORMAT),
-  /** Deterministic: hash of everything below except `version` (same seed + flows → same id). */
+  /** Content hash (`modelId`) of everything below except `version`: same seed + flows → same id. */
   id: z.string().regex(/^if-[0-9a-f]{16}$/),
   /** Registry version, assigned when stored (0 until then). */
   version: z.number().int().nonnegative(),
   libraryVersion: z.string().min(1),
   sensorGroup: z.string().min(1).max(128),
   params: z.object({
-    nEstimators: z.number().int().positive(),
-    maxSamples: z.number().int().min(2),
+    nEstimators: z.number().int().positive().max(TRAIN_LIMITS.maxTrees),
+    maxSamples: z.number().int().min(2).max(TRAIN_LIMITS.maxSamples),
     contamination: z.union([z.literal('auto'), z.number().gt(0).max(0.5)]),
-    seed: z.number().int().nonnegative(),
+    seed: z.number().int().nonnegative().max(TRAIN_LIMITS.maxSeed),
   }),
   trainingWindow: z.object({ start: z.number().finite(), end: z.number().finite() }),
   /** Flows the model was fitted on (a uniform sample when the baseline was larger). */
@@ -174,25 +180,36 @@ export class Model {
     return this.json;
   }
 
-  /** Parses a stored model without throwing: schema, forest integrity and shape checks. */
+  /**
+   * Parses a stored model without throwing: schema, forest integrity, consistency with the
+   * training parameters, and the id against the content hash (an edited model is refused).
+   */
   static parse(raw: unknown): ModelParseResult {
     const p = ModelJsonV1.safeParse(raw);
     if (!p.success) {
       const i = p.error.issues[0];
-      return { ok: false, code: 'MODEL.BAD_JSON', reason: i ? `${i.path.join('.')}: ${i.message}` : 'invalid model' };
+      return badJson(i ? `${i.path.join('.')}: ${i.message}` : 'invalid model');
     }
     const j = p.data;
     const f = decodeForest(j.forest);
-    if (!f.ok) return { ok: false, code: 'MODEL.BAD_JSON', reason: f.reason };
-    const nCols = j.columns.length;
-    if (f.forest.nCols !== nCols || j.quantiles.length !== nCols || j.baselineCredit.length !== nCols) {
-      return { ok: false, code: 'MODEL.BAD_JSON', reason: 'column count differs between columns, quantiles, credit and forest' };
-    }
-    const numeric = j.columns.filter((c) => c.kind === 'numeric').map((c) => c.name);
-    if (numeric.length !== j.featureNames.length || numeric.some((n, i) => n !== j.featureNames[i])) {
-      return { ok: false, code: 'MODEL.BAD_JSON', reason: 'featureNames differ from the numeric columns' };
-    }
+    if (!f.ok) return badJson(f.reason);
+    const shape = shapeProblem(j, f.forest);
+    if (shape) return badJson(shape);
+    const { id: _id, version: _version, ...body } = j;
+    const hash = modelId(body);
+    if (hash !== j.id) return badJson(`id ${j.id} does not match the content (hash ${hash}): the model was changed after training`);
     return { ok: true, model: new Model(j, f.forest) };
+  }
+
+  /** Parses a model from JSON text (a file, a registry blob): not-JSON is MODEL.BAD_JSON too. */
+  static parseText(text: string): ModelParseResult {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      return badJson(`not JSON: ${(e as Error).message}`);
+    }
+    return Model.parse(raw);
   }
 
   /** Loads a stored model; throws ModelError('MODEL.BAD_JSON') when it is not one. */
@@ -206,6 +223,41 @@ export class Model {
   static create(json: ModelJsonV1, forest: ForestData): Model {
     return new Model(json, forest);
   }
+}
+
+function badJson(reason: string): ModelParseResult {
+  return { ok: false, code: 'MODEL.BAD_JSON', reason };
+}
+
+/**
+ * The id of a model: `if-` + 16 hex of the SHA-256 of its JSON without `id` and `version`, keys in
+ * ModelJsonV1's order (trainModel builds the body in that order; Model.parse's schema output has
+ * it too, so a model loaded and stored again keeps its id).
+ */
+function modelId(body: Omit<ModelJsonV1, 'id' | 'version'>): string {
+  return 'if-' + createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16);
+}
+
+/** Why a schema-valid model is not one trainModel could have written, or null. */
+function shapeProblem(j: ModelJsonV1, forest: ForestData): string | null {
+  const nCols = j.columns.length;
+  if (forest.nCols !== nCols || j.quantiles.length !== nCols || j.baselineCredit.length !== nCols) {
+    return 'column count differs between columns, quantiles, credit and forest';
+  }
+  const numeric = j.columns.filter((c) => c.kind === 'numeric').map((c) => c.name);
+  if (numeric.length !== j.featureNames.length || numeric.some((n, i) => n !== j.featureNames[i])) {
+    return 'featureNames differ from the numeric columns';
+  }
+  if (forest.nTrees !== j.params.nEstimators) return `forest has ${forest.nTrees} trees, params.nEstimators is ${j.params.nEstimators}`;
+  // fitForest draws min(maxSamples, rows) rows per tree; c(ψ) normalises every score.
+  const psi = Math.min(j.params.maxSamples, j.trainingRows);
+  if (forest.subsampleSize !== psi) {
+    return `forest.subsampleSize ${forest.subsampleSize} is not min(params.maxSamples ${j.params.maxSamples}, trainingRows ${j.trainingRows}) = ${psi}`;
+  }
+  if (j.trainingRows > j.baselineRows) return `trainingRows ${j.trainingRows} exceed baselineRows ${j.baselineRows}`;
+  const s = j.severity;
+  if (!(j.threshold < s.medium && s.medium < s.high && s.high < s.critical && s.critical < 1)) return 'severity bands do not rise from the threshold to below 1';
+  return null;
 }
 
 /** A uniform sample of k flows (seeded partial Fisher-Yates), in their original order. */
@@ -236,10 +288,10 @@ export function trainModel(flows: readonly FlowV1[], opts: TrainOptions = {}): M
   const contamination = opts.contamination ?? 'auto';
   const seed = opts.seed ?? 1;
   const sensorGroup = opts.sensorGroup ?? 'default';
-  if (!Number.isInteger(nEstimators) || nEstimators < 1 || nEstimators > 10000) throw new ModelError('MODEL.BAD_OPTIONS', 'nEstimators must be an integer in [1, 10000]');
-  if (!Number.isInteger(maxSamples) || maxSamples < 2 || maxSamples > 1 << 20) throw new ModelError('MODEL.BAD_OPTIONS', 'maxSamples must be an integer in [2, 2^20]');
+  if (!Number.isInteger(nEstimators) || nEstimators < 1 || nEstimators > TRAIN_LIMITS.maxTrees) throw new ModelError('MODEL.BAD_OPTIONS', `nEstimators must be an integer in [1, ${TRAIN_LIMITS.maxTrees}]`);
+  if (!Number.isInteger(maxSamples) || maxSamples < 2 || maxSamples > TRAIN_LIMITS.maxSamples) throw new ModelError('MODEL.BAD_OPTIONS', 'maxSamples must be an integer in [2, 2^20]');
   if (contamination !== 'auto' && !(contamination > 0 && contamination <= 0.5)) throw new ModelError('MODEL.BAD_OPTIONS', "contamination must be 'auto' or in (0, 0.5]");
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new ModelError('MODEL.BAD_OPTIONS', 'seed must be an integer in [0, 2^32)');
+  if (!Number.isInteger(seed) || seed < 0 || seed > TRAIN_LIMITS.maxSeed) throw new ModelError('MODEL.BAD_OPTIONS', 'seed must be an integer in [0, 2^32)');
   const maxRows = opts.maxTrainingRows ?? DEFAULT_MAX_TRAINING_ROWS;
   if (!Number.isInteger(maxRows) || maxRows < 2) throw new ModelError('MODEL.BAD_OPTIONS', 'maxTrainingRows must be an integer ≥ 2');
   if (flows.length < 2) throw new ModelError('MODEL.NO_TRAINING_DATA', `need at least 2 training flows, got ${flows.length}`);
@@ -278,7 +330,8 @@ export function trainModel(flows: readonly FlowV1[], opts: TrainOptions = {}): M
     if (f.start < start) start = f.start;
     if (f.end > end) end = f.end;
   }
-  const trainingWindow = opts.trainingWindow ?? { start, end };
+  // Rebuilt so that the id hashes exactly what the schema keeps (its keys, in its order).
+  const trainingWindow = opts.trainingWindow ? { start: opts.trainingWindow.start, end: opts.trainingWindow.end } : { start, end };
 
   const body: Omit<ModelJsonV1, 'id' | 'version'> = {
     format: MODEL_FORMAT,
@@ -308,6 +361,5 @@ export function trainModel(flows: readonly FlowV1[], opts: TrainOptions = {}): M
     },
     forest: encodeForest(forest),
   };
-  const id = 'if-' + createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16);
-  return Model.create({ ...body, id, version: 0 }, forest);
+  return Model.create({ ...body, id: modelId(body), version: 0 }, forest);
 }
