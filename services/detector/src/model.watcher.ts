@@ -38,10 +38,16 @@ export class ModelWatcher {
         return;
       }
       if (m.id === this.activeId || this.refused.has(m.id)) return;
-      const parsed = Model.parse(JSON.parse(m.blob.toString('utf8')));
+      // A blob that is not JSON is a bad model like any other: refused once, by id, not retried.
+      const parsed = Model.parseText(m.blob.toString('utf8'));
       if (!parsed.ok) {
         this.refused.add(m.id);
         this.log.error(`model ${m.id} refused: ${parsed.reason}`);
+        return;
+      }
+      if (parsed.model.id !== m.id) {
+        this.refused.add(m.id);
+        this.log.error(`model ${m.id} refused: its blob is model ${parsed.model.id}`);
         return;
       }
       try {
