@@ -4,7 +4,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { z } from 'zod';
 import type { DataSource } from 'typeorm';
 import { FLOW_FEATURE_NAMES } from '@netsentry/flows';
-import { retrainOnWindow, type RetrainDecision } from '@netsentry/detection';
+import { Model, retrainOnWindow, type RetrainDecision } from '@netsentry/detection';
 import { activateModel, getActiveModel, getModel, loadTrainingWindow, saveModel } from '@netsentry/storage';
 import { modelRecord } from './model.record';
 import { DETECTOR_CONFIG } from './detector.consumer';
@@ -58,7 +58,8 @@ function safeJson(s: string): unknown {
  * candidate in the registry with the guard's verdict in its quality summary, and activate it
  * (atomically, libs/storage `activateModel`) only if the guard passed. A refused candidate stays
  * in the `models` table, inactive, with `quality.retrain.decision = 'refused'` and the reason;
- * the active model is untouched. The ModelWatcher of every detector of the group picks an
+ * the active model is untouched. A later run that trains the same candidate (no new flows)
+ * judges it again under its own settings and records that verdict instead. The ModelWatcher of every detector of the group picks an
  * activated model up at its next poll.
  *
  * Several detector instances of one group: a session advisory lock lets one of them run at a
@@ -188,7 +189,8 @@ export type RetrainSettings = Pick<
 
 /**
  * One retraining from the registry's database: train on the window of stored flows, guard, store
- * the candidate with its verdict, activate it if it passed. The scheduled runs and
+ * the candidate with its verdict (or replace the verdict of the same candidate stored by an
+ * earlier run), activate it if it passed; `unchanged` only when it is the active model already. The scheduled runs and
  * `npm run models -- train` both use it. Throws only for database errors.
  */
 export async function retrainFromStore(ds: DataSource, c: RetrainSettings): Promise<RetrainOutcome> {
@@ -205,33 +207,44 @@ export async function retrainFromStore(ds: DataSource, c: RetrainSettings): Prom
   if (d.kind === 'no_data') return { decision: 'no_data', group, flows: d.flows, reason: d.reason };
   const m = d.candidate;
   const verdict = { flows: d.flows, guardFlows: d.guardFlows, flaggedFraction: d.flaggedFraction, maxFlaggedFraction: d.maxFlaggedFraction };
-  // Deterministic ids: the same window gives the same candidate, judged the same way already.
+  // Deterministic ids: the same window gives the same candidate.
   const active = await getActiveModel(ds, group);
   if (active?.id === m.id) return { decision: 'unchanged', group, modelId: m.id, version: active.version, ...verdict, reason: 'the candidate is the active model' };
-  const known = await getModel(ds, m.id);
-  if (known) return { decision: 'unchanged', group, modelId: m.id, version: known.version, ...verdict, reason: 'this candidate was stored already (no new flows)' };
   const accepted = d.kind === 'accept';
   const activate = accepted && !c.noActivate;
-  const stored = await saveModel(ds, modelRecord(m, {
-    sensorGroup: group,
-    params: { ...m.params, origin: 'retrain', sensors: c.retrainSensors, windowS: c.retrainWindowS },
-    quality: {
-      ...m.quality,
-      retrain: {
-        decision: activate ? 'activated' : accepted ? 'passed' : 'refused',
-        reason: d.reason,
-        ...verdict,
-        guardWindow: d.guardWindow,
-        windowFlows: w.total,
-        invalidRows: w.invalid,
-      },
-    },
-    trainStart: w.start,
-    trainEnd: w.end,
-  }));
-  if (!accepted) return { decision: 'refused', group, modelId: m.id, version: stored.version, previous: active?.id ?? null, ...verdict, reason: d.reason };
-  if (!activate) return { decision: 'passed', group, modelId: m.id, version: stored.version, previous: active?.id ?? null, ...verdict, reason: d.reason };
+  const retrain = {
+    decision: activate ? 'activated' : accepted ? 'passed' : 'refused',
+    reason: d.reason,
+    ...verdict,
+    guardWindow: d.guardWindow,
+    windowFlows: w.total,
+    invalidRows: w.invalid,
+  };
+  const known = await getModel(ds, m.id);
+  let version: number;
+  if (known) {
+    // Stored by an earlier run (refused under stricter settings, or with --no-activate): this
+    // run's verdict, under the current settings, decides; the stored one is replaced.
+    const p = Model.parseText(known.blob.toString('utf8'));
+    if (!p.ok || p.model.id !== m.id) {
+      return { decision: 'failed', group, modelId: m.id, ...verdict, reason: `the stored model ${m.id} is not this candidate: ${p.ok ? `its blob is model ${p.model.id}` : p.reason}` };
+    }
+    await ds.query(`UPDATE models SET quality = jsonb_set(quality, '{retrain}', $2::jsonb) WHERE id = $1`, [m.id, JSON.stringify(retrain)]);
+    version = known.version;
+  } else {
+    const stored = await saveModel(ds, modelRecord(m, {
+      sensorGroup: group,
+      params: { ...m.params, origin: 'retrain', sensors: c.retrainSensors, windowS: c.retrainWindowS },
+      quality: { ...m.quality, retrain },
+      trainStart: w.start,
+      trainEnd: w.end,
+    }));
+    version = stored.version;
+  }
+  const reason = known ? `${d.reason}; stored already as v${version}, judged again` : d.reason;
+  if (!accepted) return { decision: 'refused', group, modelId: m.id, version, previous: active?.id ?? null, ...verdict, reason };
+  if (!activate) return { decision: 'passed', group, modelId: m.id, version, previous: active?.id ?? null, ...verdict, reason };
   const a = await activateModel(ds, m.id);
   if (!a.ok) return { decision: 'failed', group, modelId: m.id, ...verdict, reason: a.code };
-  return { decision: 'activated', group, modelId: m.id, version: stored.version, previous: a.previous, ...verdict, reason: d.reason };
+  return { decision: 'activated', group, modelId: m.id, version, previous: a.previous, ...verdict, reason };
 }

@@ -113,8 +113,8 @@ describe('detector scheduled retraining', () => {
     expect(refused?.activatedAt).toBeNull();
     expect(refused?.quality).toMatchObject({ retrain: { decision: 'refused', maxFlaggedFraction: 0 } });
     expect((await getActiveModel(ds, 'default'))?.id).toBe(current.id);
-    // Later runs judge the same candidate again and change nothing.
-    await retrainEvent(det, 'unchanged', 30000);
+    // Later runs judge the same candidate again under the same settings: refused again, nothing stored twice.
+    await det.waitFor(new RegExp(`^\\{"event":"retrain","decision":"refused","group":"default","modelId":"${ev.modelId}".*judged again`), 30000);
     expect((await getActiveModel(ds, 'default'))?.id).toBe(current.id);
     expect((await listModels(ds, 'default')).length).toBe(2);
     expect(det.lines.some((l) => l.includes(`scoring with model ${ev.modelId}`))).toBe(false);
