@@ -24,6 +24,18 @@ const commands = {
  */
 export const VERSION = '0.1.0';
 
+/**
+ * Largest `train` options: libs/detection's TRAIN_LIMITS, which trainModel enforces (written out,
+ * not imported, so that start-up does not load the library; test/eval.spec.ts checks they agree).
+ */
+export const TRAIN_MAX = { trees: 10_000, maxSamples: 2 ** 20, seed: 2 ** 32 - 1 } as const;
+
+function integerIn(name: string, v: string, min: number, max: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw usageError(`${name}: '${v}' is not an integer in [${min}, ${max}]`);
+  return n;
+}
+
 const MAIN_EXAMPLES = `
 Examples:
   $ netsentry analyze data/samples/demo.pcap --out report/        summary + report.html, flows/alerts/anomalies CSV
@@ -163,9 +175,9 @@ Examples:
     .argument('<captures...>', 'baseline captures: normal traffic of the network to protect')
     .requiredOption('-o, --out <model.json>', 'where to write the model')
     .option('--contamination <x>', "expected share of anomalies: 'auto' (score offset 0.5, as scikit-learn) or 0..0.5", 'auto')
-    .option('--seed <n>', 'random seed: the same seed and input give the same model', '1')
-    .option('--trees <n>', 'number of trees', '100')
-    .option('--max-samples <n>', 'rows per tree subsample', '256')
+    .option('--seed <n>', `random seed, 0..${TRAIN_MAX.seed}: the same seed and input give the same model`, '1')
+    .option('--trees <n>', `number of trees, 1..${TRAIN_MAX.trees}`, '100')
+    .option('--max-samples <n>', `rows per tree subsample, 2..${TRAIN_MAX.maxSamples}`, '256')
     .addHelpText('after', `
 Examples:
   $ netsentry train data/samples/baseline.pcap -o model.json
@@ -176,9 +188,9 @@ Examples:
         out: opts.out,
         sensor: sensorOf(opts),
         contamination: parseContamination(opts.contamination),
-        seed: parseInteger('--seed', opts.seed),
-        nEstimators: parseInteger('--trees', opts.trees, 1),
-        maxSamples: parseInteger('--max-samples', opts.maxSamples, 2),
+        seed: integerIn('--seed', opts.seed, 0, TRAIN_MAX.seed),
+        nEstimators: integerIn('--trees', opts.trees, 1, TRAIN_MAX.trees),
+        maxSamples: integerIn('--max-samples', opts.maxSamples, 2, TRAIN_MAX.maxSamples),
         quiet: opts.quiet as unknown as boolean,
         print: opts.quiet ? () => undefined : print,
       });

@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AlertV1 } from '@netsentry/contracts';
+import { TRAIN_LIMITS } from '@netsentry/detection';
 import { itIf } from '@netsentry/testing';
+import { TRAIN_MAX } from '../src/cli';
 import { cli, SAMPLES, tempDir } from './helpers';
 
 const haveAttacks = existsSync(join(SAMPLES, 'attacks.pcap')) && existsSync(join(SAMPLES, 'baseline.pcap'));
@@ -44,6 +47,38 @@ describe('netsentry eval / detect on the lab samples', () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain(haveAttacks ? `${bad}: not a usable truth file` : 'attacks.pcap');
   });
+
+  it.each([
+    ['--trees', '20000', '1, 10000'],
+    ['--trees', '0', '1, 10000'],
+    ['--seed', '5000000000', '0, 4294967295'],
+    ['--max-samples', '2000000', '2, 1048576'],
+  ])('train %s %s (outside what trainModel takes) → usage error, exit 2, no model', async (opt, v, range) => {
+    const out = join(tmp.dir, `bounds-${opt}-${v}.json`);
+    const r = await cli(['train', join(SAMPLES, 'baseline.pcap'), '-o', out, opt, v, '--quiet']);
+    expect(r).toMatchObject({ code: 2, err: expect.stringContaining(`${opt}: '${v}' is not an integer in [${range}]`) });
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("train's option bounds are libs/detection's training limits", () => {
+    expect(TRAIN_MAX).toEqual({ trees: TRAIN_LIMITS.maxTrees, maxSamples: TRAIN_LIMITS.maxSamples, seed: TRAIN_LIMITS.maxSeed });
+  });
+
+  itIf(haveAttacks, 'needs data/samples/{attacks,baseline}.pcap (lab)')('detect with a model whose height limit would make scoring loop → exit 2 naming the file, at once', async () => {
+    const model = join(tmp.dir, 'small.json');
+    expect((await cli(['train', join(SAMPLES, 'baseline.pcap'), '-o', model, '--trees', '5', '--quiet'])).code).toBe(0);
+    const j = JSON.parse(readFileSync(model, 'utf8'));
+    j.forest.heightLimit = 20_000_000;
+    const { id: _id, version: _v, ...body } = j;
+    j.id = 'if-' + createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16); // as if trained so
+    const tall = join(tmp.dir, 'tall.json');
+    writeFileSync(tall, JSON.stringify(j));
+    const t = Date.now();
+    const r = await cli(['detect', join(SAMPLES, 'attacks.pcap'), '--model', tall, '--quiet']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${tall}: not a usable model (MODEL.BAD_JSON: heightLimit 20000000 is not ceil(log2(subsampleSize 198)) = 8)`);
+    expect(Date.now() - t).toBeLessThan(5000);
+  }, 60_000);
 
   itIf(haveDemo, 'needs data/samples/demo.pcap (lab)')('demo.pcap (what `npm run demo` analyses): alerts as contract records, report written', async () => {
     const out = join(tmp.dir, 'demo');
