@@ -104,7 +104,7 @@ export function buildProgram(io: RunIO, setCode: (c: number) => void): Command {
       .addOption(new Option('--format <format>', 'summary on stdout').choices(['table', 'json']).default('table'))
       .addOption(new Option('--fail-on <severity>', 'exit 1 when an alert of this severity or higher is found').choices(['low', 'medium', 'high', 'critical']))
       .option('--contamination <x>', "without --model: expected share of anomalies for the trained model ('auto' or 0..0.5)", 'auto')
-      .option('--seed <n>', 'without --model: random seed of the trained model', '1')
+      .option('--seed <n>', `without --model: random seed of the trained model, 0..${TRAIN_MAX.seed}`, '1')
       .option('--train-fraction <f>', 'without --model: share of the input (bytes; of --duration live) to train on', '0.3')
       .option('--idle-timeout <seconds>', 'flow idle timeout', '120')
       .option('--active-timeout <seconds>', 'flow active timeout (long flows are exported and continue as a new record)', '1800')
@@ -150,7 +150,7 @@ Examples:
         rules: opts.rules ? loadRules(opts.rules as string) : undefined,
         model: opts.model ? loadModelFile(opts.model as string) : undefined,
         contamination: parseContamination(opts.contamination as string),
-        seed: parseInteger('--seed', opts.seed as string),
+        seed: integerIn('--seed', opts.seed as string, 0, TRAIN_MAX.seed),
         trainFraction: parseFraction('--train-fraction', opts.trainFraction as string),
         flowTable: {
           idleTimeoutS: parsePositiveNumber('--idle-timeout', opts.idleTimeout as string),
@@ -282,7 +282,7 @@ Examples:
     .addOption(new Option('--format <format>', 'output').choices(['table', 'json']).default('table'))
     .option('--out <dir>', 'also write the analyze outputs and eval.json here')
     .option('--train-fraction <f>', 'without --model: share of the input to train on', '0.3')
-    .option('--seed <n>', 'without --model: seed of the trained model', '1')
+    .option('--seed <n>', `without --model: seed of the trained model, 0..${TRAIN_MAX.seed}`, '1')
     .addHelpText('after', `
 Examples:
   $ netsentry eval data/samples/attacks.pcap --truth data/samples/attacks.truth.json
@@ -296,7 +296,7 @@ Examples:
         rules: loadRules(opts.rules),
         model: opts.model ? loadModelFile(opts.model) : undefined,
         trainFraction: parseFraction('--train-fraction', opts.trainFraction),
-        seed: parseInteger('--seed', opts.seed),
+        seed: integerIn('--seed', opts.seed, 0, TRAIN_MAX.seed),
         format: opts.format as 'table' | 'json',
         out: opts.out,
         quiet: opts.quiet as unknown as boolean,

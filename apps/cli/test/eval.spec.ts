@@ -60,6 +60,12 @@ describe('netsentry eval / detect on the lab samples', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it.each(['analyze', 'eval'])('%s --seed outside what trainModel takes → usage error, exit 2', async (cmd) => {
+    const args = [cmd, join(SAMPLES, 'demo.pcap'), '--seed', '5000000000', ...(cmd === 'eval' ? ['--truth', join(SAMPLES, 'demo.truth.json')] : [])];
+    const r = await cli(args);
+    expect(r).toMatchObject({ code: 2, err: expect.stringContaining("--seed: '5000000000' is not an integer in [0, 4294967295]") });
+  });
+
   it("train's option bounds are libs/detection's training limits", () => {
     expect(TRAIN_MAX).toEqual({ trees: TRAIN_LIMITS.maxTrees, maxSamples: TRAIN_LIMITS.maxSamples, seed: TRAIN_LIMITS.maxSeed });
   });
