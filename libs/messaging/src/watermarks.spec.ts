@@ -54,8 +54,10 @@ describe('MinWatermark', () => {
     const g = new MinWatermark(1, { silentGraceMs: 10, now: () => now });
     g.setPartitions([0, 1]);
     g.update(0, 0, 50, false);
-    now += 10;
-    expect(g.clock()).toBe(50); // partition 1 never spoke
+    now += 1e9;
+    // Partition 1 has not been read yet (a restarted consumer catching up): waited for, however long.
+    expect(g.clock()).toBe(-1);
+    expect(g.takeNewlySilent()).toEqual([]);
     g.update(1, 0, 60, false);
     now += 1e9;
     g.update(0, 0, 70, false);
@@ -63,21 +65,25 @@ describe('MinWatermark', () => {
     expect(new MinWatermark(1, { silentGraceMs: 0 }).clock()).toBe(-1); // nothing reported at all
   });
 
-  it('the grace starts when the first stream reports: a sensor with no watermark yet declares nothing to wait for', () => {
+  it('the grace of a stream starts once its partition is read: nothing reported declares nothing to wait for', () => {
     let now = 0;
-    const w = new MinWatermark(1, { silentGraceMs: 10, now: () => now });
+    const w = new MinWatermark(2, { silentGraceMs: 10, now: () => now });
     w.setPartitions([0, 1, 2]);
     expect(w.clock()).toBe(-1);
     expect(w.waiting).toBe(false);
     now += 1000;
     expect(w.clock()).toBe(-1);
-    expect(w.update(0, 0, 5, false)).toBe(-1); // partitions 1 and 2 get their grace from now
+    expect(w.update(0, 0, 5, false)).toBe(-1); // (0, 1) gets its grace from now; partitions 1 and 2 are not read yet
     expect(w.waiting).toBe(true);
     now += 9;
-    expect(w.update(1, 0, 7, false)).toBe(-1);
+    expect(w.update(1, 0, 7, false)).toBe(-1); // (1, 1) from now
+    expect(w.update(2, 0, 6, false)).toBe(-1); // (2, 1) from now
     now += 1;
+    expect(w.clock()).toBe(-1); // (1, 1) and (2, 1) still in their grace
+    expect(w.takeNewlySilent()).toEqual([{ partition: 0, source: 1 }]);
+    now += 9;
     expect(w.clock()).toBe(5);
-    expect(w.takeNewlySilent()).toEqual([{ partition: 2, source: 0 }]);
+    expect(w.takeNewlySilent()).toEqual([{ partition: 1, source: 1 }, { partition: 2, source: 1 }]);
   });
 });
 

@@ -25,6 +25,8 @@ export class MinWatermark {
   /** Streams left out because they never reported within the grace. */
   readonly silent = new Set<number>();
   private newlySilent: number[] = [];
+  /** Partitions some watermark has come from. */
+  private readonly heard = new Set<number>();
   private partitions: number[] = [];
   private readonly graceMs: number;
   private readonly now: () => number;
@@ -50,6 +52,7 @@ export class MinWatermark {
   /** Records a watermark; returns the new clock. Watermarks never go backwards per stream. */
   update(partition: number, source: number, wmUs: number, eos: boolean): number {
     const k = partition * 65536 + source;
+    this.heard.add(partition);
     const prev = this.wm.get(k);
     if (prev === undefined || wmUs > prev) this.wm.set(k, wmUs);
     if (eos) this.eosSet.add(k);
@@ -59,9 +62,16 @@ export class MinWatermark {
     return this.clock();
   }
 
-  /** True when stream `k` has never reported and is (now) left out; starts its grace on first sight. */
+  /**
+   * True when stream `k` has never reported and is (now) left out; starts its grace on first
+   * sight. Only on a partition read already: a partition with no watermark at all may simply not
+   * have been read yet (a restarted detector catching up reaches its partitions one batch at a
+   * time), and going on without it made the rules see its statistics late, i.e. other alerts
+   * than a clean run.
+   */
   private leftOut(k: number, nowMs: number): boolean {
     if (this.silent.has(k)) return true;
+    if (!this.heard.has(Math.floor(k / 65536))) return false;
     let since = this.missingSince.get(k);
     if (since === undefined) {
       since = nowMs;
