@@ -96,6 +96,8 @@ export class DetectorConsumer implements OnApplicationShutdown {
   private graceBusy = false;
   /** Sensors the grace timer ended whose final alerts are not stored yet. */
   private graceEnded = new Set<SensorRules>();
+  /** Per `topic/partition`: the offset after the last message this instance processed and stored (this generation). */
+  private resolvedNext = new Map<string, { topic: string; partition: number; offset: number }>();
   readonly counters: DetectorCounters = {
     flows: 0, stats: 0, statsDuplicates: 0, heartbeats: 0, anomalies: 0, alertsNew: 0, alertsUpdated: 0,
     deadLetters: 0, unscoredFlows: 0, rebalances: 0, batches: 0, futureTimes: 0, storeRejected: 0, silentSources: 0,
@@ -144,6 +146,7 @@ export class DetectorConsumer implements OnApplicationShutdown {
       this.generation++;
       this.sensors = new Map();
       this.graceEnded = new Set();
+      this.resolvedNext = new Map();
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [t.flows, t.stats, t.sensors], fromBeginning: true });
@@ -384,30 +387,44 @@ export class DetectorConsumer implements OnApplicationShutdown {
     this.counters.deadLetters = this.dead!.total;
     // Only now is the batch consumed: if a write above failed, kafkajs delivers it again.
     resolveOffset(String(lastOffset));
+    this.resolvedNext.set(trackerKey, { topic, partition, offset: lastOffset + 1 });
 
     // A rebalance during this batch dropped the rule state it fed: stored rows stay (idempotent),
     // but the offsets are left for the replay.
     if (generation !== this.generation) return;
     // Commit up to the first message some sensor's rule state still depends on.
-    let commit = lastOffset + 1;
+    const commit = lastOffset + 1;
     // An ended sensor's trackers may go (committing past its messages) only when nothing else is
     // still being stored: its final alerts come from the flush at the end of input and may sit in
     // another batch's write. Committing past them first lost a killed detector the messages it
     // needed to raise those alerts again with the same start (and id). Otherwise the horizon rule
     // below applies: the offsets stay until a later batch of this partition.
+    //
+    // When it goes, it goes from every partition at once: the partitions whose last batch finished
+    // earlier (not quiet then) still hold its messages, and a restart replaying those alone
+    // rebuilt part of its rule state and raised a second alert with another start.
     const quiet = this.inflight === 1 && this.pendingAlerts.size === 0;
-    for (const [name, r] of this.sensors) {
-      const tr = r.commits.get(trackerKey);
-      if (!tr) continue;
-      if (r.ended && quiet) {
-        r.commits.delete(trackerKey);
-        if (r.commits.size === 0 && r.reported) this.sensors.delete(name);
-        continue;
+    const keys = new Set<string>([trackerKey]);
+    if (quiet) {
+      for (const [name, r] of this.sensors) {
+        if (!r.ended) continue;
+        for (const k of r.commits.keys()) if (this.resolvedNext.has(k)) keys.add(k);
+        r.commits.clear();
+        if (r.reported) this.sensors.delete(name);
       }
-      const first = tr.firstNeeded(r.advancedUs);
-      if (first >= 0 && first < commit) commit = first;
     }
-    await this.consumer?.commitOffsets([{ topic, partition, offset: String(commit) }]);
+    const offsets = [...keys].map((k) => {
+      let next = k === trackerKey ? commit : this.resolvedNext.get(k)!.offset;
+      for (const r of this.sensors.values()) {
+        const tr = r.commits.get(k);
+        if (!tr) continue;
+        const first = tr.firstNeeded(r.advancedUs);
+        if (first >= 0 && first < next) next = first;
+      }
+      const at = k === trackerKey ? { topic, partition } : this.resolvedNext.get(k)!;
+      return { topic: at.topic, partition: at.partition, offset: String(next) };
+    });
+    await this.consumer?.commitOffsets(offsets);
     await heartbeat();
   }
 
