@@ -27,8 +27,14 @@ async function main(): Promise<void> {
     if (r.error) process.stderr.write(`sensor: warning: ${r.error.message}\n`);
     const cpu = process.cpuUsage();
     process.stdout.write(JSON.stringify({ event: 'replay_done', ...sensor.counters.snapshot(), frames: r.frames, cpuMs: Math.round((cpu.user + cpu.system) / 1000) }) + '\n');
+    if (!r.drained) {
+      // The broker stayed away for a minute with packets still queued: those are lost, so the
+      // replay did not do its job (exit 1), whatever else was published.
+      const c = sensor.counters.snapshot();
+      process.stderr.write(`sensor: error: Kafka did not take every packet within 60 s of the end of the replay: ${c.published} of ${c.packetsSeen} published\n`);
+    }
     await app.close();
-    process.exit(0);
+    process.exit(r.drained ? 0 : 1);
   }
 }
 

@@ -148,14 +148,18 @@ export class SensorService implements OnApplicationShutdown {
     return { ok: true };
   }
 
-  /** Replay mode: runs to the end of the file and waits until everything is published. */
-  async runReplay(): Promise<ReplayResult> {
+  /**
+   * Replay mode: runs to the end of the file and waits until everything is published. `drained`
+   * is false when packets were still unpublished after a minute (the broker gone): the caller
+   * must say so and fail, not report a finished replay.
+   */
+  async runReplay(): Promise<ReplayResult & { drained: boolean }> {
     if (!this.replay) throw new Error('not in replay mode');
     const r = await this.replay.run();
     this.counters.malformed = r.malformed;
-    await this.packets!.drain(60_000);
+    const drained = await this.packets!.drain(60_000);
     this.log.log(`replayed ${r.frames} frames, ${r.packets} packets decoded, ${this.counters.published} published`);
-    return r;
+    return { ...r, drained };
   }
 
   async onApplicationShutdown(): Promise<void> {
