@@ -102,10 +102,14 @@ export function buildProgram(io: RunIO, setCode: (c: number) => void): Command {
       .option('--out <dir>', 'write summary.json, flows.csv, alerts.csv, anomalies.csv and report.html here')
       .option('--rules <rules.yaml>', 'rule thresholds and allow lists (default: the built-in defaults, see config/rules.yaml)')
       .addOption(new Option('--format <format>', 'summary on stdout').choices(['table', 'json']).default('table'))
-      .addOption(new Option('--fail-on <severity>', 'exit 1 when an alert of this severity or higher is found').choices(['low', 'medium', 'high', 'critical']))
-      .option('--contamination <x>', "without --model: expected share of anomalies for the trained model ('auto' or 0..0.5)", 'auto')
-      .option('--seed <n>', `without --model: random seed of the trained model, 0..${TRAIN_MAX.seed}`, '1')
-      .option('--train-fraction <f>', 'without --model: share of the input (bytes; of --duration live) to train on', '0.3')
+      .addOption(new Option('--fail-on <severity>', 'exit 1 when an alert of this severity or higher is found').choices(['low', 'medium', 'high', 'critical']));
+    // Training options only where a model may be trained (detect requires --model); detect keeps their defaults.
+    if (name === 'analyze')
+      cmd
+        .option('--contamination <x>', "without --model: expected share of anomalies for the trained model ('auto' or 0..0.5)", 'auto')
+        .option('--seed <n>', `without --model: random seed of the trained model, 0..${TRAIN_MAX.seed}`, '1')
+        .option('--train-fraction <f>', 'without --model: share of the input (bytes; of --duration live) to train on', '0.3');
+    cmd
       .option('--idle-timeout <seconds>', 'flow idle timeout', '120')
       .option('--active-timeout <seconds>', 'flow active timeout (long flows are exported and continue as a new record)', '1800')
       .addOption(
@@ -149,9 +153,9 @@ Examples:
         // The built-in defaults are loaded where the rules run (the worker, with two threads).
         rules: opts.rules ? loadRules(opts.rules as string) : undefined,
         model: opts.model ? loadModelFile(opts.model as string) : undefined,
-        contamination: parseContamination(opts.contamination as string),
-        seed: integerIn('--seed', opts.seed as string, 0, TRAIN_MAX.seed),
-        trainFraction: parseFraction('--train-fraction', opts.trainFraction as string),
+        contamination: parseContamination((opts.contamination as string | undefined) ?? 'auto'),
+        seed: integerIn('--seed', (opts.seed as string | undefined) ?? '1', 0, TRAIN_MAX.seed),
+        trainFraction: parseFraction('--train-fraction', (opts.trainFraction as string | undefined) ?? '0.3'),
         flowTable: {
           idleTimeoutS: parsePositiveNumber('--idle-timeout', opts.idleTimeout as string),
           activeTimeoutS: parsePositiveNumber('--active-timeout', opts.activeTimeout as string),
