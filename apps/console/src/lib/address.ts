@@ -4,7 +4,9 @@ import { isIPv4, isIPv6 } from 'node:net';
  * An IP address as the pipeline stores it, or null: IPv4 as a dotted quad (IPv4-mapped IPv6
  * too, since the sensor keeps IPv4 as ::ffff:a.b.c.d and prints it dotted), IPv6 as lower-case
  * RFC 5952 text. Alerts keep addresses as text, so a filter spelled any other way would match
- * nothing. Same output as ipToString in libs/packets (the writer), which the console may not import.
+ * nothing. Same output as ipToString in libs/packets (the writer). The module boundaries allow the
+ * console to import libs/packets; ipToString(ipFromString(s)) after the node:net checks would
+ * replace the two helpers below once @netsentry/packets is in next.config's transpilePackages.
  */
 export function normalizeIp(s: string): string | null {
   if (isIPv4(s)) return s; // node rejects leading zeros, so a valid dotted quad is already canonical
