@@ -31,7 +31,7 @@ describe('loadNotificationConfig', () => {
         NETSENTRY_SMTP_FROM: 'netsentry@example.org',
         NETSENTRY_SMTP_TO: 'soc@example.org, oncall@example.org',
         NETSENTRY_SMTP_CA_FILE: join(dir, 'ca.pem'),
-        NETSENTRY_WEBHOOK_URLS: 'https://hooks.example.org/a,http://127.0.0.1:9/b',
+        NETSENTRY_WEBHOOK_URLS: 'https://hooks.example.org/a,http://127.0.0.1:9000/b',
         NETSENTRY_WEBHOOK_SECRET: '0123456789abcdef0123',
       });
       if (!r.ok) throw new Error(r.errors.join('; '));
@@ -91,6 +91,21 @@ describe('loadNotificationConfig', () => {
       ok: true,
       config: { email: { from: 'NetSentry <netsentry@example.org>', to: ['"SOC team" <soc@example.org>', 'root@localhost'] } },
     });
+  });
+
+  it('refuses a webhook URL on a port fetch refuses, naming the variable and the port', () => {
+    const r = loadNotificationConfig({
+      NETSENTRY_WEBHOOK_URLS: 'https://hooks.example.org/a,http://127.0.0.1:6000/b,https://ops:hunter2@hooks.example.org:25/c,https://hooks.example.org:8443/d',
+      NETSENTRY_WEBHOOK_SECRET: '0123456789abcdef0123',
+    });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toContain(
+      'webhook.urls.1: NETSENTRY_WEBHOOK_URLS: http://127.0.0.1:6000/b is on port 6000, which fetch refuses to connect to (a blocked port of the Fetch standard); move the receiver to another port',
+    );
+    expect(r.errors.join('\n')).toMatch(/webhook\.urls\.2: NETSENTRY_WEBHOOK_URLS: https:\/\/\*\*\*@hooks\.example\.org:25\/c is on port 25,/);
+    expect(r.errors.join('\n')).not.toContain('hunter2');
+    expect(r.errors.join('\n')).not.toMatch(/urls\.[03]/);
   });
 
   it('refuses a webhook URL with user:password and never prints the password', () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { Severity } from '@netsentry/contracts';
+import { badPortMessage, fetchBadPort } from './bad-port';
 import { mailboxAddress } from './mail-address';
 import { hasCredentials, redactCredentials } from './redact';
 
@@ -25,7 +26,8 @@ import { hasCredentials, redactCredentials } from './redact';
  *   NETSENTRY_SMTP_CA_FILE          PEM file of CA certificates to trust (e.g. a private CA)
  *   NETSENTRY_SMTP_TLS_VERIFY       true (default) | false: verify the server certificate
  *
- *   NETSENTRY_WEBHOOK_URLS          http(s) URLs, comma-separated, without user:password; webhooks are off when unset
+ *   NETSENTRY_WEBHOOK_URLS          http(s) URLs, comma-separated, without user:password nor a port fetch refuses
+ *                                   (bad-port.ts: 25, 6000...); webhooks are off when unset
  *   NETSENTRY_WEBHOOK_SECRET        HMAC-SHA256 key for X-NetSentry-Signature (required with URLs, ≥ 16 chars)
  */
 
@@ -43,8 +45,16 @@ const noCredentials = (ctx: z.core.ParsePayload<string>): void => {
       code: 'custom',
       input: redactCredentials(ctx.value),
       message: `${redactCredentials(ctx.value)} has a user name or password in it, which is never sent; remove it and authenticate deliveries by their signature (NETSENTRY_WEBHOOK_SECRET)`,
+      // zod skips a value's further checks after an issue: the port check below must still run
+      continue: true,
     });
   }
+};
+
+/** fetch refuses some ports before connecting (bad-port.ts): every delivery would fail, so refused at start. */
+const allowedPort = (ctx: z.core.ParsePayload<string>): void => {
+  const port = fetchBadPort(ctx.value);
+  if (port !== null) ctx.issues.push({ code: 'custom', input: redactCredentials(ctx.value), message: `NETSENTRY_WEBHOOK_URLS: ${badPortMessage(ctx.value, port)}` });
 };
 
 export const SmtpSecurity = z.enum(['starttls', 'tls', 'none']);
@@ -66,7 +76,7 @@ export const EmailConfig = z.object({
 export type EmailConfig = z.infer<typeof EmailConfig>;
 
 export const WebhookConfig = z.object({
-  urls: z.array(z.url({ protocol: /^https?$/ }).check(noCredentials)).min(1),
+  urls: z.array(z.url({ protocol: /^https?$/ }).check(noCredentials, allowedPort)).min(1),
   secret: z.string().min(16),
 });
 export type WebhookConfig = z.infer<typeof WebhookConfig>;

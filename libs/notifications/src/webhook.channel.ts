@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { AttemptResult } from './retry';
 import type { NotificationV1 } from './message';
+import { badPortMessage } from './bad-port';
 import { redactCredentials } from './redact';
 
 /** `sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">`. */
@@ -48,9 +49,14 @@ export function verifySignature(
   return got.length === expected.length && timingSafeEqual(got, expected);
 }
 
-/** Why a fetch rejected: a network fault or a timeout may pass; a request fetch refuses to build will not. */
-function fetchFailure(e: unknown): AttemptResult {
+/**
+ * Why a fetch rejected: a network fault or a timeout may pass; a request fetch refuses to build
+ * will not, nor one to a port it refuses ("bad port", checked before any connection: undici
+ * rejects with a cause like a network fault's, so it must be told apart by its message).
+ */
+function fetchFailure(e: unknown, url: string): AttemptResult {
   const err = e as Error & { cause?: { code?: string; message?: string } };
+  if (err.cause?.message === 'bad port') return { ok: false, retriable: false, reason: `bad port: ${badPortMessage(url, new URL(url).port)}` };
   const transient = err.name === 'TimeoutError' || err.name === 'AbortError' || err.cause !== undefined;
   const detail = err.cause?.code ?? err.cause?.message ?? err.message;
   return { ok: false, retriable: transient, reason: redactCredentials(`${err.name}: ${detail}`) };
@@ -69,7 +75,8 @@ export function statusResult(status: number): AttemptResult {
 /**
  * One webhook destination: POSTs the notification as JSON, signed with a fresh timestamp per
  * attempt (a retry after a long backoff is not stale). A network error, a timeout, 408, 429 and
- * 5xx are retriable; 3xx and other non-2xx answers are final (sending again will not help).
+ * 5xx are retriable; 3xx and other non-2xx answers are final (sending again will not help), and
+ * so are a URL fetch refuses to send to (credentials in it, a blocked port).
  */
 export class WebhookChannel {
   constructor(
@@ -106,7 +113,7 @@ export class WebhookChannel {
       // drain the body so the connection is released (bounded by the same signal)
       await res.arrayBuffer().catch(() => undefined);
     } catch (e) {
-      return fetchFailure(e);
+      return fetchFailure(e, this.url);
     }
     return statusResult(res.status);
   }

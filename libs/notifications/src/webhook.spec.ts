@@ -229,6 +229,20 @@ describe('webhooks', () => {
     }
   });
 
+  it.each([6000, 25])('does not retry a port fetch refuses (:%i, a "bad port"), and names the URL', async (port) => {
+    // loadNotificationConfig refuses such a URL at start; a channel built directly still meets fetch's refusal
+    const url = `http://127.0.0.1:${port}/hook`;
+    const reasons: string[] = [];
+    const n = new AlertNotifier(config(), { channels: [new WebhookChannel(url, SECRET, 1000)], onFailure: (c, _m, reason) => reasons.push(`${c} ${reason}`) });
+    try {
+      await n.notify(alert());
+      expect(n.stats).toMatchObject({ sent: 0, failed: 1, retries: 0 });
+      expect(reasons).toEqual([`webhook:${url} bad port: ${url} is on port ${port}, which fetch refuses to connect to (a blocked port of the Fetch standard); move the receiver to another port`]);
+    } finally {
+      await n.close();
+    }
+  });
+
   it('counts invalid alerts instead of throwing', async () => {
     const n = new AlertNotifier(config({ webhook: { urls: [await deadUrl()], secret: SECRET } }));
     await n.notify({ ...alert(), severity: 'urgent' } as never);
