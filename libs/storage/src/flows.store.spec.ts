@@ -1,57 +1,46 @@
 import { decodeFlowBatch, encodeFlowBatches, FlowV1, type FlowBatchV1 } from '@netsentry/contracts';
-import { createTestDatabase, type TestDatabase } from '@netsentry/testing';
-import type { DataSource } from 'typeorm';
-import { createDataSource, migrateDatabase } from './data-source';
 import { countFlows, findFlows, storeFlowBatches, storeFlows } from './flows.store';
-import { flow } from './test-fixtures';
+import { createDataSource } from './data-source';
+import { flow, migratedDatabase } from './test-fixtures';
 
 describe('storeFlows (COPY into flows; on a conflict COPY into staging, INSERT ... ON CONFLICT DO NOTHING)', () => {
-  let db: TestDatabase;
-  let ds: DataSource;
-  beforeAll(async () => {
-    db = await createTestDatabase({ migrate: migrateDatabase });
-    ds = await createDataSource({ url: db.url, poolSize: 2 }).initialize();
-  });
-  afterAll(async () => {
-    await ds?.destroy();
-    await db?.drop();
-  });
+  const db = migratedDatabase();
 
   it('stores a batch once: the same batch again adds no row', async () => {
     const batch = Array.from({ length: 5000 }, (_, i) => flow(i));
     for (const f of batch.slice(0, 3)) expect(FlowV1.safeParse(f).success).toBe(true);
-    expect(await storeFlows(ds, batch)).toBe(5000);
-    expect(await countFlows(ds)).toBe(5000);
-    expect(await storeFlows(ds, batch)).toBe(0);
-    expect(await countFlows(ds)).toBe(5000);
+    expect(await storeFlows(db.ds, batch)).toBe(5000);
+    expect(await countFlows(db.ds)).toBe(5000);
+    expect(await storeFlows(db.ds, batch)).toBe(0);
+    expect(await countFlows(db.ds)).toBe(5000);
   });
 
   it('adds only the new rows of an overlapping batch and tolerates duplicates inside a batch', async () => {
     const overlap = [...Array.from({ length: 200 }, (_, i) => flow(4900 + i)), flow(5150), flow(5150)];
-    expect(await storeFlows(ds, overlap)).toBe(101); // 5000..5099 and 5150
-    expect(await countFlows(ds)).toBe(5101);
+    expect(await storeFlows(db.ds, overlap)).toBe(101); // 5000..5099 and 5150
+    expect(await countFlows(db.ds)).toBe(5101);
     // First and last ids new, a stored one and a duplicate in between: the direct COPY fails, staging stores the new.
     const middle = [flow(5200), flow(5150), flow(5201), flow(5201), flow(5202)];
-    expect(await storeFlows(ds, middle)).toBe(3);
-    await ds.query('DELETE FROM flows WHERE id = ANY($1::text[])', [['flow-5200', 'flow-5201', 'flow-5202']]); // later tests count rows
-    expect(await countFlows(ds)).toBe(5101);
+    expect(await storeFlows(db.ds, middle)).toBe(3);
+    await db.ds.query('DELETE FROM flows WHERE id = ANY($1::text[])', [['flow-5200', 'flow-5201', 'flow-5202']]); // later tests count rows
+    expect(await countFlows(db.ds)).toBe(5101);
   });
 
   it('reads flows back exactly (microseconds, bigints, escaped JSON keys, IPv6)', async () => {
-    const [got] = await findFlows(ds, { host: '2001:db8::1', since: flow(5).start, until: flow(5).start + 0.5 });
+    const [got] = await findFlows(db.ds, { host: '2001:db8::1', since: flow(5).start, until: flow(5).start + 0.5 });
     expect(got).toEqual(flow(5));
     expect(FlowV1.safeParse(got).success).toBe(true);
   });
 
   it('filters by host, sensor and time, newest first', async () => {
-    const rows = await findFlows(ds, { host: '10.0.0.7' });
+    const rows = await findFlows(db.ds, { host: '10.0.0.7' });
     expect(rows.map((r) => r.id)).toEqual(['flow-7']);
-    const window = await findFlows(ds, { sensor: 'sensor-a', since: flow(100).start, until: flow(110).start, limit: 50 });
+    const window = await findFlows(db.ds, { sensor: 'sensor-a', since: flow(100).start, until: flow(110).start, limit: 50 });
     expect(window.map((r) => r.id)).toEqual(['flow-109', 'flow-107', 'flow-105', 'flow-103', 'flow-101']);
   });
 
   it('two writers storing overlapping batches at once neither deadlock nor duplicate', async () => {
-    const two = await createDataSource({ url: db.url, poolSize: 2 }).initialize();
+    const two = await createDataSource({ url: db.database.url, poolSize: 2 }).initialize();
     try {
       const batch = Array.from({ length: 3000 }, (_, i) => flow(20000 + i));
       const reversed = [...batch].reverse();
@@ -86,41 +75,41 @@ describe('storeFlows (COPY into flows; on a conflict COPY into staging, INSERT .
       }));
     expect(batches.length).toBe(4);
     const single = [flow(60001)];
-    expect(await storeFlowBatches(ds, batches, single)).toBe(2901);
-    expect(await storeFlowBatches(ds, batches, single)).toBe(0);
-    const back = await findFlows(ds, { since: flow(40001).start, limit: 10000 });
+    expect(await storeFlowBatches(db.ds, batches, single)).toBe(2901);
+    expect(await storeFlowBatches(db.ds, batches, single)).toBe(0);
+    const back = await findFlows(db.ds, { since: flow(40001).start, limit: 10000 });
     const byId = new Map(back.map((f) => [f.id, f]));
     // As JSON has it (a -0 feature comes back 0 from either path).
     for (const f of [...sensorA, ...sensorB, ...single]) expect(byId.get(f.id)).toEqual(JSON.parse(JSON.stringify(f)));
     expect(byId.size).toBe(2901);
     for (const f of back.slice(0, 50)) expect(FlowV1.safeParse(f).success).toBe(true);
-    await ds.query('DELETE FROM flows WHERE start_ts >= $1', [flow(40001).start]); // the next test counts rows
+    await db.ds.query('DELETE FROM flows WHERE start_ts >= $1', [flow(40001).start]); // the next test counts rows
   });
 
   it('stores each list of feature names once (feature_sets) and reads values back by name', async () => {
-    const before = Number((await ds.query('SELECT count(*) AS n FROM feature_sets'))[0].n);
+    const before = Number((await db.ds.query('SELECT count(*) AS n FROM feature_sets'))[0].n);
     const a = flow(70001); // the fixture's names
     const b = flow(70003, { features: { iat_mean: 1.5, duration: -2, 'bytes\\per\tpkt "q"': 7 } }); // same names, other order
     const c = flow(70005, { features: {} });
-    expect(await storeFlows(ds, [a, b, c, flow(70007)])).toBe(4);
-    const rows: { id: string; feature_set: number; features: Buffer }[] = await ds.query(
+    expect(await storeFlows(db.ds, [a, b, c, flow(70007)])).toBe(4);
+    const rows: { id: string; feature_set: number; features: Buffer }[] = await db.ds.query(
       'SELECT id, feature_set, features FROM flows WHERE id = ANY($1::text[]) ORDER BY id', [['flow-70001', 'flow-70003', 'flow-70005', 'flow-70007']]);
     // The values only, as little-endian float64s in the order of the row's feature set.
     expect(rows.map((r) => Array.from({ length: r.features.length / 8 }, (_, k) => r.features.readDoubleLE(8 * k)))).toEqual([Object.values(a.features), [1.5, -2, 7], [], Object.values(flow(70007).features)]);
     expect(rows[3].feature_set).toBe(rows[0].feature_set);
     expect(new Set(rows.map((r) => r.feature_set)).size).toBe(3);
     // The fixture's list was registered by an earlier test: only the other order and the empty list are new.
-    expect(Number((await ds.query('SELECT count(*) AS n FROM feature_sets'))[0].n)).toBe(before + 2);
-    const back = new Map((await findFlows(ds, { since: a.start, until: flow(70007).end, limit: 100 })).map((f) => [f.id, f]));
+    expect(Number((await db.ds.query('SELECT count(*) AS n FROM feature_sets'))[0].n)).toBe(before + 2);
+    const back = new Map((await findFlows(db.ds, { since: a.start, until: flow(70007).end, limit: 100 })).map((f) => [f.id, f]));
     for (const f of [a, b, c]) expect(back.get(f.id)).toEqual(f);
     // A non-finite feature is refused: no row is written.
-    await expect(storeFlows(ds, [flow(70009, { features: { x: Number.POSITIVE_INFINITY } })])).rejects.toThrow(/non-finite/);
-    await ds.query('DELETE FROM flows WHERE id = ANY($1::text[])', [['flow-70001', 'flow-70003', 'flow-70005', 'flow-70007']]); // the next test counts rows
+    await expect(storeFlows(db.ds, [flow(70009, { features: { x: Number.POSITIVE_INFINITY } })])).rejects.toThrow(/non-finite/);
+    await db.ds.query('DELETE FROM flows WHERE id = ANY($1::text[])', [['flow-70001', 'flow-70003', 'flow-70005', 'flow-70007']]); // the next test counts rows
   });
 
   it('rolls back the whole batch when a row is bad, leaving no partial write', async () => {
     // One connection, so the write after the failure provably reuses the connection that failed.
-    const one = await createDataSource({ url: db.url, poolSize: 1 }).initialize();
+    const one = await createDataSource({ url: db.database.url, poolSize: 1 }).initialize();
     try {
       // The bad row comes after a full COPY chunk, so the failure hits a COPY already streaming.
       const bad = [...Array.from({ length: 2500 }, (_, i) => flow(10000 + i)), flow(9001, { start: Number.NaN })];

@@ -8,7 +8,7 @@ import { FLOW_FEATURE_NAMES } from '@netsentry/flows';
 import { FEATURE_SET_1 } from './migrations/1796600000000-flow-features-array';
 
 const TABLES = ['alerts', 'anomalies', 'feature_sets', 'flows', 'models', 'sensors', 'stats'];
-const ALL = ['InitialSchema1763900000000', 'FlowFeaturesArray1796600000000', 'FlowFeaturesBytea1796700000000', 'FlowsTimeKey1796800000000'];
+const ALL = ['InitialSchema1763900000000', 'FlowFeaturesArray1796600000000', 'FlowFeaturesBytea1796700000000', 'FlowsTimeKey1796800000000', 'AlertSupersededBy1796900000000'];
 
 /** The values of a `features` bytea (little-endian float64s). */
 const f64le = (b: Buffer): number[] => Array.from({ length: b.length / 8 }, (_, k) => b.readDoubleLE(k * 8));

@@ -1,5 +1,33 @@
 // Record builders for this library's specs (not exported from index.ts).
 import type { AlertV1, AnomalyV1, FlowV1, StatsV1 } from '@netsentry/contracts';
+import { createTestDatabase, type TestDatabase } from '@netsentry/testing';
+import type { DataSource } from 'typeorm';
+import { createDataSource, migrateDatabase } from './data-source';
+
+/**
+ * A fresh migrated database for the enclosing describe block: created in beforeAll, dropped in
+ * afterAll. Read `ds` and `database` inside hooks and tests only (they exist once beforeAll ran).
+ */
+export function migratedDatabase(poolSize = 2): { readonly ds: DataSource; readonly database: TestDatabase } {
+  let database: TestDatabase | undefined;
+  let ds: DataSource | undefined;
+  beforeAll(async () => {
+    database = await createTestDatabase({ migrate: migrateDatabase });
+    ds = await createDataSource({ url: database.url, poolSize }).initialize();
+  });
+  afterAll(async () => {
+    await ds?.destroy();
+    await database?.drop();
+  });
+  const ready = <T>(v: T | undefined): T => {
+    if (v === undefined) throw new Error('migratedDatabase: used outside a hook or test (before beforeAll ran)');
+    return v;
+  };
+  return {
+    get ds() { return ready(ds); },
+    get database() { return ready(database); },
+  };
+}
 
 /** A valid flow; `i` makes it unique and varies every column. */
 export function flow(i: number, over: Partial<FlowV1> = {}): FlowV1 {
