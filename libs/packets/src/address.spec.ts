@@ -22,7 +22,13 @@ describe('address helpers', () => {
     expect(ipToString(w!)).toBe(text);
   });
 
-  it.each(['', '1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '1::2::3', ':::', '12345::', '1:2:3:4:5:6:7:8:9', 'g::1', 'hello'])('rejects %p', (s) => {
+  it.each([
+    ...['', '1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '1::2::3', ':::', '12345::', '1:2:3:4:5:6:7:8:9', 'g::1', 'hello'],
+    // RFC 4291 §2.2: a dotted quad stands only for the last 32 bits, never before "::".
+    ...['1.2.3.4::', '1.2.3.4::1', '1:1.2.3.4::5', '::1.2.3.4:5', '1:2:3:4:5:6::1.2.3.4'],
+    // RFC 4007 §11.2: "%" introduces a zone id; with none it names no zone.
+    ...['fe80::1%', '::%'],
+  ])('rejects %p', (s) => {
     expect(ipFromString(s)).toBeNull();
   });
 

@@ -60,16 +60,18 @@ export function ipFromString(s: string): Uint32Array | null {
     return out;
   }
   const pct = s.indexOf('%');
+  if (pct === s.length - 1) return null; // "%" with no zone id after it
   if (pct >= 0) s = s.slice(0, pct);
   const dbl = s.indexOf('::');
   if (dbl >= 0 && s.indexOf('::', dbl + 1) >= 0) return null;
-  const parseGroups = (part: string): number[] | null => {
+  // A dotted quad may end only the text's last part (RFC 4291 §2.2): the tail after "::", or all of it.
+  const parseGroups = (part: string, last: boolean): number[] | null => {
     if (part === '') return [];
     const gs: number[] = [];
     const items = part.split(':');
     for (let i = 0; i < items.length; i++) {
       const it = items[i];
-      if (i === items.length - 1 && it.indexOf('.') >= 0) {
+      if (last && i === items.length - 1 && it.indexOf('.') >= 0) {
         const v4 = parseV4(it);
         if (v4 === null) return null;
         gs.push(Math.floor(v4 / 65536), v4 & 0xffff);
@@ -82,12 +84,12 @@ export function ipFromString(s: string): Uint32Array | null {
   };
   let groups: number[];
   if (dbl >= 0) {
-    const head = parseGroups(s.slice(0, dbl));
-    const tail = parseGroups(s.slice(dbl + 2));
+    const head = parseGroups(s.slice(0, dbl), false);
+    const tail = parseGroups(s.slice(dbl + 2), true);
     if (head === null || tail === null || head.length + tail.length > 7) return null;
     groups = [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
   } else {
-    const g = parseGroups(s);
+    const g = parseGroups(s, true);
     if (g === null || g.length !== 8) return null;
     groups = g;
   }
