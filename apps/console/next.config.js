@@ -4,7 +4,7 @@ const path = require('node:path');
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   // The @netsentry libraries are TypeScript sources in the monorepo.
-  transpilePackages: ['@netsentry/storage', '@netsentry/contracts'],
+  transpilePackages: ['@netsentry/storage', '@netsentry/contracts', '@netsentry/packets'],
   // TypeORM and pg stay plain Node requires on the server (they load drivers dynamically).
   serverExternalPackages: ['typeorm', 'pg', 'pg-copy-streams', 'reflect-metadata'],
   outputFileTracingRoot: path.join(__dirname, '../..'),

@@ -22,10 +22,14 @@ describe('normalizeIp', () => {
     ['::1.2.3.4', '::102:304'], // IPv4-compatible (deprecated) is plain IPv6 in storage
     ['::ffff:0:1.2.3.4', '::ffff:0:102:304'],
     ['64:ff9b::10.66.0.7', '64:ff9b::a42:7'],
+    ['1:2:3:4:5:6:1.2.3.4', '1:2:3:4:5:6:102:304'], // embedded IPv4 without "::"
+    ['1:2:3:4:5:6:7::', '1:2:3:4:5:6:7:0'], // "::" for a single zero group
+    ['::1:2:3:4:5:6:7', '0:1:2:3:4:5:6:7'],
     // IPv4-mapped IPv6 → the dotted quad the sensor stores
     ['::ffff:10.66.0.7', '10.66.0.7'],
     ['::FFFF:10.66.0.7', '10.66.0.7'],
     ['::ffff:a42:7', '10.66.0.7'],
+    ['::FFFF:A42:7', '10.66.0.7'],
     ['0:0:0:0:0:ffff:0a42:0007', '10.66.0.7'],
     ['::ffff:0.0.0.0', '0.0.0.0'],
     ['::ffff:255.255.255.255', '255.255.255.255'],
@@ -36,7 +40,13 @@ describe('normalizeIp', () => {
     expect(normalizeIp(input)).toBe(want);
   });
 
-  it.each(['', 'not-an-ip', '010.66.0.7', '10.66.0', '10.66.0.256', '1.2.3.4 ', 'fe80::1%eth0', '2001:db8::1::2', '12345::1', ':::', '[::1]', '::ffff:10.66.0.07', 'g::1'])(
+  it.each([
+    ...['', 'not-an-ip', '010.66.0.7', '10.66.0', '10.66.0.256', '1.2.3.4 ', 'fe80::1%eth0', '2001:db8::1::2', '12345::1', ':::', '[::1]', '::ffff:10.66.0.07', 'g::1'],
+    // Zone ids, empty or not: ipFromString drops one, the console refuses any (none reaches storage).
+    ...['fe80::1%', '::%', '::1%1'],
+    // RFC 4291 §2.2: the dotted quad is the last 32 bits only, and "::" stands for at least one group.
+    ...['1.2.3.4::', '1.2.3.4::1', '1:1.2.3.4::5', '::1.2.3.4:5', '1:2:3:4:5:6::1.2.3.4', '1:2:3:4:5:6:7:8::'],
+  ])(
     'rejects %j',
     (input) => {
       expect(normalizeIp(input)).toBeNull();
