@@ -32,12 +32,20 @@ const BAD: Bad[] = [
   ['a sensor id with spaces', (a) => (a.sensor = 'my sensor'), 'sensor'],
   ['a missing id', (a) => delete a.id, 'id'],
   ['a fractional source count', (a) => (a.sourceCount = 2.5), 'sourceCount'],
+  ['an empty supersededBy', (a) => (a.supersededBy = ''), 'supersededBy'],
+  ['a supersededBy longer than an id', (a) => (a.supersededBy = 'x'.repeat(129)), 'supersededBy'],
 ];
 
 describe('AlertV1', () => {
   it('accepts a valid alert unchanged, and every type and severity', () => {
     expect(AlertV1.parse(valid)).toEqual(valid);
     for (const type of ALERT_TYPES) for (const severity of SEVERITIES) expect(AlertV1.safeParse({ ...valid, type, severity }).success).toBe(true);
+  });
+
+  it('carries supersededBy when set, and reads alerts without it (older producers) unchanged', () => {
+    const part = { ...valid, type: 'syn_flood' as const, supersededBy: 'ddos-347c1c57b8f719e5a1c3d2e4f6a7b8c9' };
+    expect(AlertV1.parse(part)).toEqual(part);
+    expect('supersededBy' in AlertV1.parse(valid)).toBe(false);
   });
 
   it('defaults the evidence comparison to >=', () => {

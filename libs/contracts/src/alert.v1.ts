@@ -45,5 +45,11 @@ export const AlertV1 = z.object({
   rule: StorableText.min(1).optional(),
   /** Sensor the traffic was seen on. */
   sensor: SensorId,
+  /**
+   * Set on the last version of an alert that became part of another (a flood on a target that a
+   * ddos alert then covered): the id of that alert, which carries this one's figures from then
+   * on. This alert is closed; it is never updated again. Absent on every other alert.
+   */
+  supersededBy: StorableText.min(1).max(128).optional(),
 });
 export type AlertV1 = z.infer<typeof AlertV1>;

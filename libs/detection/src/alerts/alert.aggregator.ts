@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { severityRank, type AlertV1 } from '@netsentry/contracts';
+import { severityRank, type AlertType, type AlertV1, type EvidenceV1 } from '@netsentry/contracts';
 import type { Finding } from './finding';
 
 export interface AlertAggregatorOptions {
@@ -9,16 +9,34 @@ export interface AlertAggregatorOptions {
   updateEveryS: number;
   /** Addresses listed per alert (default 100); the counts say how many there were. */
   maxListed: number;
+  /**
+   * Alert types that take in others of the same sensor and identity as part of one incident
+   * (the engine fills it from the rules' `absorbs`: ddos takes in the floods of its target).
+   * While such an alert is open, findings of the types it absorbs update it instead of opening
+   * their own; an alert of those types already open when it opens is closed with `supersededBy`.
+   */
+  absorbs: Partial<Record<AlertType, readonly AlertType[]>>;
 }
 
-export const DEFAULT_AGGREGATOR_OPTIONS: AlertAggregatorOptions = { quietS: 60, updateEveryS: 5, maxListed: 100 };
+export const DEFAULT_AGGREGATOR_OPTIONS: AlertAggregatorOptions = { quietS: 60, updateEveryS: 5, maxListed: 100, absorbs: {} };
 
 export type AlertChange = 'new' | 'update';
+
+/** The peak of one absorbed type within an absorbing alert. */
+interface Part {
+  value: number;
+  evidence: EvidenceV1;
+  summary: string;
+}
 
 interface Active {
   alert: AlertV1;
   /** Headline value of the peak finding. */
   peak: number;
+  /** Evidence and summary of the alert's own peak finding (the alert adds its parts' after them). */
+  own: { evidence: EvidenceV1[]; summary: string };
+  /** Peak of each absorbed type folded into this alert, by type. */
+  parts: Map<AlertType, Part>;
   lastFinding: number;
   lastEmit: number;
   dirty: boolean;
@@ -37,13 +55,24 @@ export function alertId(sensor: string, type: string, key: Finding['key'], start
  * One attack, one alert: findings with the same (sensor, type, key) update one alert (end,
  * counts, peak evidence, highest severity) until the rule stays quiet for `quietS`; a later
  * finding opens a new alert with a new id. Updates are rate-limited in packet time.
+ *
+ * One incident, one alert: an alert whose type absorbs others (`absorbs`) takes in their
+ * findings on the same identity while it is open (they extend it; their peak headline figure
+ * and summary follow its own), and closes an alert of those types that opened before it, whose
+ * last version names it in `supersededBy`. Both depend only on the order of findings, which the
+ * engine makes the same on every run.
  */
 export class AlertAggregator {
   private readonly active = new Map<string, Active>();
   private readonly opts: AlertAggregatorOptions;
+  /** Absorbed type → the types that absorb it. */
+  private readonly absorbedBy = new Map<AlertType, AlertType[]>();
 
   constructor(opts: Partial<AlertAggregatorOptions>, private readonly onAlert: (alert: AlertV1, change: AlertChange) => void) {
     this.opts = { ...DEFAULT_AGGREGATOR_OPTIONS, ...opts };
+    for (const [host, types] of Object.entries(this.opts.absorbs) as [AlertType, AlertType[]][]) {
+      for (const t of types) this.absorbedBy.set(t, [...(this.absorbedBy.get(t) ?? []), host]);
+    }
   }
 
   /** Alerts currently open. */
@@ -52,7 +81,14 @@ export class AlertAggregator {
   }
 
   report(f: Finding): void {
-    const k = JSON.stringify([f.sensor, f.type, f.key.sources, f.key.targets]);
+    for (const t of this.absorbedBy.get(f.type) ?? []) {
+      const host = this.active.get(keyOf(f.sensor, t, f.key));
+      if (host === undefined) continue;
+      this.fold(host, f);
+      if (host.dirty && f.end - host.lastEmit >= this.opts.updateEveryS) this.emit(host, f.end);
+      return;
+    }
+    const k = keyOf(f.sensor, f.type, f.key);
     const a = this.active.get(k);
     const value = f.evidence[0]?.value ?? 0;
     if (a === undefined) {
@@ -72,8 +108,24 @@ export class AlertAggregator {
         sensor: f.sensor,
       };
       this.setCounts(alert, sources, targets, f);
-      this.active.set(k, { alert, peak: value, lastFinding: f.end, lastEmit: f.end, dirty: false, sources, targets });
+      const opened: Active = { alert, peak: value, own: { evidence: alert.evidence, summary: f.summary }, parts: new Map(), lastFinding: f.end, lastEmit: f.end, dirty: false, sources, targets };
+      this.active.set(k, opened);
+      // Alerts of absorbed types already open on this identity become part of this one.
+      const superseded: [string, Active][] = [];
+      for (const t of this.opts.absorbs[f.type] ?? []) {
+        const pk = keyOf(f.sensor, t, f.key);
+        const part = this.active.get(pk);
+        if (part === undefined) continue;
+        this.fold(opened, asFinding(part, f.key));
+        superseded.push([pk, part]);
+      }
+      opened.dirty = false;
       this.onAlert(clone(alert), 'new');
+      for (const [pk, part] of superseded) {
+        part.alert.supersededBy = alert.id;
+        this.emit(part, f.end);
+        this.active.delete(pk);
+      }
       return;
     }
     const al = a.alert;
@@ -82,10 +134,50 @@ export class AlertAggregator {
     if (severityRank(f.severity) > severityRank(al.severity)) { al.severity = f.severity; a.dirty = true; }
     if (value > a.peak) {
       a.peak = value;
-      al.evidence = f.evidence.map((e) => ({ ...e }));
-      al.summary = f.summary;
+      a.own = { evidence: f.evidence.map((e) => ({ ...e })), summary: f.summary };
+      this.compose(a);
       a.dirty = true;
     }
+    this.addAddresses(a, f);
+    if (a.dirty && f.end - a.lastEmit >= this.opts.updateEveryS) this.emit(a, f.end);
+  }
+
+  /**
+   * Takes a finding of an absorbed type into `host`: it extends the alert (end, quiet period,
+   * addresses, severity) and, when it is that type's peak so far, its headline figure and
+   * summary follow the host's own. Marks the host dirty when anything shown changed.
+   */
+  private fold(host: Active, f: Finding): void {
+    const al = host.alert;
+    if (f.end > host.lastFinding) host.lastFinding = f.end;
+    if (f.end > al.end) { al.end = f.end; host.dirty = true; }
+    if (severityRank(f.severity) > severityRank(al.severity)) { al.severity = f.severity; host.dirty = true; }
+    const head = f.evidence[0];
+    const had = host.parts.get(f.type);
+    if (head !== undefined && (had === undefined || head.value > had.value)) {
+      host.parts.set(f.type, { value: head.value, evidence: { ...head }, summary: f.summary });
+      this.compose(host);
+      host.dirty = true;
+    }
+    this.addAddresses(host, f);
+  }
+
+  /** Evidence and summary of an alert: its own peak's, then each absorbed type's peak (in `absorbs` order). */
+  private compose(a: Active): void {
+    const al = a.alert;
+    al.evidence = a.own.evidence.map((e) => ({ ...e }));
+    let summary = a.own.summary;
+    for (const t of this.opts.absorbs[al.type] ?? []) {
+      const p = a.parts.get(t);
+      if (p === undefined) continue;
+      al.evidence.push({ ...p.evidence });
+      summary += ` Includes ${t}: ${p.summary}`;
+    }
+    al.summary = summary.length > 1000 ? `${summary.slice(0, 999)}…` : summary;
+  }
+
+  private addAddresses(a: Active, f: Finding): void {
+    const al = a.alert;
     const before = a.sources.size + a.targets.size;
     for (const s of f.sources) if (a.sources.size < 100_000) a.sources.add(s);
     for (const t of f.targets) if (a.targets.size < 100_000) a.targets.add(t);
@@ -97,7 +189,6 @@ export class AlertAggregator {
     const counts = `${al.sourceCount}/${al.targetCount}`;
     this.setCounts(al, a.sources, a.targets, f);
     if (`${al.sourceCount}/${al.targetCount}` !== counts) a.dirty = true;
-    if (a.dirty && f.end - a.lastEmit >= this.opts.updateEveryS) this.emit(a, f.end);
   }
 
   /** Packet time moved to `t`: send pending updates that are due and close quiet alerts. */
@@ -131,6 +222,30 @@ export class AlertAggregator {
     if (sc > al.sources.length && sc !== al.sourceCount) al.sourceCount = sc;
     if (tc > al.targets.length && tc !== al.targetCount) al.targetCount = tc;
   }
+}
+
+function keyOf(sensor: string, type: AlertType, key: Finding['key']): string {
+  return JSON.stringify([sensor, type, key.sources, key.targets]);
+}
+
+/** An open alert as one finding (its peak figures and everything it saw), to fold into another. */
+function asFinding(a: Active, key: Finding['key']): Finding {
+  const al = a.alert;
+  return {
+    type: al.type,
+    rule: al.rule ?? al.type,
+    sensor: al.sensor,
+    severity: al.severity,
+    key,
+    sources: [...a.sources],
+    targets: [...a.targets],
+    sourceCount: al.sourceCount,
+    targetCount: al.targetCount,
+    start: al.start,
+    end: al.end,
+    summary: a.own.summary,
+    evidence: a.own.evidence,
+  };
 }
 
 function clone(a: AlertV1): AlertV1 {

@@ -25,6 +25,10 @@ import { IdleMap, WindowDistinct, WindowSum } from './window';
  * fires in its first seconds after the detector starts: allow-list it or raise `minPps`.
  * Evidence: packets per second first (the figure an update's peak is judged by), then the
  * source count that crossed. Identity: the target.
+ * One incident, one alert: the SYN/UDP/ICMP flood rules see the same attack per protocol; while a
+ * ddos alert is open on a target it takes in their findings there (their peak figure is appended
+ * to its evidence and summary, and they extend it), and a flood alert opened on it before the
+ * ddos threshold was crossed is closed with `supersededBy` = this alert's id (RULES.md).
  */
 /**
  * The many-sources path counts flood sources when at least this share of the destination's
@@ -35,7 +39,9 @@ export const ATTACK_LIKE_SHARE = 0.25;
 
 export const ddosRule: RuleDefinition<DdosConfig> = {
   type: 'ddos',
-  version: 3,
+  // 4: takes in the flood alerts of its target (absorbs).
+  version: 4,
+  absorbs: ['syn_flood', 'udp_flood', 'icmp_flood'],
   create(cfg, _env, sensor) {
     const rule = ruleId(ddosRule);
     const allowT = new CidrSet(cfg.allowTargets);

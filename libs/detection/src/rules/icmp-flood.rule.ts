@@ -17,11 +17,14 @@ import { IdleMap } from './window';
  * until allow-listed.
  * Sources are the flood sources (FloodSources); a flood whose every source is allow-listed is
  * not reported.
+ * While a ddos alert is open on the target, its findings go into that alert instead of one of
+ * its own, and an alert of its own already open there is closed as part of it (ddos.rule.ts).
  * Identity: the target.
  */
 export const icmpFloodRule: RuleDefinition<IcmpFloodConfig> = {
   type: 'icmp_flood',
-  version: 2,
+  // 3: no alert of its own on a target while a ddos alert is open there (it takes this rule's findings in).
+  version: 3,
   create(cfg, _env, sensor) {
     const rule = ruleId(icmpFloodRule);
     const allowT = new CidrSet(cfg.allowTargets);

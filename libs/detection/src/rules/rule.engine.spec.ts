@@ -48,7 +48,7 @@ describe('RuleEngine', () => {
     expect(alerts.map((a) => `${a.change} ${a.alert.type} ${a.alert.targets}`)).toEqual(['new syn_flood 10.9.9.9']);
     expect(alerts[0].alert.evidence[0]).toMatchObject({ metric: 'syns_without_handshake', value: 120 });
     expect(alerts[0].alert.sources.sort()).toEqual(['192.0.2.7', '192.0.2.8']);
-    expect(alerts[0].alert).toMatchObject({ start: 100, end: 101, sensor: 's1', rule: 'syn_flood@2' });
+    expect(alerts[0].alert).toMatchObject({ start: 100, end: 101, sensor: 's1', rule: 'syn_flood@3' });
   });
 
   it('one instance alone stays under the threshold', () => {

@@ -1,4 +1,5 @@
 import type {
+  AlertType,
   AlertV1,
   DestinationStatsEntityV1,
   FlowV1,
@@ -31,6 +32,15 @@ export const RULES = {
   traffic_spike: trafficSpikeRule,
   large_transfer: largeTransferRule,
 } as const;
+
+/**
+ * The rules in evaluation order: those that absorb other alert types first (ddos before the
+ * floods), so that in the interval where both fire on one target the absorbing alert is open
+ * before the absorbed finding comes, and no alert is opened only to be superseded at once.
+ */
+const ORDERED = (Object.entries(RULES) as [keyof typeof RULES, RuleDefinition<unknown>][]).sort(
+  (a, b) => Number(b[1].absorbs !== undefined) - Number(a[1].absorbs !== undefined),
+);
 
 /** What the engine has seen; exposed for the service's metrics and for tests. */
 export interface RuleEngineCounters {
@@ -103,7 +113,9 @@ export class RuleEngine {
   };
 
   constructor(private readonly config: RulesConfig, onAlert: (alert: AlertV1, change: AlertChange) => void) {
-    this.aggregator = new AlertAggregator(config.alerts, onAlert);
+    const absorbs: Partial<Record<AlertType, readonly AlertType[]>> = {};
+    for (const [key, def] of ORDERED) if (config.rules[key].enabled && def.absorbs) absorbs[def.type] = def.absorbs;
+    this.aggregator = new AlertAggregator({ ...config.alerts, absorbs }, onAlert);
     this.env = { homeNet: new CidrSet(config.homeNet) };
   }
 
@@ -155,7 +167,7 @@ export class RuleEngine {
     let st = this.sensors.get(name);
     if (st === undefined) {
       const rules: RuleInstance[] = [];
-      for (const [key, def] of Object.entries(RULES) as [keyof typeof RULES, RuleDefinition<unknown>][]) {
+      for (const [key, def] of ORDERED) {
         const cfg = this.config.rules[key];
         if (cfg.enabled) rules.push(def.create(cfg, this.env, name));
       }

@@ -33,6 +33,11 @@ export interface RuleInstance {
 export interface RuleDefinition<C> {
   readonly type: AlertType;
   readonly version: number;
+  /**
+   * Alert types this rule's alerts take in as part of one incident on the same identity (see
+   * AlertAggregator's `absorbs`). A rule that absorbs others runs before them in each interval.
+   */
+  readonly absorbs?: readonly AlertType[];
   create(cfg: C, env: RuleEnv, sensor: string): RuleInstance;
 }
 

@@ -15,11 +15,14 @@ import { IdleMap, WindowDistinct, WindowSum } from './window';
  * Misses: floods slower than `minSyns` per `windowS`; a single source flooding a different
  * port with each SYN (it looks like, and is reported as, a port scan); floods of completed
  * connections (connection exhaustion, HTTP floods); SYN-ACK reflection (reported as ddos).
+ * While a ddos alert is open on the target, its findings go into that alert instead of one of
+ * its own, and an alert of its own already open there is closed as part of it (ddos.rule.ts).
  * Identity: the target (spoofed sources change all the time).
  */
 export const synFloodRule: RuleDefinition<SynFloodConfig> = {
   type: 'syn_flood',
-  version: 2,
+  // 3: no alert of its own on a target while a ddos alert is open there (it takes this rule's findings in).
+  version: 3,
   create(cfg, _env, sensor) {
     const rule = ruleId(synFloodRule);
     const allowT = new CidrSet(cfg.allowTargets);

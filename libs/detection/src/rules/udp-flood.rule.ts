@@ -19,11 +19,14 @@ import { IdleMap } from './window';
  * a single source flooding a new port with each packet; floods aimed at many destinations
  * at a lower rate each (see traffic_spike). Busy UDP servers (DNS, streaming) with a steady
  * load do not fire once the baseline has learned them, but do in their first seconds: allow-list them.
+ * While a ddos alert is open on the target, its findings go into that alert instead of one of
+ * its own, and an alert of its own already open there is closed as part of it (ddos.rule.ts).
  * Identity: the target.
  */
 export const udpFloodRule: RuleDefinition<UdpFloodConfig> = {
   type: 'udp_flood',
-  version: 2,
+  // 3: no alert of its own on a target while a ddos alert is open there (it takes this rule's findings in).
+  version: 3,
   create(cfg, _env, sensor) {
     const rule = ruleId(udpFloodRule);
     const allowT = new CidrSet(cfg.allowTargets);
