@@ -4,7 +4,7 @@ import { AlertEntity } from './entities';
 
 const ALERT_COLUMNS = [
   'id', 'type', 'severity', 'severity_rank', 'sources', 'targets', 'source_count', 'target_count',
-  'start_ts', 'end_ts', 'summary', 'evidence', 'rule', 'sensor',
+  'start_ts', 'end_ts', 'summary', 'evidence', 'rule', 'sensor', 'superseded_by',
 ] as const;
 
 /** What `upsertAlerts` did with each alert id. */
@@ -14,15 +14,17 @@ export interface AlertWrite {
   outcome: 'inserted' | 'updated' | 'unchanged';
 }
 
-/** Max rows per INSERT statement (each row takes 14 parameters; PostgreSQL allows 65535). */
+/** Max rows per INSERT statement (each row takes 15 parameters; PostgreSQL allows 65535). */
 const ROWS_PER_STATEMENT = 500;
 
 /**
  * Inserts or updates alerts by id. An alert is updated while its attack lasts (same id, later
  * `end`, new counts): a version with a later `end` - or the same `end` and different content -
  * replaces end, severity, evidence, sources, targets and summary (start keeps the earliest seen);
- * a redelivered or older version changes nothing. Runs through the TypeORM DataSource; raw SQL
- * because the conditional `ON CONFLICT ... DO UPDATE ... WHERE` is not expressible in its builder.
+ * a redelivered or older version changes nothing. `superseded_by`, once set (the alert's last
+ * version: it became part of another), is kept: no version clears it. Runs through the TypeORM
+ * DataSource; raw SQL because the conditional `ON CONFLICT ... DO UPDATE ... WHERE` is not
+ * expressible in its builder.
  */
 export async function upsertAlerts(ds: DataSource, alerts: readonly AlertV1[]): Promise<AlertWrite[]> {
   // One statement may not touch a row twice: keep the latest version of each id.
@@ -42,6 +44,7 @@ export async function upsertAlerts(ds: DataSource, alerts: readonly AlertV1[]): 
       params.push(
         a.id, a.type, a.severity, severityRank(a.severity), a.sources, a.targets, a.sourceCount ?? null,
         a.targetCount ?? null, a.start, a.end, a.summary, JSON.stringify(a.evidence), a.rule ?? null, a.sensor,
+        a.supersededBy ?? null,
       );
       return '(' + ALERT_COLUMNS.map((_, k) => `$${base + k + 1}`).join(', ') + ')';
     });
@@ -53,6 +56,7 @@ export async function upsertAlerts(ds: DataSource, alerts: readonly AlertV1[]): 
          source_count = EXCLUDED.source_count, target_count = EXCLUDED.target_count,
          start_ts = LEAST(a.start_ts, EXCLUDED.start_ts), end_ts = EXCLUDED.end_ts,
          summary = EXCLUDED.summary, evidence = EXCLUDED.evidence, rule = EXCLUDED.rule,
+         superseded_by = COALESCE(a.superseded_by, EXCLUDED.superseded_by),
          updated_at = now(), revisions = a.revisions + 1
        WHERE EXCLUDED.end_ts > a.end_ts
           OR (EXCLUDED.end_ts = a.end_ts AND
@@ -60,6 +64,7 @@ export async function upsertAlerts(ds: DataSource, alerts: readonly AlertV1[]): 
                EXCLUDED.source_count, EXCLUDED.target_count)
               IS DISTINCT FROM
               (a.severity, a.sources, a.targets, a.evidence, a.summary, a.source_count, a.target_count))
+          OR (a.superseded_by IS NULL AND EXCLUDED.superseded_by IS NOT NULL AND EXCLUDED.end_ts >= a.end_ts)
        RETURNING id, (xmax = 0) AS inserted`,
       params,
     );
@@ -88,6 +93,7 @@ export function toAlert(e: AlertEntity): AlertV1 {
   if (e.sourceCount !== null) a.sourceCount = e.sourceCount;
   if (e.targetCount !== null) a.targetCount = e.targetCount;
   if (e.rule !== null) a.rule = e.rule;
+  if (e.supersededBy !== null) a.supersededBy = e.supersededBy;
   return a;
 }
 
