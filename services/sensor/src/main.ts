@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { readSensorConfig } from './config';
+import { checkReplayFile } from './replay.input';
 import { SensorModule } from './sensor.module';
 import { SensorService } from './sensor.service';
 
@@ -9,6 +10,15 @@ async function main(): Promise<void> {
   if (!cfg.ok) {
     process.stderr.write(cfg.message + '\n');
     process.exit(2);
+  }
+  const replay = cfg.config.replay;
+  if (replay) {
+    // An input error, like a bad setting: said before anything connects to Kafka.
+    const input = await checkReplayFile(replay);
+    if (!input.ok) {
+      process.stderr.write(`sensor: --replay: ${input.message}\n`);
+      process.exit(2);
+    }
   }
   const app = await NestFactory.createApplicationContext(SensorModule.forRoot(cfg.config), { logger: ['error', 'warn', 'log'] });
   app.enableShutdownHooks();
