@@ -27,6 +27,7 @@ export class PacketsProducer {
   private buffered = 0;
   private stopping = false;
   private idleWaiters: (() => void)[] = [];
+  private wm = 0;
   /** Called with the KiB of every batch the broker acknowledged. */
   onAck: (kib: number) => void = () => undefined;
 
@@ -46,6 +47,15 @@ export class PacketsProducer {
 
   get bufferedBytes(): number {
     return this.buffered;
+  }
+
+  /**
+   * Sensor clock of what the broker has taken (µs; 0 before the first ack): the newest `wmUs` of
+   * an acknowledged message. Replay heartbeats report it: the batcher is in the worker thread,
+   * and the clock travels with every batch it hands over, at no cost per packet.
+   */
+  get publishedWmUs(): number {
+    return this.wm;
   }
 
   /** Queues a batch; false (and counted as dropped) when the buffer is full and `mayDrop`. */
@@ -108,6 +118,7 @@ export class PacketsProducer {
           const size = b.value ? b.value.byteLength : 0;
           bytes += size;
           this.counters.published += b.packets;
+          if (b.wmUs > this.wm) this.wm = b.wmUs;
           if (b.kind === 'batch') this.counters.batchesPublished++;
           this.onAck(Math.ceil(size / 1024));
         }

@@ -60,7 +60,10 @@ export class SensorService implements OnApplicationShutdown {
     }
     const source = cfg.replay ?? cfg.iface ?? '';
     this.packets = new PacketsProducer(this.producer, topics.packets, cfg.sensorId, parts, cfg.maxBufferedBytes, this.counters);
-    this.heartbeats = new HeartbeatsProducer(this.producer, topics.sensors, cfg.sensorId, source, this.counters, () => this.batcher?.wmUs ?? 0);
+    // Live: the batcher's clock (this thread). Replay: the batcher is in the worker, so the clock
+    // of what was published, which every batch carries.
+    const packets = this.packets;
+    this.heartbeats = new HeartbeatsProducer(this.producer, topics.sensors, cfg.sensorId, source, this.counters, () => this.batcher?.wmUs ?? packets.publishedWmUs);
 
     if (cfg.replay) {
       this.batcher = null;
