@@ -33,6 +33,9 @@ const alert: AlertV1 = {
 const other: AlertV1 = { ...alert, id: 'udp_flood-test-0002', type: 'udp_flood', severity: 'low', sources: ['10.66.0.20'], targets: ['10.66.0.21'], summary: 'A seeded low UDP flood' };
 // Stored as the pipeline writes IPv6: RFC 5952 text.
 const v6: AlertV1 = { ...alert, id: 'host_sweep-test-0003', type: 'host_sweep', severity: 'medium', sources: ['2001:db8::1'], targets: ['2001:db8::2'], summary: 'A seeded IPv6 host sweep' };
+// A DDoS and the flood alert on its victim that it closed as part of itself (AlertV1 supersededBy).
+const ddos: AlertV1 = { ...alert, id: 'ddos-test-0005', type: 'ddos', severity: 'critical', sources: ['10.66.0.30'], targets: ['10.66.0.31'], summary: 'A seeded DDoS' };
+const partOf: AlertV1 = { ...alert, id: 'syn_flood-test-0004', type: 'syn_flood', sources: ['10.66.0.30'], targets: ['10.66.0.31'], summary: 'A seeded SYN flood', supersededBy: ddos.id };
 // More than a page of one type, all older than the alerts above so they keep the first rows.
 const OLD = 55;
 const old: AlertV1[] = [...Array(OLD).keys()].map((i) => ({
@@ -81,7 +84,7 @@ describe('console in a browser', () => {
     db = await createTestDatabase({ migrate: migrateDatabase });
     const ds = await openDataSource({ url: db.url, poolSize: 2 });
     try {
-      await upsertAlerts(ds, [alert, other, v6, ...old]);
+      await upsertAlerts(ds, [alert, other, v6, ddos, partOf, ...old]);
       await storeFlows(ds, [...Array(10).keys()].map(flow));
       await storeAnomalies(ds, [anomaly]);
       await recordHeartbeat(ds, heartbeat);
@@ -191,6 +194,13 @@ describe('console in a browser', () => {
     expect(r.text).toContain('distinct_dst_ports');
     expect(r.text).toContain('>= 20');
     expect(r.text).toContain('10.66.0.7:40003');
+    expect(r.text).not.toContain('part of');
+    // An alert closed as part of another links to it, on its page and in the list.
+    const part = await open(`/alerts/${partOf.id}`);
+    expect(part.errors).toEqual([]);
+    expect(part.text).toMatch(/part of\s+ddos-test-0005 \(this alert is closed; that one carries its figures\)/);
+    const list = await open('/alerts?type=syn_flood');
+    expect(list.text).toContain('A seeded SYN flood (part of ddos-test-0005)');
   }, 180_000);
 
   itIf(existsSync(CHROMIUM), `needs ${CHROMIUM}`)('anomalies, flows search and sensors pages render the seeded rows', async () => {

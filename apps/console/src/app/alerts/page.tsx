@@ -35,7 +35,10 @@ async function AlertTable({ filters }: { filters: AlertFilters }) {
               <td>{fmtTime(a.start)}</td>
               <td>{a.sources.slice(0, 3).join(', ')}{(a.sourceCount ?? a.sources.length) > 3 ? ` … (${a.sourceCount ?? a.sources.length})` : ''}</td>
               <td>{a.targets.slice(0, 3).join(', ')}{(a.targetCount ?? a.targets.length) > 3 ? ` … (${a.targetCount ?? a.targets.length})` : ''}</td>
-              <td><Link href={`/alerts/${encodeURIComponent(a.id)}`}>{a.summary}</Link></td>
+              <td>
+                <Link href={`/alerts/${encodeURIComponent(a.id)}`}>{a.summary}</Link>
+                {a.supersededBy && <> (part of <Link href={`/alerts/${encodeURIComponent(a.supersededBy)}`}>{a.supersededBy}</Link>)</>}
+              </td>
             </tr>
           ))}
         </tbody>

@@ -46,6 +46,14 @@ export default async function AlertPage({ params }: { params: Promise<{ id: stri
           <dt>sensor</dt><dd>{a.sensor}</dd>
           <dt>rule</dt><dd>{a.rule ?? '—'}</dd>
           <dt>id</dt><dd><code>{a.id}</code></dd>
+          {a.supersededBy && (
+            <>
+              <dt>part of</dt>
+              <dd data-field="superseded-by">
+                <Link href={`/alerts/${encodeURIComponent(a.supersededBy)}`}>{a.supersededBy}</Link> (this alert is closed; that one carries its figures)
+              </dd>
+            </>
+          )}
         </dl>
       </section>
       <section className="card">
