@@ -63,6 +63,17 @@ export const SensorConfig = z
     /** Bytes of encoded batches that may wait for the broker before new ones are dropped (live) or reading pauses (replay). */
     maxBufferedBytes: z.number().int().min(1 << 16).max(2 ** 31).default(64 << 20),
     heartbeatMs: z.number().int().min(100).max(600000).default(5000),
+    /**
+     * Replay: how long the end of the file waits for Kafka to take every packet still buffered
+     * before the replay fails (exit 1, naming how many were published of how many seen), ms.
+     */
+    replayDrainMs: z.number().int().min(0).max(3600000).default(60000),
+    /**
+     * Graceful stop (SIGTERM/SIGINT): how long what is buffered may take to reach Kafka before
+     * the sensor gives up on it (replay: exit 1 naming the packets not delivered), ms. Below
+     * Docker's 10 s stop timeout, with room for the last heartbeat.
+     */
+    stopDrainMs: z.number().int().min(0).max(600000).default(5000),
     /** Live mode: a watermark tick is sent when no packet came for this long (ms). */
     tickMs: z.number().int().min(50).max(60000).default(500),
     /** Rolling pcap output: directory (off when unset), rotation size (MB) and age (s), files kept. */
@@ -128,6 +139,8 @@ export function readSensorConfig(argv: string[] = process.argv, env: NodeJS.Proc
     batchDelayMs: num(env.SENSOR_BATCH_DELAY_MS),
     maxBufferedBytes: num(env.SENSOR_MAX_BUFFERED_BYTES),
     heartbeatMs: num(env.SENSOR_HEARTBEAT_MS),
+    replayDrainMs: num(env.SENSOR_REPLAY_DRAIN_MS),
+    stopDrainMs: num(env.SENSOR_STOP_DRAIN_MS),
     tickMs: num(env.SENSOR_TICK_MS),
     pcapDir: o.pcapDir ?? env.SENSOR_PCAP_DIR,
     pcapRotateMB: num(env.SENSOR_PCAP_ROTATE_MB),

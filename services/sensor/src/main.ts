@@ -21,7 +21,9 @@ async function main(): Promise<void> {
     }
   }
   const app = await NestFactory.createApplicationContext(SensorModule.forRoot(cfg.config), { logger: ['error', 'warn', 'log'] });
-  app.enableShutdownHooks();
+  // A replay handles its own stop signals below: it must report what it could not deliver and
+  // choose its exit code, which Nest's hooks (re-raising the signal) would not let it do.
+  if (!replay) app.enableShutdownHooks();
   const sensor = app.get(SensorService);
   const started = await sensor.start();
   if (!started.ok) {
@@ -29,19 +31,43 @@ async function main(): Promise<void> {
     await app.close();
     process.exit(1);
   }
-  process.stdout.write(JSON.stringify({ event: 'started', sensor: cfg.config.sensorId, source: cfg.config.replay ?? cfg.config.iface }) + '\n');
+  process.stdout.write(JSON.stringify({ event: 'started', sensor: cfg.config.sensorId, source: replay ?? cfg.config.iface }) + '\n');
   const every = Number(process.env.SENSOR_LOG_EVERY_MS ?? 0);
   if (every > 0) setInterval(() => process.stdout.write(JSON.stringify({ event: 'counters', ...sensor.counters.snapshot() }) + '\n'), every).unref();
-  if (cfg.config.replay) {
+  if (replay) {
+    // A first signal stops gracefully (bounded by SENSOR_STOP_DRAIN_MS); a second one, with the
+    // listener gone, ends the process at once.
+    const stop = (): void => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      sensor.stopReplay();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
     const r = await sensor.runReplay();
     if (r.error) process.stderr.write(`sensor: warning: ${r.error.message}\n`);
     const cpu = process.cpuUsage();
-    process.stdout.write(JSON.stringify({ event: 'replay_done', ...sensor.counters.snapshot(), frames: r.frames, cpuMs: Math.round((cpu.user + cpu.system) / 1000) }) + '\n');
+    const c = sensor.counters.snapshot();
+    const undelivered = c.packetsSeen - c.published;
+    process.stdout.write(
+      JSON.stringify({
+        event: r.stopped ? 'replay_stopped' : 'replay_done',
+        ...c,
+        frames: r.frames,
+        undelivered,
+        bufferedPeakBytes: sensor.bufferedPeakBytes,
+        cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+      }) + '\n',
+    );
     if (!r.drained) {
-      // The broker stayed away for a minute with packets still queued: those are lost, so the
-      // replay did not do its job (exit 1), whatever else was published.
-      const c = sensor.counters.snapshot();
-      process.stderr.write(`sensor: error: Kafka did not take every packet within 60 s of the end of the replay: ${c.published} of ${c.packetsSeen} published\n`);
+      // Packets read were not taken by Kafka in the time allowed: those are lost, so the replay
+      // did not do its job (exit 1), whatever else was published.
+      const counts = `${c.published} of ${c.packetsSeen} published` + (undelivered === 0 ? ', not every end-of-input mark' : '');
+      process.stderr.write(
+        r.stopped
+          ? `sensor: error: stopped with ${undelivered} packets read and not delivered to Kafka (${counts})\n`
+          : `sensor: error: Kafka did not take every packet within ${cfg.config.replayDrainMs / 1000} s of the end of the replay: ${counts}\n`,
+      );
     }
     await app.close();
     process.exit(r.drained ? 0 : 1);

@@ -27,6 +27,7 @@ export class PacketsProducer {
   private buffered = 0;
   private stopping = false;
   private idleWaiters: (() => void)[] = [];
+  private peak = 0;
   private wm = 0;
   /** Called with the KiB of every batch the broker acknowledged. */
   onAck: (kib: number) => void = () => undefined;
@@ -49,6 +50,11 @@ export class PacketsProducer {
     return this.buffered;
   }
 
+  /** The most bytes ever waiting for the broker at once. */
+  get bufferedPeakBytes(): number {
+    return this.peak;
+  }
+
   /**
    * Sensor clock of what the broker has taken (µs; 0 before the first ack): the newest `wmUs` of
    * an acknowledged message. Replay heartbeats report it: the batcher is in the worker thread,
@@ -56,6 +62,11 @@ export class PacketsProducer {
    */
   get publishedWmUs(): number {
     return this.wm;
+  }
+
+  /** True once a drain timed out: failed sends are no longer retried. */
+  get gaveUp(): boolean {
+    return this.stopping;
   }
 
   /** Queues a batch; false (and counted as dropped) when the buffer is full and `mayDrop`. */
@@ -66,6 +77,7 @@ export class PacketsProducer {
       return false;
     }
     this.buffered += size;
+    if (this.buffered > this.peak) this.peak = this.buffered;
     this.queues[b.partition].push(b);
     this.pump(b.partition);
     return true;
@@ -134,19 +146,25 @@ export class PacketsProducer {
     if (!this.busy.some(Boolean)) for (const w of this.idleWaiters.splice(0)) w();
   }
 
-  /** Resolves when everything queued was sent, or after `timeoutMs` (then gives up retrying). */
-  async drain(timeoutMs: number): Promise<boolean> {
+  /**
+   * Resolves true when everything queued was sent; false after `timeoutMs` (then gives up
+   * retrying). An abort of `cut` ends the wait early (false) without giving up: the caller
+   * drains again with a shorter bound.
+   */
+  async drain(timeoutMs: number, cut?: AbortSignal): Promise<boolean> {
     const idle = (): boolean => !this.busy.some(Boolean) && this.queues.every((q) => q.length === 0);
     if (idle()) return true;
+    if (cut?.aborted) return false;
     const done = new Promise<void>((r) => this.idleWaiters.push(r));
     let timer: NodeJS.Timeout | undefined;
+    let onCut: (() => void) | undefined;
     const timeout = new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)));
-    await Promise.race([done, timeout]);
+    const aborted = new Promise<void>((r) => cut?.addEventListener('abort', (onCut = () => r())));
+    await Promise.race([done, timeout, aborted]);
     clearTimeout(timer);
-    if (!idle()) {
-      this.stopping = true;
-      return false;
-    }
-    return true;
+    if (onCut) cut?.removeEventListener('abort', onCut);
+    if (idle()) return true;
+    if (!cut?.aborted) this.stopping = true;
+    return false;
   }
 }

@@ -8,6 +8,10 @@ export interface ReplayResult {
   packets: number;
   malformed: number;
   unsupported: number;
+  /** Stopped (stop()) before the end of the file. */
+  stopped: boolean;
+  /** Packets read and dropped after the stop because the broker took nothing within the grace. */
+  dropped: number;
   error?: { code: string; message: string };
 }
 
@@ -65,7 +69,10 @@ export class ReplaySource {
     Atomics.notify(this.sh, 0);
   }
 
-  /** Asks the reader to stop at the next chunk (shutdown). */
+  /**
+   * Asks the reader to stop at the next packet (shutdown): it flushes its partial batches, within
+   * the stop grace, then marks the end of input on every partition; run() then resolves.
+   */
   stop(): void {
     Atomics.store(this.sh, 1, 1);
     Atomics.notify(this.sh, 0);

@@ -6,6 +6,11 @@
  *
  * Shared Int32Array slots: [0] KiB of batches posted and not yet acknowledged by the broker
  * (main thread subtracts on ack and notifies), [1] stop flag, [2] sleep slot.
+ *
+ * Stop (graceful shutdown): reading stops at the next packet; the partial batches are still
+ * flushed and every partition gets its end-of-input mark (`eos`) after them, as at the end of the
+ * file. The buffer bound still holds: a batch that finds no room within `stopGraceMs` of the
+ * stop is dropped and counted (`dropped`), never posted past the bound.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { readCaptureFile, type PacketRecord } from '@netsentry/packets';
@@ -19,13 +24,26 @@ export interface ReplayWorkerData {
   batchDelayMs: number;
   pace: 'max' | 'realtime' | number;
   maxBufferedKiB: number;
+  /** After a stop, how long a batch may wait for room before it is dropped, ms. */
+  stopGraceMs: number;
   shared: SharedArrayBuffer;
 }
 
 export type ReplayWorkerMessage =
   | { type: 'batch'; batch: OutBatch }
   | { type: 'progress'; frames: number; packets: number }
-  | { type: 'done'; frames: number; packets: number; malformed: number; unsupported: number; error?: { code: string; message: string } }
+  | {
+      type: 'done';
+      frames: number;
+      packets: number;
+      malformed: number;
+      unsupported: number;
+      /** The read was stopped before the end of the file. */
+      stopped: boolean;
+      /** Packets read and dropped after the stop because the buffer stayed full. */
+      dropped: number;
+      error?: { code: string; message: string };
+    }
   | { type: 'fatal'; message: string };
 
 async function main(): Promise<void> {
@@ -40,10 +58,24 @@ async function main(): Promise<void> {
   let firstTs = -1;
   let startWall = 0;
 
+  let dropped = 0;
+  let stopDeadline = -1;
+  const stopping = (): boolean => Atomics.load(sh, 1) !== 0;
   const post = (b: OutBatch): void => {
     const kib = b.value ? Math.ceil(b.value.byteLength / 1024) : 0;
     // Backpressure: wait (bounded slices, rechecking stop) while too much is unacknowledged.
-    while (Atomics.load(sh, 0) + kib > d.maxBufferedKiB && Atomics.load(sh, 1) === 0) Atomics.wait(sh, 0, Atomics.load(sh, 0), 50);
+    while (Atomics.load(sh, 0) + kib > d.maxBufferedKiB) {
+      let slice = 50;
+      if (stopping()) {
+        if (stopDeadline < 0) stopDeadline = performance.now() + d.stopGraceMs;
+        slice = Math.min(slice, stopDeadline - performance.now());
+        if (slice <= 0) {
+          dropped += b.packets;
+          return;
+        }
+      }
+      Atomics.wait(sh, 0, Atomics.load(sh, 0), slice);
+    }
     Atomics.add(sh, 0, kib);
     // Hand the batch's memory over instead of copying it (a built batch of 4 KiB or more owns
     // its ArrayBuffer; smaller ones sit in Node's shared pool and are copied).
@@ -54,8 +86,14 @@ async function main(): Promise<void> {
   const batcher = new PacketBatcher(d.parts, d.batchPackets, post, d.batchFormat);
   const tickEveryUs = 1_000_000;
 
+  const ac = new AbortController();
+  // Stop reading: the reader only checks its signal between chunks, so the rest of this chunk's
+  // packets are skipped here (one shared-memory load per packet).
+  const stopRead = (): void => {
+    if (!ac.signal.aborted) ac.abort();
+  };
   const onPacket = (rec: PacketRecord): void => {
-    packets++;
+    if (stopping()) return stopRead();
     if (factor > 0) {
       if (firstTs < 0) {
         firstTs = rec.tsUs;
@@ -68,8 +106,10 @@ async function main(): Promise<void> {
         batcher.flushAll(tickEveryUs);
         lastFlush = performance.now();
         Atomics.wait(sh, 2, 0, aheadMs);
+        if (stopping()) return stopRead();
       }
     }
+    packets++;
     batcher.add(rec);
     if ((packets & 1023) === 0) {
       const now = performance.now();
@@ -83,27 +123,33 @@ async function main(): Promise<void> {
       }
     }
   };
-  const ac = new AbortController();
+  // Also while no packet comes (a stretch of undecodable frames, a slow read).
   const stopPoll = setInterval(() => {
-    if (Atomics.load(sh, 1) !== 0) ac.abort();
+    if (stopping()) stopRead();
   }, 100);
   try {
     const summary = await readCaptureFile(d.file, onPacket, {
       onFrame: () => {
-        frames++;
+        if (!ac.signal.aborted) frames++; // the rest of the chunk after a stop is skipped, not replayed
       },
       signal: ac.signal,
     });
+    // The end of input, stopped or not: the partial batches, then eos on every partition.
     batcher.end();
     let malformed = 0;
     for (const v of Object.values(summary.decodeErrors ?? {})) malformed += v;
+    const stopped = ac.signal.aborted;
+    // An abort is the stop asked for, not damage.
+    const error = summary.error && !(stopped && summary.error.code === 'CAPTURE.ABORTED') ? summary.error : undefined;
     port.postMessage({
       type: 'done',
       frames,
       packets,
       malformed,
       unsupported: summary.unsupported ?? 0,
-      error: summary.error ? { code: summary.error.code, message: summary.error.message } : undefined,
+      stopped,
+      dropped,
+      error: error ? { code: error.code, message: error.message } : undefined,
     } satisfies ReplayWorkerMessage);
   } catch (e) {
     port.postMessage({ type: 'fatal', message: (e as Error).message } satisfies ReplayWorkerMessage);

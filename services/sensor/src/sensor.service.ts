@@ -13,6 +13,9 @@ import type { SensorConfig } from './config';
 
 export const SENSOR_CONFIG = Symbol('SENSOR_CONFIG');
 
+/** How long the last (`stopped`) heartbeat may take at shutdown, ms. */
+const LAST_BEAT_MS = 2000;
+
 /**
  * The sensor: a capture source (live or replay) → partitioned packet batches → Kafka, with
  * heartbeats. We use a kafkajs producer directly rather than the Nest ClientKafka: we pick the
@@ -33,6 +36,9 @@ export class SensorService implements OnApplicationShutdown {
   private pcap: RollingPcapWriter | null = null;
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
+  /** When a graceful stop of the replay was asked for (Date.now()), else null. */
+  private stopAt: number | null = null;
+  private readonly stopAsked = new AbortController();
 
   constructor(@Inject(SENSOR_CONFIG) private readonly cfg: SensorConfig) {}
 
@@ -78,6 +84,7 @@ export class SensorService implements OnApplicationShutdown {
           batchDelayMs: cfg.batchDelayMs,
           pace: cfg.pace,
           maxBufferedKiB: Math.floor(cfg.maxBufferedBytes / 1024),
+          stopGraceMs: cfg.stopDrainMs,
         },
         (b: OutBatch) => {
           this.counters.packetsSeen += b.packets;
@@ -152,17 +159,40 @@ export class SensorService implements OnApplicationShutdown {
   }
 
   /**
-   * Replay mode: runs to the end of the file and waits until everything is published. `drained`
-   * is false when packets were still unpublished after a minute (the broker gone): the caller
-   * must say so and fail, not report a finished replay.
+   * Replay mode: runs to the end of the file (or to stopReplay()) and waits until everything is
+   * published: `replayDrainMs` after the end of the file, what is left of `stopDrainMs` after a
+   * stop. `drained` is false when something read was still unpublished then (the broker gone):
+   * the caller must say so and fail, not report a finished replay. `stopped`: a stop was asked
+   * for before everything was delivered.
    */
-  async runReplay(): Promise<ReplayResult & { drained: boolean }> {
+  async runReplay(): Promise<ReplayResult & { drained: boolean; stopped: boolean }> {
     if (!this.replay) throw new Error('not in replay mode');
     const r = await this.replay.run();
     this.counters.malformed = r.malformed;
-    const drained = await this.packets!.drain(60_000);
+    // Read, and dropped at the stop for want of room: seen, never published.
+    this.counters.packetsSeen += r.dropped;
+    this.counters.bufferDropped += r.dropped;
+    let drained = this.stopAt === null && (await this.packets!.drain(this.cfg.replayDrainMs, this.stopAsked.signal));
+    if (this.stopAt !== null) drained = await this.packets!.drain(Math.max(0, this.stopAt + this.cfg.stopDrainMs - Date.now()));
     this.log.log(`replayed ${r.frames} frames, ${r.packets} packets decoded, ${this.counters.published} published`);
-    return { ...r, drained };
+    return { ...r, drained, stopped: this.stopAt !== null };
+  }
+
+  /** The most bytes of batches that waited for the broker at once (at most `maxBufferedBytes` in replay). */
+  get bufferedPeakBytes(): number {
+    return this.packets?.bufferedPeakBytes ?? 0;
+  }
+
+  /**
+   * Graceful stop of a replay (SIGTERM/SIGINT): the reader stops, what it read is flushed and
+   * followed by the end-of-input mark on every partition (so aggregators end this sensor's flows
+   * as at the end of the file), all within `stopDrainMs`; runReplay() then resolves.
+   */
+  stopReplay(): void {
+    if (this.stopAt !== null) return;
+    this.stopAt = Date.now();
+    this.replay?.stop();
+    this.stopAsked.abort();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -176,11 +206,15 @@ export class SensorService implements OnApplicationShutdown {
       this.batcher?.end();
     }
     await this.pcap?.close();
-    await this.packets?.drain(10_000);
+    // Bounded: a replay has drained already (or given up), a live capture gets the stop grace.
+    if (this.packets && !this.packets.gaveUp) await this.packets.drain(this.cfg.stopDrainMs);
     if (this.heartbeats) {
       this.heartbeats.stop();
       this.heartbeats.status = 'stopped';
-      await this.heartbeats.beat();
+      // With the broker gone the send would be retried for a long time: the stop must not wait.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.heartbeats.beat(), new Promise((r) => (timer = setTimeout(r, LAST_BEAT_MS)))]);
+      clearTimeout(timer);
     }
     await this.producer?.disconnect().catch(() => undefined);
     const cpu = process.cpuUsage();
