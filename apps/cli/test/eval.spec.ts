@@ -3,12 +3,39 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AlertV1 } from '@netsentry/contracts';
 import { TRAIN_LIMITS } from '@netsentry/detection';
-import { itIf } from '@netsentry/testing';
+import { ipToString, readCaptureFile } from '@netsentry/packets';
+import { haveSharedPcaps, itIf } from '@netsentry/testing';
 import { TRAIN_MAX } from '../src/cli';
-import { cli, SAMPLES, tempDir } from './helpers';
+import { cli, pcap, SAMPLES, tempDir } from './helpers';
 
 const haveAttacks = existsSync(join(SAMPLES, 'attacks.pcap')) && existsSync(join(SAMPLES, 'baseline.pcap'));
 const haveDemo = existsSync(join(SAMPLES, 'demo.pcap'));
+const DNS_AMP = pcap('stopddos/amp.dns.RRSIG.fragmented.pcap');
+
+/**
+ * A truth file for the StopDDoS DNS amplification capture, read from the capture itself (not from
+ * any alert): the attack is every DNS answer (UDP from port 53) and IP fragment sent to the
+ * anonymised victim 10.10.10.10 — 53 resolvers over 28 s; its own TCP traffic is the background.
+ */
+async function dnsAmpTruth(): Promise<object> {
+  const victim = '10.10.10.10';
+  const sources = new Set<string>();
+  let [packets, bytes, n, first, last, start, end] = [0, 0, 0, Infinity, -Infinity, Infinity, -Infinity];
+  await readCaptureFile(DNS_AMP, (rec) => {
+    const ts = rec.tsUs / 1e6;
+    n++;
+    first = Math.min(first, ts);
+    last = Math.max(last, ts);
+    if (rec.proto !== 17 || ipToString(rec.dst) !== victim || !(rec.srcPort === 53 || rec.isFragment)) return;
+    sources.add(ipToString(rec.src));
+    packets++;
+    bytes += rec.wireLen;
+    start = Math.min(start, ts);
+    end = Math.max(end, ts);
+  });
+  const attack = { id: 'dns-amp', type: 'ddos', kind: 'dns_amplification', sources: [...sources].sort(), targets: [victim], start, end, packets, bytes };
+  return { version: 1, scenario: 'stopddos-dns-amp', seed: 0, capture: 'amp.dns.RRSIG.fragmented.pcap', captureStart: first, captureEnd: last, packets: n, subnet: '10.10.10.0/24', hosts: [], benignHosts: [], attacks: [attack] };
+}
 
 /** eval on the lab's shipped samples: the per-attack table against the truth file. */
 describe('netsentry eval / detect on the lab samples', () => {
@@ -39,6 +66,37 @@ describe('netsentry eval / detect on the lab samples', () => {
     for (const a of truth.attacks) expect(t.out).toContain(a.id);
     expect(t.out).toContain('ROC AUC');
   }, 240_000);
+
+  itIf(haveSharedPcaps, 'shared captures (../shared/data/pcaps) not present')(
+    'eval on the StopDDoS DNS amplification: the udp_flood closed as part of the ddos alert is counted with it, not as a mistyped alert',
+    async () => {
+      const truthFile = join(tmp.dir, 'dns-amp.truth.json');
+      writeFileSync(truthFile, JSON.stringify(await dnsAmpTruth()));
+      const out = join(tmp.dir, 'dns-amp');
+      const r = await cli(['eval', DNS_AMP, '--truth', truthFile, '--format', 'json', '--out', out, '--quiet']);
+      expect(r.code).toBe(0);
+      // What the rules raised: a ddos alert, and the udp_flood raised 3 s before it, closed as part of it.
+      const alerts: AlertV1[] = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).alerts;
+      const ddos = alerts.find((a) => a.type === 'ddos')!;
+      const udp = alerts.find((a) => a.type === 'udp_flood')!;
+      expect(alerts.map((a) => a.type).sort()).toEqual(['ddos', 'udp_flood']);
+      expect(udp.supersededBy).toBe(ddos.id);
+      const report = JSON.parse(r.out);
+      expect(report.attacks).toHaveLength(1);
+      expect(report.attacks[0]).toMatchObject({ id: 'dns-amp', detected: true, alertIds: [ddos.id], mistypedAlertIds: [] });
+      expect(report.mistypedAlerts).toEqual([]);
+      expect(report.falseAlerts).toEqual([]);
+      expect(report.absorbedAlerts).toEqual([expect.objectContaining({ id: udp.id, type: 'udp_flood', supersededBy: ddos.id, partOf: ddos.id })]);
+      expect(report.overall).toMatchObject({ attacks: 1, detected: 1, alerts: 1, falseAlerts: 0, alertPrecision: 1 });
+      expect(Object.keys(report.byType)).toEqual(['ddos']);
+      // The table says so too.
+      const t = await cli(['eval', DNS_AMP, '--truth', truthFile, '--quiet']);
+      expect(t.out).toMatch(/^dns-amp\s+ddos\s+yes\s+\d+\.\d\d\s+1\s+\d+$/m);
+      expect(t.out).toContain('alert precision: 100%; false alerts: 0; mistyped alerts: 0; part of another alert: 1\n');
+      expect(t.out).toContain(`alert ${udp.id} (udp_flood) is part of ${ddos.id}: counted with it`);
+    },
+    60_000,
+  );
 
   it('a truth file that is not one → exit 2 naming it', async () => {
     const bad = join(tmp.dir, 'bad.truth.json');

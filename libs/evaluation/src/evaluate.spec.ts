@@ -1,4 +1,4 @@
-import { evaluate } from './evaluate';
+import { alertParts, evaluate } from './evaluate';
 import { formatReport, reportJson } from './report';
 import { T0, alert, attack, flow, truthOf } from './fixtures.testing';
 import type { AnomalyV1 } from '@netsentry/contracts';
@@ -120,5 +120,64 @@ describe('evaluate', () => {
   it('an empty alert list detects nothing and has no precision', () => {
     const e = evaluate({ truth, alerts: [] });
     expect(e.overall).toMatchObject({ detected: 0, alerts: 0, alertPrecision: null, anomalies: null });
+    expect(e.absorbedAlerts).toEqual([]);
+  });
+});
+
+/*
+ * A flood alert raised before the ddos alert on its target took it in is closed with
+ * supersededBy = the ddos alert's id (libs/detection RULES.md, One DDoS, one alert): one attack,
+ * one alert, and so one alert for the evaluation too.
+ */
+describe('evaluate: an alert closed as part of another (supersededBy)', () => {
+  const ddosAlert = alert({ id: 'd', type: 'ddos', sources: ['10.66.0.41', '10.66.0.42'], targets: [WEB], start: T0 + 300.25, end: T0 + 303 });
+  const floodFirst = alert({ id: 'u', type: 'udp_flood', sources: ['10.66.0.41'], targets: [WEB], start: T0 + 299, end: T0 + 301, supersededBy: 'd' });
+
+  it('is neither mistyped nor false nor a second detection: the DDoS has one alert, precision 100%', () => {
+    const r = evaluate({ truth, alerts: [floodFirst, ddosAlert] });
+    const ddos = r.attacks.find((a) => a.id === 'ddos')!;
+    expect(ddos).toMatchObject({ detected: true, alertIds: ['d'], mistypedAlertIds: [] });
+    // The delay is the ddos alert's: the flood alert is not of the attack's type.
+    expect(ddos.delaySeconds).toBeCloseTo(0.25, 9);
+    expect(r.mistypedAlerts).toEqual([]);
+    expect(r.falseAlerts).toEqual([]);
+    expect(r.absorbedAlerts).toEqual([{ id: 'u', type: 'udp_flood', sources: ['10.66.0.41'], targets: [WEB], start: T0 + 299, end: T0 + 301, supersededBy: 'd', partOf: 'd' }]);
+    expect(r.overall).toMatchObject({ alerts: 1, falseAlerts: 0, alertPrecision: 1 });
+    expect(r.byType.ddos).toMatchObject({ alerts: 1, falseAlerts: 0, detected: 1 });
+    // No udp_flood attack and no udp_flood alert of its own: no udp_flood row.
+    expect(r.byType.udp_flood).toBeUndefined();
+    const text = formatReport(r);
+    expect(text).toContain('alert precision: 100%; false alerts: 0; mistyped alerts: 0; part of another alert: 1');
+    expect(text).toContain('alert u (udp_flood) is part of d: counted with it');
+  });
+
+  it('the same flood alert without supersededBy is mistyped, as before', () => {
+    const { supersededBy: _s, ...plain } = floodFirst;
+    const r = evaluate({ truth, alerts: [plain, ddosAlert] });
+    expect(r.mistypedAlerts.map((a) => a.id)).toEqual(['u']);
+    expect(r.overall).toMatchObject({ alerts: 2, alertPrecision: 0.5 });
+    expect(formatReport(r)).toContain('alert precision: 50%; false alerts: 0; mistyped alerts: 1\n');
+  });
+
+  it('detects an attack of its own type through the alert it is part of', () => {
+    const syn = alert({ id: 's', type: 'syn_flood', sources: ['10.66.0.34'], targets: [WEB], start: T0 + 200.5, end: T0 + 203, supersededBy: 'd2' });
+    const d2 = alert({ id: 'd2', type: 'ddos', sources: ['10.66.0.34', '10.66.0.77'], targets: [WEB], start: T0 + 201, end: T0 + 206 });
+    const r = evaluate({ truth, alerts: [syn, d2] });
+    expect(r.attacks.find((a) => a.id === 'syn')).toMatchObject({ detected: true, alertIds: ['d2'] });
+    expect(r.attacks.find((a) => a.id === 'syn')!.delaySeconds).toBeCloseTo(0.5, 9);
+    expect(r.falseAlerts).toEqual([]);
+    expect(r.overall).toMatchObject({ alerts: 1, alertPrecision: 1 });
+  });
+
+  it('a link to an alert that is not in the list leaves the alert on its own', () => {
+    const r = evaluate({ truth, alerts: [{ ...floodFirst, supersededBy: 'elsewhere' }, ddosAlert] });
+    expect(r.mistypedAlerts.map((a) => a.id)).toEqual(['u']);
+    expect(r.absorbedAlerts).toEqual([]);
+  });
+
+  it('follows a chain of links to its end; a loop leaves its alerts on their own', () => {
+    const a = (id: string, supersededBy?: string) => alert({ id, type: 'udp_flood', sources: [], targets: [WEB], start: T0, end: T0 + 1, supersededBy });
+    expect([...alertParts([a('x', 'y'), a('y', 'z'), a('z')])]).toEqual([['x', 'z'], ['y', 'z'], ['z', 'z']]);
+    expect([...alertParts([a('p', 'q'), a('q', 'p'), a('r', 'p'), a('t', 't')])]).toEqual([['p', 'p'], ['q', 'q'], ['r', 'r'], ['t', 't']]);
   });
 });

@@ -2,6 +2,11 @@
  * Scores alerts, anomalies and flow scores against a truth file. Pure: the caller reads the
  * files; this returns a plain JSON-able report (for machines) that `formatReport` renders as a
  * table (for people). Matching rules: see matching.ts.
+ *
+ * An alert closed as part of another (AlertV1.supersededBy: a flood alert that a ddos alert on
+ * its target took in) is scored as part of that alert, not on its own: the two are one alert for
+ * the counts, the alert ids, precision and false/mistyped, and either one matching an attack
+ * makes that alert a detection of it (libs/detection RULES.md, *One DDoS, one alert*).
  */
 import { ALERT_TYPES, type AlertType, type AlertV1, type AnomalyV1, type FlowV1 } from '@netsentry/contracts';
 import { DEFAULT_MATCH, alertMatches, alertMistyped, anomalyAttack, flowAttack, type MatchOptions } from './matching';
@@ -30,9 +35,9 @@ export interface AttackResult {
   delaySeconds: number | null;
   /** The same without the clamp (negative when the alert's window opened before the attack). */
   rawDelaySeconds: number | null;
-  /** Ids of the alerts that detect it. */
+  /** Ids of the alerts that detect it (an alert closed as part of another: that other's id). */
   alertIds: string[];
-  /** Ids of alerts with its endpoints and time but another type. */
+  /** Ids of alerts with its endpoints and time but another type (none of them detects it). */
   mistypedAlertIds: string[];
   /** Anomalies whose flow belongs to this attack. */
   anomalies: number;
@@ -45,6 +50,14 @@ export interface AlertBrief {
   targets: string[];
   start: number;
   end: number;
+}
+
+/** An alert closed as part of another: scored with it, not on its own. */
+export interface AbsorbedAlertBrief extends AlertBrief {
+  /** Its `supersededBy`. */
+  supersededBy: string;
+  /** The alert it is scored with: `supersededBy`, followed to an alert not closed as part of another. */
+  partOf: string;
 }
 
 export interface FlowScores {
@@ -63,7 +76,7 @@ export interface TypeSummary {
   detectionRate: number | null;
   meanDelaySeconds: number | null;
   maxDelaySeconds: number | null;
-  /** Alerts of this type, and those among them matching no attack. */
+  /** Alerts of this type, and those among them matching no attack (alerts closed as part of another not counted). */
   alerts: number;
   falseAlerts: number;
   /** Attack flows of this type vs all benign flows (when scored flows were given). */
@@ -87,9 +100,11 @@ export interface EvaluationReport {
   attacks: AttackResult[];
   falseAlerts: AlertBrief[];
   mistypedAlerts: AlertBrief[];
+  /** Alerts closed as part of another (supersededBy), counted with it. */
+  absorbedAlerts: AbsorbedAlertBrief[];
   byType: Partial<Record<AlertType, TypeSummary>>;
   overall: TypeSummary & {
-    /** Alerts that detect at least one attack / all alerts. */
+    /** Alerts that detect at least one attack / all alerts (an alert closed as part of another is not one more). */
     alertPrecision: number | null;
     anomalies: AnomalySummary | null;
   };
@@ -105,18 +120,48 @@ function flowScores(items: Scored[]): FlowScores {
   return { positives, negatives: items.length - positives, rocAuc: rocAuc(items), averagePrecision: averagePrecision(items), bestF1: bestF1(items) };
 }
 
+/**
+ * For each alert id, the id of the alert it is scored as: its own, or for an alert closed as part
+ * of another (`supersededBy`), that alert's, followed while that one is itself part of another.
+ * A link to an alert not in the list, or a loop, leaves the alert on its own: it is then all
+ * there is to score.
+ */
+export function alertParts(alerts: readonly AlertV1[]): Map<string, string> {
+  const next = new Map<string, string>();
+  const ids = new Set(alerts.map((a) => a.id));
+  for (const a of alerts) if (a.supersededBy !== undefined && a.supersededBy !== a.id && ids.has(a.supersededBy)) next.set(a.id, a.supersededBy);
+  const partOf = new Map<string, string>();
+  for (const id of ids) {
+    let at = id;
+    const seen = new Set([id]);
+    for (let step = next.get(at); step !== undefined && !seen.has(step); step = next.get(at)) {
+      at = step;
+      seen.add(at);
+    }
+    // A loop has no alert outside it to be part of.
+    partOf.set(id, next.has(at) ? id : at);
+  }
+  return partOf;
+}
+
 export function evaluate(input: EvaluationInput): EvaluationReport {
   const options = { ...DEFAULT_MATCH, ...input.options };
-  const { truth, alerts } = input;
+  const { truth, alerts: all } = input;
   const attacks = truth.attacks;
+  const partOf = alertParts(all);
+  const own = (a: AlertV1) => partOf.get(a.id)!;
+  // The alerts scored on their own; those closed as part of one count through it.
+  const alerts = all.filter((a) => own(a) === a.id);
+  const uniq = (xs: string[]) => [...new Set(xs)];
 
   const matchedAlert = new Set<string>();
   const mistyped = new Set<string>();
   const results: AttackResult[] = attacks.map((t) => {
-    const hits = alerts.filter((a) => alertMatches(a, t, options));
-    for (const h of hits) matchedAlert.add(h.id);
-    const miss = alerts.filter((a) => alertMistyped(a, t, options));
-    for (const m of miss) mistyped.add(m.id);
+    const hits = all.filter((a) => alertMatches(a, t, options));
+    const alertIds = uniq(hits.map(own));
+    for (const id of alertIds) matchedAlert.add(id);
+    const mistypedAlertIds = uniq(all.filter((a) => alertMistyped(a, t, options)).map(own)).filter((id) => !alertIds.includes(id));
+    for (const id of mistypedAlertIds) mistyped.add(id);
     const first = hits.length ? Math.min(...hits.map((h) => h.start)) : null;
     const raw = first === null ? null : first - t.start;
     return {
@@ -129,14 +174,15 @@ export function evaluate(input: EvaluationInput): EvaluationReport {
       detected: hits.length > 0,
       delaySeconds: raw === null ? null : Math.max(0, raw),
       rawDelaySeconds: raw,
-      alertIds: hits.map((h) => h.id),
-      mistypedAlertIds: miss.map((m) => m.id),
+      alertIds,
+      mistypedAlertIds,
       anomalies: 0,
     };
   });
   const falseAlerts = alerts.filter((a) => !matchedAlert.has(a.id) && !mistyped.has(a.id)).map(brief);
   const mistypedAlerts = alerts.filter((a) => !matchedAlert.has(a.id) && mistyped.has(a.id)).map(brief);
   const falseIds = new Set(falseAlerts.map((a) => a.id));
+  const absorbedAlerts = all.filter((a) => own(a) !== a.id).map((a) => ({ ...brief(a), supersededBy: a.supersededBy!, partOf: own(a) }));
 
   let anomalies: AnomalySummary | null = null;
   if (input.anomalies) {
@@ -186,6 +232,7 @@ export function evaluate(input: EvaluationInput): EvaluationReport {
     attacks: results,
     falseAlerts,
     mistypedAlerts,
+    absorbedAlerts,
     byType,
     overall: { ...summarise(null), alertPrecision: ratio(matchedAlert.size, new Set(alerts.map((a) => a.id)).size), anomalies },
   };

@@ -18,6 +18,9 @@
  * An alert that matches no attack of its own type is a FALSE alert, except that an alert which
  * matches an attack's endpoints and time under another type (e.g. `syn_flood` during a SYN DDoS)
  * is reported as MISTYPED: neither a detection nor a false alert.
+ * An alert closed as part of another (AlertV1.supersededBy, e.g. a `udp_flood` raised before
+ * the ddos alert on its target took it in) is none of these: evaluate() scores it with the alert
+ * it is part of, as one alert.
  * The detection delay is the earliest matching alert's start minus the attack's start, in packet
  * time, clamped at 0 (the raw value is kept too).
  */

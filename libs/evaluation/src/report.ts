@@ -35,7 +35,9 @@ export function formatReport(r: EvaluationReport): string {
   rows.push(row('overall', r.overall));
   out.push(table(['type', 'detected', 'rate', 'mean delay s', 'false/alerts', 'ROC AUC', 'AP', 'best F1'], rows));
   out.push('');
-  out.push(`alert precision: ${pct(r.overall.alertPrecision)}; false alerts: ${r.falseAlerts.length}; mistyped alerts: ${r.mistypedAlerts.length}`);
+  // Said only when there is one, so reports without such alerts read as before.
+  const absorbed = r.absorbedAlerts.length ? `; part of another alert: ${r.absorbedAlerts.length}` : '';
+  out.push(`alert precision: ${pct(r.overall.alertPrecision)}; false alerts: ${r.falseAlerts.length}; mistyped alerts: ${r.mistypedAlerts.length}${absorbed}`);
   if (r.overall.anomalies) {
     const a = r.overall.anomalies;
     out.push(`anomalies: ${a.total} (${a.matching} on attack flows, ${a.falseAnomalies} on benign; precision ${pct(a.precision)}); attacks with an anomaly: ${a.attacksWithAnomaly}/${r.attacks.length}`);
@@ -44,6 +46,7 @@ export function formatReport(r: EvaluationReport): string {
     const b = r.overall.flows.bestF1;
     out.push(`flows: ${r.overall.flows.positives} attack, ${r.overall.flows.negatives} benign; best F1 ${f(b.f1)} at score >= ${f(b.threshold, 4)} (precision ${f(b.precision)}, recall ${f(b.recall)})`);
   }
+  for (const a of r.absorbedAlerts.slice(0, 20)) out.push(`alert ${a.id} (${a.type}) is part of ${a.partOf}: counted with it`);
   for (const a of r.falseAlerts.slice(0, 20)) out.push(`false alert ${a.id}: ${a.type} ${a.sources.slice(0, 3).join(',')} -> ${a.targets.slice(0, 3).join(',')} at ${a.start.toFixed(3)}`);
   return out.join('\n') + '\n';
 }
