@@ -34,15 +34,25 @@ function env(p: PipelineEnv): Record<string, string> {
   };
 }
 
+/** Waits for the service's start line; a service that did not start is killed (no caller holds it yet). */
+async function started(s: ServiceProcess): Promise<void> {
+  try {
+    await s.waitFor(/"event":"started"/, 60000);
+  } catch (e) {
+    await s.stop('SIGKILL');
+    throw e;
+  }
+}
+
 export async function startAggregator(p: PipelineEnv, instance: string): Promise<ServiceProcess> {
   const s = startService('aggregator', [], { ...env(p), AGGREGATOR_INSTANCE_ID: instance });
-  await s.waitFor(/"event":"started"/, 60000);
+  await started(s);
   return s;
 }
 
 export async function startDetector(p: PipelineEnv, instance: string): Promise<ServiceProcess> {
   const s = startService('detector', [], { ...env(p), DETECTOR_INSTANCE_ID: instance });
-  await s.waitFor(/"event":"started"/, 60000);
+  await started(s);
   return s;
 }
 
