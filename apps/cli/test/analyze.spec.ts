@@ -65,6 +65,25 @@ describe('netsentry analyze', () => {
     for (const a of s.alerts) AlertV1.parse(a);
   });
 
+  has('DNS amplification: alerts.csv gives the udp_flood closed as part of the ddos alert its superseded_by, in a last column', async () => {
+    const out = join(tmp.dir, 'dns-amp');
+    const r = await cli(['analyze', pcap('stopddos/amp.dns.RRSIG.fragmented.pcap'), '--out', out, '--quiet']);
+    expect(r.code).toBe(0);
+    const alerts: AlertV1[] = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).alerts.map((a: unknown) => AlertV1.parse(a));
+    const ddos = alerts.find((a) => a.type === 'ddos')!;
+    const udp = alerts.find((a) => a.type === 'udp_flood')!;
+    expect(udp.supersededBy).toBe(ddos.id);
+    const rows = parseCsv(readFileSync(join(out, 'alerts.csv'), 'utf8'));
+    // The columns before it are where they were: readers by position keep working.
+    expect(rows[0]).toEqual(['id', 'type', 'severity', 'start', 'end', 'sources', 'targets', 'sourceCount', 'targetCount', 'summary', 'evidence', 'rule', 'sensor', 'superseded_by']);
+    for (const row of rows) expect(row).toHaveLength(rows[0].length);
+    const col = (name: string) => rows[0].indexOf(name);
+    const byId = new Map(rows.slice(1).map((row) => [row[col('id')], row]));
+    expect(byId.size).toBe(alerts.length);
+    expect(byId.get(udp.id)![col('superseded_by')]).toBe(ddos.id);
+    expect(byId.get(ddos.id)![col('superseded_by')]).toBe('');
+  });
+
   has('several files are read as one stream; --format json is the summary', async () => {
     const r = await cli(['analyze', pcap('zeek/ftp-ipv6.pcap'), pcap('suricata-verify/vlan-ipv6-http.pcap'), '--format', 'json', '--quiet']);
     expect(r.code).toBe(0);

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { AlertV1 } from '@netsentry/contracts';
 import { haveSharedPcaps, itIf } from '@netsentry/testing';
 import { chromium } from 'playwright-core';
 import { cli, pcap, tempDir } from './helpers';
@@ -54,6 +55,43 @@ describe('report.html', () => {
         if (s.counts.anomalies > 0) expect(await page.locator('#anomalies tbody tr').first().innerText()).toMatch(/typical/);
         // The inline sort script works (click sorts, no error).
         await page.locator('#anomalies th').first().click().catch(() => undefined);
+        expect(errors).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    },
+    120_000,
+  );
+
+  itIf(existsSync(CHROMIUM) && haveSharedPcaps, `needs ${CHROMIUM} and ../shared/data/pcaps`)(
+    'DNS amplification: the udp_flood closed as part of the ddos alert says "part of <id>" with a link to that alert',
+    async () => {
+      const out = join(tmp.dir, 'dns-amp');
+      const r = await cli(['analyze', pcap('stopddos/amp.dns.RRSIG.fragmented.pcap'), '--out', out, '--quiet']);
+      expect(r.code).toBe(0);
+      const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+      const ddos = s.alerts.find((a: AlertV1) => a.type === 'ddos') as AlertV1;
+      const udp = s.alerts.find((a: AlertV1) => a.type === 'udp_flood') as AlertV1;
+      expect(udp.supersededBy).toBe(ddos.id);
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+      try {
+        const page = await browser.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(String(e)));
+        const url = pathToFileURL(join(out, 'report.html')).href;
+        await page.goto(url, { waitUntil: 'load' });
+        const row = (a: AlertV1) => page.locator('tr', { hasText: a.summary }).filter({ has: page.locator('td', { hasText: new RegExp(`^${a.type}$`) }) });
+        expect(await row(udp).count()).toBe(1);
+        expect(await row(udp).innerText()).toContain(`(part of ${ddos.id})`);
+        expect(await row(ddos).innerText()).not.toContain('part of');
+        // The link leads to the ddos alert's row.
+        const link = row(udp).locator('a', { hasText: ddos.id });
+        const target = (await link.getAttribute('href'))!;
+        expect(await page.locator(`tr${target}`).innerText()).toContain(ddos.summary);
+        await link.click();
+        expect(new URL(page.url()).hash).toBe(target);
+        // The timeline's tooltip of the udp_flood says so too.
+        expect(await page.locator('svg[data-chart="alerts-timeline"] title').allTextContents()).toContain(`high udp_flood: ${udp.summary} (part of ${ddos.id})`);
         expect(errors).toEqual([]);
       } finally {
         await browser.close();

@@ -1,3 +1,4 @@
+import type { AlertV1 } from '@netsentry/contracts';
 import type { ReportData } from '../analysis';
 import { PROTO_CLASSES } from '../traffic';
 import { explainFeatures, fmt } from './records';
@@ -132,7 +133,7 @@ export function alertsTimeline(data: ReportData): string {
     const xs = x(a.start);
     const w = Math.max(3, x(a.end) - xs);
     s += `<text x="${L - 8}" y="${yy + 13}" text-anchor="end" class="lb">${esc(a.type)}</text>`;
-    s += `<rect x="${xs.toFixed(1)}" y="${yy + 2}" width="${w.toFixed(1)}" height="${rowH - 6}" rx="3" fill="${SEV_COLORS[a.severity]}"><title>${esc(a.severity)} ${esc(a.type)}: ${esc(a.summary)}</title></rect>`;
+    s += `<rect x="${xs.toFixed(1)}" y="${yy + 2}" width="${w.toFixed(1)}" height="${rowH - 6}" rx="3" fill="${SEV_COLORS[a.severity]}"><title>${esc(a.severity)} ${esc(a.type)}: ${esc(a.summary)}${a.supersededBy ? ` (part of ${esc(a.supersededBy)})` : ''}</title></rect>`;
   });
   if (!alerts.length) s += `<text x="${(W + L) / 2}" y="16" text-anchor="middle" class="lb">no alerts</text>`;
   return s + '</svg>';
@@ -171,11 +172,19 @@ export function renderReport(data: ReportData): string {
     ? `Model <code>${esc(s.model.id)}</code> v${s.model.version}` +
       (s.model.trainedOn ? `, trained on the first part of the input (${s.model.trainedOn.flows} flows, up to ${esc(fmtTime(s.model.trainedOn.untilTs))})` : ', given with --model')
     : esc(s.modelNote ?? 'no model');
+  // An alert closed as part of another (a flood the ddos alert on its target took in) says so
+  // after its summary, with a link to that alert's row when it is in the table.
+  const rowId = (id: string): string => `alert-${encodeURIComponent(id)}`;
+  const shown = new Set(s.alerts.map((a) => a.id));
+  const partOf = (a: AlertV1): string =>
+    a.supersededBy === undefined
+      ? ''
+      : ` <span class="part">(part of ${shown.has(a.supersededBy) ? `<a href="#${esc(rowId(a.supersededBy))}">${esc(a.supersededBy)}</a>` : esc(a.supersededBy)})</span>`;
   const alertRows = s.alerts
     .map(
       (a) =>
-        `<tr><td><span class="sev ${esc(a.severity)}">${esc(a.severity)}</span></td><td>${esc(a.type)}</td><td>${esc(fmtTime(a.start))}</td><td data-v="${a.end - a.start}">${fmt(a.end - a.start)} s</td>` +
-        `<td>${esc(a.sources.slice(0, 5).join(', '))}${(a.sourceCount ?? a.sources.length) > 5 ? ` … (${a.sourceCount ?? a.sources.length})` : ''}</td><td>${esc(a.targets.slice(0, 5).join(', '))}</td><td>${esc(a.summary)}</td>` +
+        `<tr id="${esc(rowId(a.id))}"><td><span class="sev ${esc(a.severity)}">${esc(a.severity)}</span></td><td>${esc(a.type)}</td><td>${esc(fmtTime(a.start))}</td><td data-v="${a.end - a.start}">${fmt(a.end - a.start)} s</td>` +
+        `<td>${esc(a.sources.slice(0, 5).join(', '))}${(a.sourceCount ?? a.sources.length) > 5 ? ` … (${a.sourceCount ?? a.sources.length})` : ''}</td><td>${esc(a.targets.slice(0, 5).join(', '))}</td><td>${esc(a.summary)}${partOf(a)}</td>` +
         `<td>${a.evidence.map((e) => `${esc(e.metric)} = ${fmt(e.value)} ${esc(e.op)} ${fmt(e.threshold)} in ${fmt(e.windowSeconds)} s`).join('<br>')}</td></tr>`,
     )
     .join('');
@@ -200,7 +209,7 @@ h2{font-size:16px;margin:0 0 10px}.cards{display:flex;flex-wrap:wrap;gap:12px}
 .ax{font-size:11px;fill:#667}.lb{font-size:11px;fill:#333}.legend span{margin-right:14px;font-size:12px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}
 table{border-collapse:collapse;width:100%;font-size:12.5px}th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #eceef1;vertical-align:top}th{cursor:pointer;background:#fafbfc;user-select:none}
 .sev{padding:1px 7px;border-radius:9px;color:#fff;font-size:11px}.critical{background:#b3001b}.high{background:#e4572e}.medium{background:#f3a712}.low{background:#6c8ead}
-.grid{display:grid;grid-template-columns:1fr 1fr;gap:18px}@media(max-width:900px){.grid{grid-template-columns:1fr}}.note{color:#667;font-size:12px}
+.grid{display:grid;grid-template-columns:1fr 1fr;gap:18px}@media(max-width:900px){.grid{grid-template-columns:1fr}}.note{color:#667;font-size:12px}.part{color:#667}
 </style></head><body>
 <header><h1>${esc(title)}</h1><p>${esc(span)} · sensor ${esc(s.sensor)} · ${model}</p></header>
 <main>
