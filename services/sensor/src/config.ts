@@ -2,8 +2,15 @@ import { hostname } from 'node:os';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { SensorId } from '@netsentry/contracts';
-import { MAX_PACKET_PARTITIONS } from '@netsentry/messaging';
-import { BATCH_MAX_PACKETS } from '@netsentry/packets';
+import { MAX_PACKET_PARTITIONS, MAX_REQUEST_BYTES } from '@netsentry/messaging';
+import { BATCH_HEADER, BATCH_MAX_PACKETS, ROW_BYTES } from '@netsentry/packets';
+
+/**
+ * Most packets one batch message may hold: its largest encoding (format 1, ROW_BYTES a packet)
+ * must fit one produce request under the broker's default max.message.bytes (1 MiB). A bigger
+ * batch is refused by the broker on every retry and holds up its partition for good.
+ */
+export const MAX_BATCH_PACKETS = Math.min(BATCH_MAX_PACKETS, Math.floor((MAX_REQUEST_BYTES - BATCH_HEADER) / ROW_BYTES));
 
 /**
  * All configuration of the sensor, read once at start from the command line and the
@@ -51,8 +58,8 @@ export const SensorConfig = z
      */
     immediate: z.boolean().default(false),
     captureTimeoutMs: z.number().int().min(1).max(10000).default(50),
-    /** Packets per batch message (at most; aggregators refuse a batch above BATCH_MAX_PACKETS) and the longest a packet waits in a batch, ms. */
-    batchPackets: z.number().int().min(1).max(BATCH_MAX_PACKETS).default(4096),
+    /** Packets per batch message (at most MAX_BATCH_PACKETS, so that a batch fits one broker message) and the longest a packet waits in a batch, ms. */
+    batchPackets: z.number().int().min(1).max(MAX_BATCH_PACKETS).default(4096),
     /**
      * Packet batch format written to the packets topic: 2 (compact, default) or 1, which
      * aggregators from before format 2 read. Upgrade aggregators first, then sensors; set 1

@@ -29,6 +29,23 @@ describe('PacketsProducer backpressure', () => {
   });
 });
 
+// A batch larger than the whole bound is taken when nothing is buffered (live mode dropped every
+// one of them for good), and only then: the next one still waits for room.
+describe('PacketsProducer with a batch larger than the bound', () => {
+  it('takes it alone into an empty buffer', async () => {
+    const kafka = new Kafka({ clientId: 'bp-big', brokers: ['127.0.0.1:1'], logLevel: logLevel.NOTHING, retry: { retries: 0, initialRetryTime: 10 }, connectionTimeout: 200 });
+    const producer = kafka.producer();
+    const counters = new SensorCounters();
+    const p = new PacketsProducer(producer, 'netsentry.packets.v1.big', 'big-sensor', 1, 65_536, counters);
+    const big = { partition: 0, kind: 'batch' as const, wmUs: 1, value: new Uint8Array(300_000), packets: 3000 };
+    expect(p.offer(big, true)).toBe(true);
+    expect(p.offer({ ...big, wmUs: 2 }, true)).toBe(false);
+    expect(counters.bufferDropped).toBe(3000);
+    expect(await p.drain(300)).toBe(false);
+    await producer.disconnect().catch(() => undefined);
+  });
+});
+
 // Real broker: batches, ticks and end marks offered in bursts over 4 partitions (requests of
 // several batches) arrive once each, in offered order per partition.
 describe('PacketsProducer order', () => {

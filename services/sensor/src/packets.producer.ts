@@ -72,7 +72,8 @@ export class PacketsProducer {
   /** Queues a batch; false (and counted as dropped) when the buffer is full and `mayDrop`. */
   offer(b: OutBatch, mayDrop: boolean): boolean {
     const size = b.value ? b.value.byteLength : 0;
-    if (mayDrop && b.kind === 'batch' && this.buffered + size > this.maxBufferedBytes) {
+    // An empty buffer takes any batch: one larger than the whole limit would otherwise never fit.
+    if (mayDrop && b.kind === 'batch' && this.buffered > 0 && this.buffered + size > this.maxBufferedBytes) {
       this.counters.bufferDropped += b.packets;
       return false;
     }

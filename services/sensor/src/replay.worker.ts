@@ -63,8 +63,9 @@ async function main(): Promise<void> {
   const stopping = (): boolean => Atomics.load(sh, 1) !== 0;
   const post = (b: OutBatch): void => {
     const kib = b.value ? Math.ceil(b.value.byteLength / 1024) : 0;
-    // Backpressure: wait (bounded slices, rechecking stop) while too much is unacknowledged.
-    while (Atomics.load(sh, 0) + kib > d.maxBufferedKiB) {
+    // Backpressure: wait (bounded slices, rechecking stop) while too much is unacknowledged. An
+    // empty buffer takes any batch: one larger than the whole limit would otherwise wait for ever.
+    for (let used = Atomics.load(sh, 0); used > 0 && used + kib > d.maxBufferedKiB; used = Atomics.load(sh, 0)) {
       let slice = 50;
       if (stopping()) {
         if (stopDeadline < 0) stopDeadline = performance.now() + d.stopGraceMs;
