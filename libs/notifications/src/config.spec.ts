@@ -44,6 +44,17 @@ describe('loadNotificationConfig', () => {
     }
   });
 
+  it('reads the e-mail attempt deadline (default 30 s) and refuses one out of range', () => {
+    const smtp = { NETSENTRY_SMTP_HOST: 'mail.example.org', NETSENTRY_SMTP_FROM: 'a@example.org', NETSENTRY_SMTP_TO: 'b@example.org' };
+    expect(loadNotificationConfig(smtp)).toMatchObject({ ok: true, config: { email: { deadlineMs: 30_000 } } });
+    expect(loadNotificationConfig({ ...smtp, NETSENTRY_SMTP_DEADLINE_MS: '5000' })).toMatchObject({ ok: true, config: { email: { deadlineMs: 5000 } } });
+    for (const bad of ['50', '1e9', 'soon']) {
+      const r = loadNotificationConfig({ ...smtp, NETSENTRY_SMTP_DEADLINE_MS: bad });
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.errors.join('\n')).toContain('email.deadlineMs');
+    }
+  });
+
   it('fails fast with every problem listed', () => {
     const r = loadNotificationConfig({
       NETSENTRY_NOTIFY_MIN_SEVERITY: 'urgent',

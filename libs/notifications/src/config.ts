@@ -13,7 +13,8 @@ import { hasCredentials, redactCredentials } from './redact';
  *   NETSENTRY_NOTIFY_MAX_ATTEMPTS   attempts per message, first included (default 4, at most 10)
  *   NETSENTRY_NOTIFY_BACKOFF_MS     first retry delay, doubled each retry (default 500; ≤ the cap below)
  *   NETSENTRY_NOTIFY_MAX_BACKOFF_MS cap on one retry delay (default 30000)
- *   NETSENTRY_NOTIFY_TIMEOUT_MS     timeout of one attempt, from its start, not from when it was queued (default 10000)
+ *   NETSENTRY_NOTIFY_TIMEOUT_MS     timeout of one webhook attempt, from its start, not from when it was queued, and
+ *                                   of each wait for an SMTP server (default 10000)
  *   NETSENTRY_NOTIFY_CONCURRENCY    deliveries in progress at once per destination (default 4, at most 64)
  *   NETSENTRY_NOTIFY_QUEUE          deliveries waiting per destination; past it they are folded into a digest (default 100)
  *
@@ -25,6 +26,9 @@ import { hasCredentials, redactCredentials } from './redact';
  *   NETSENTRY_SMTP_TO               recipients, comma-separated, same forms (required with a host)
  *   NETSENTRY_SMTP_CA_FILE          PEM file of CA certificates to trust (e.g. a private CA)
  *   NETSENTRY_SMTP_TLS_VERIFY       true (default) | false: verify the server certificate
+ *   NETSENTRY_SMTP_DEADLINE_MS      whole e-mail attempt, from its start; past it the session is dropped and the
+ *                                   attempt retried (default 30000). NETSENTRY_NOTIFY_TIMEOUT_MS caps each wait
+ *                                   for the server (connect, greeting, silence), not a server that trickles bytes
  *
  *   NETSENTRY_WEBHOOK_URLS          http(s) URLs, comma-separated, without user:password nor a port fetch refuses
  *                                   (bad-port.ts: 25, 6000...); webhooks are off when unset
@@ -72,6 +76,12 @@ export const EmailConfig = z.object({
   /** PEM text of extra trusted CAs. */
   ca: z.string().optional(),
   verifyTls: z.boolean(),
+  /**
+   * Longest time for one attempt, from its start (default DEFAULT_SMTP_DEADLINE_MS): a server that
+   * trickles its replies never lets a socket timeout fire. Optional for code that builds a config
+   * by hand; loadNotificationConfig always sets it.
+   */
+  deadlineMs: z.number().int().min(100).max(600_000).optional(),
 });
 export type EmailConfig = z.infer<typeof EmailConfig>;
 
@@ -124,6 +134,8 @@ export const NotificationConfig = z.object({
 });
 export type NotificationConfig = z.infer<typeof NotificationConfig>;
 
+/** Several SMTP round trips (EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA), each capped by the 10 s timeout. */
+export const DEFAULT_SMTP_DEADLINE_MS = 30_000;
 export const DEFAULT_RETRY: RetryConfig = { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 30_000, timeoutMs: 10_000 };
 /** Small on purpose: SMTP servers and webhook receivers limit connections per client. */
 export const DEFAULT_DELIVERY: DeliveryConfig = { concurrency: 4, queueSize: 100 };
@@ -168,6 +180,7 @@ export function loadNotificationConfig(env: Env = process.env): ConfigResult {
       to: list(env.NETSENTRY_SMTP_TO),
       ca,
       verifyTls: verify !== 'false',
+      deadlineMs: num(env.NETSENTRY_SMTP_DEADLINE_MS, DEFAULT_SMTP_DEADLINE_MS),
     };
   }
   const urls = list(env.NETSENTRY_WEBHOOK_URLS);

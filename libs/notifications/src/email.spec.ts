@@ -7,7 +7,7 @@ import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { haveCommand, itIf } from '@netsentry/testing';
 import { AlertNotifier } from './notifier';
 import type { EmailConfig } from './config';
-import { alert, config } from './notifications.fixtures';
+import { alert, config, within } from './notifications.fixtures';
 
 const haveOpenssl = haveCommand('openssl');
 const itTls = itIf(haveOpenssl, 'openssl is not installed (needed to make a self-signed certificate)');
@@ -192,6 +192,25 @@ describe('email over SMTP', () => {
     } finally {
       await n.close();
       await stop(s.server);
+    }
+  });
+
+  it('retries a server that is down with backoff, then counts the failure', async () => {
+    const s = await smtp({ authOptional: true, disabledCommands: ['STARTTLS'] });
+    const { port } = s;
+    await stop(s.server); // nothing listens there any more
+    const reasons: string[] = [];
+    // a deadline well past the bound below: a retry stuck behind the first failure shows as 'still running'
+    const n = new AlertNotifier(
+      config({ retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 20, timeoutMs: 2000 }, email: email(port, { security: 'none', auth: undefined, ca: undefined, deadlineMs: 10_000 }) }),
+      { onFailure: (_c, _m, reason) => reasons.push(reason) },
+    );
+    try {
+      expect(await within(n.notify(alert()), 5000)).toBeUndefined();
+      expect(n.stats).toMatchObject({ sent: 0, failed: 1, retries: 2 });
+      expect(reasons).toEqual([expect.stringMatching(/^ECONNREFUSED: /)]);
+    } finally {
+      await n.close();
     }
   });
 

@@ -8,6 +8,7 @@ export {
   SmtpSecurity,
   DEFAULT_RETRY,
   DEFAULT_DELIVERY,
+  DEFAULT_SMTP_DEADLINE_MS,
   type ConfigResult,
 } from './config';
 export { NotificationV1, AlertMessageV1, DigestMessageV1, DIGEST_MAX_ALERTS, renderEmail } from './message';

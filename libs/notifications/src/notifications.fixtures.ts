@@ -27,3 +27,17 @@ export function config(over: Partial<NotificationConfig> = {}): NotificationConf
     ...over,
   };
 }
+
+/**
+ * Resolves with `p`'s outcome, or with 'still running' once `ms` have passed: a spec of something
+ * that must end stays bounded on code where it hangs (`expect(await within(p, ms)).not.toBe(...)`).
+ */
+export async function within<T>(p: Promise<T>, ms: number): Promise<T | 'still running'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'still running'>((resolve) => (timer = setTimeout(() => resolve('still running'), ms)));
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
