@@ -49,12 +49,39 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<{ 
         if (!/already exists/i.test(String((e as Error).message))) throw e;
       }
     }
-    const meta = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
-    const partitions: Record<string, number> = {};
-    for (const t of meta.topics) partitions[t.name] = t.partitions.length;
+    const partitions = await waitForLeaders(admin, specs.map((s) => s.topic));
     return { created: missing.map((m) => m.topic), partitions };
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** How long a service start waits for topics another instance is still creating. */
+const LEADERS_WAIT_MS = 30_000;
+
+/**
+ * Partition counts of `topics` once every partition has a leader. A topic another instance has
+ * just created (its create answered "already exists", or it was already listed) can be listed
+ * before its partitions have leaders: metadata then fails with UNKNOWN_TOPIC_OR_PARTITION ("This
+ * server does not host this topic-partition") or shows leader -1, which stopped services started
+ * together (docker compose up). Retried for a bounded time; other errors are thrown at once.
+ */
+async function waitForLeaders(admin: Admin, topics: string[], waitMs = LEADERS_WAIT_MS): Promise<Record<string, number>> {
+  const deadline = Date.now() + waitMs;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    let why: string;
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics });
+      const leaderless = meta.topics.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0));
+      if (leaderless.length === 0) return Object.fromEntries(meta.topics.map((t) => [t.name, t.partitions.length]));
+      why = `no leader yet for ${leaderless.map((t) => t.name).join(', ')}`;
+    } catch (e) {
+      const type = (e as { type?: string }).type;
+      if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE') throw e;
+      why = (e as Error).message;
+    }
+    if (Date.now() + delay > deadline) throw new Error(`topics not ready after ${waitMs} ms: ${why}`);
+    await new Promise((r) => setTimeout(r, delay));
   }
 }
 
