@@ -21,9 +21,9 @@ async function main(): Promise<void> {
     }
   }
   const app = await NestFactory.createApplicationContext(SensorModule.forRoot(cfg.config), { logger: ['error', 'warn', 'log'] });
-  // A replay handles its own stop signals below: it must report what it could not deliver and
-  // choose its exit code, which Nest's hooks (re-raising the signal) would not let it do.
-  if (!replay) app.enableShutdownHooks();
+  // The sensor handles its own stop signals below: it reports what it could not deliver and
+  // chooses its exit code (0 for a clean stop), which Nest's hooks (re-raising the signal) would
+  // not let it do.
   const sensor = app.get(SensorService);
   const started = await sensor.start();
   if (!started.ok) {
@@ -34,6 +34,20 @@ async function main(): Promise<void> {
   process.stdout.write(JSON.stringify({ event: 'started', sensor: cfg.config.sensorId, source: replay ?? cfg.config.iface }) + '\n');
   const every = Number(process.env.SENSOR_LOG_EVERY_MS ?? 0);
   if (every > 0) setInterval(() => process.stdout.write(JSON.stringify({ event: 'counters', ...sensor.counters.snapshot() }) + '\n'), every).unref();
+  if (!replay) {
+    // Live: a first signal stops the capture and flushes (bounded by SENSOR_STOP_DRAIN_MS); a
+    // second one, with the listener gone, ends the process at once.
+    const stopLive = (): void => {
+      process.off('SIGTERM', stopLive);
+      process.off('SIGINT', stopLive);
+      void app.close().then(() => {
+        if (!sensor.stopDrained) process.stderr.write(`sensor: error: stopped with batches Kafka had not taken within ${cfg.config.stopDrainMs / 1000} s\n`);
+        process.exit(sensor.stopDrained ? 0 : 1);
+      });
+    };
+    process.on('SIGTERM', stopLive);
+    process.on('SIGINT', stopLive);
+  }
   if (replay) {
     // A first signal stops gracefully (bounded by SENSOR_STOP_DRAIN_MS); a second one, with the
     // listener gone, ends the process at once.

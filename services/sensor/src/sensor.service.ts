@@ -195,6 +195,9 @@ export class SensorService implements OnApplicationShutdown {
     this.stopAsked.abort();
   }
 
+  /** False when the stop's drain ran out of time with batches still unacknowledged (live capture). */
+  stopDrained = true;
+
   async onApplicationShutdown(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
@@ -207,7 +210,7 @@ export class SensorService implements OnApplicationShutdown {
     }
     await this.pcap?.close();
     // Bounded: a replay has drained already (or given up), a live capture gets the stop grace.
-    if (this.packets && !this.packets.gaveUp) await this.packets.drain(this.cfg.stopDrainMs);
+    if (this.packets && !this.packets.gaveUp) this.stopDrained = await this.packets.drain(this.cfg.stopDrainMs);
     if (this.heartbeats) {
       this.heartbeats.stop();
       this.heartbeats.status = 'stopped';
