@@ -36,7 +36,7 @@ function splitCsv(line: string): string[] {
 }
 
 /** Runs `netsentry analyze` (apps/cli) as a subprocess; returns its flows (id → counts) and alerts. */
-async function cliAnalyze(file: string, sensor: string): Promise<{ flows: Map<string, string>; alerts: Map<string, string>; flowCount: number }> {
+async function cliAnalyze(file: string, sensor: string): Promise<{ flows: Map<string, string>; alerts: Map<string, string>; alertList: AlertV1[]; flowCount: number }> {
   const out = mkdtempSync(join(tmpdir(), 'netsentry-equiv-'));
   try {
     await run(process.execPath, ['-r', '@swc-node/register', 'apps/cli/src/main.ts', 'analyze', file, '--out', out, '--format', 'json', '--sensor', sensor, '--quiet'], {
@@ -56,7 +56,7 @@ async function cliAnalyze(file: string, sensor: string): Promise<{ flows: Map<st
     }
     const alerts = new Map<string, string>();
     for (const a of summary.alerts) alerts.set(a.id, alertDigest(a));
-    return { flows, alerts, flowCount: lines.length - 1 };
+    return { flows, alerts, alertList: summary.alerts, flowCount: lines.length - 1 };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -93,16 +93,18 @@ describe('CLI and Kafka pipeline equivalence', () => {
     return stored;
   }
 
-  async function compare(file: string, sensor: string, expectAlerts: boolean): Promise<void> {
+  async function compare(file: string, sensor: string, expectAlerts: boolean): Promise<{ cli: AlertV1[]; kafka: AlertV1[] }> {
     const [cli, kafka] = await Promise.all([cliAnalyze(file, sensor), viaKafka(file, sensor)]);
     expect(cli.flowCount).toBeGreaterThan(0);
     // Same flows: every id with the same packet and byte counts each way.
     expect(cli.flows.size).toBe(cli.flowCount);
     expect(kafka.flows.size).toBe(cli.flows.size);
     expect(kafka.flows).toEqual(cli.flows);
-    // Same alerts: ids, types, sources, targets, times, severity.
+    // Same alerts: ids, types, sources, targets, times, severity, and which alert each one was
+    // closed as part of (supersededBy).
     if (expectAlerts) expect(cli.alerts.size).toBeGreaterThan(0);
     expect(kafka.alerts).toEqual(cli.alerts);
+    return { cli: cli.alertList, kafka: kafka.alertList };
   }
 
   itIf(existsSync(DEMO), 'data/samples/demo.pcap not present (made by the lab: npm run lab)')('on data/samples/demo.pcap', async () => {
@@ -111,5 +113,15 @@ describe('CLI and Kafka pipeline equivalence', () => {
 
   itIf(haveSharedPcaps, 'needs ../shared/data/pcaps')('on a real port scan capture (masscan, ../shared/data/pcaps)', async () => {
     await compare(join(SHARED_PCAPS, 'esnet-curated/masscan_tcp_0_1000_20190821.pcap'), 'equivalence-masscan', true);
+  }, 600000);
+
+  // The udp_flood raised 3 s before the ddos alert on the same victim is closed as part of it
+  // (libs/detection RULES.md, One DDoS, one alert): both paths close it, with the same link.
+  itIf(haveSharedPcaps, 'needs ../shared/data/pcaps')('on the StopDDoS DNS amplification: the same udp_flood closed as part of the same ddos alert', async () => {
+    const { cli, kafka } = await compare(join(SHARED_PCAPS, 'stopddos/amp.dns.RRSIG.fragmented.pcap'), 'equivalence-dns-amp', true);
+    for (const alerts of [cli, kafka]) {
+      const ddos = alerts.find((a) => a.type === 'ddos')!;
+      expect(alerts.map((a) => `${a.type} ${a.supersededBy === ddos.id ? 'part of ddos' : a.supersededBy ?? '-'}`).sort()).toEqual(['ddos -', 'udp_flood part of ddos']);
+    }
   }, 600000);
 });

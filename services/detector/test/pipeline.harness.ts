@@ -86,13 +86,14 @@ export async function waitSensorEnd(detectors: ServiceProcess[], sensor: string,
 export interface Stored {
   /** flow id → "fwdPackets/bwdPackets/fwdBytes/bwdBytes" */
   flows: Map<string, string>;
-  /** alert id → "type|sources|targets|start|end|severity" */
+  /** alert id → "type|sources|targets|start|end|severity|supersededBy" */
   alerts: Map<string, string>;
   alertList: AlertV1[];
 }
 
-export function alertDigest(a: Pick<AlertV1, 'type' | 'sources' | 'targets' | 'start' | 'end' | 'severity'>): string {
-  return [a.type, [...a.sources].sort().join(' '), [...a.targets].sort().join(' '), a.start, a.end, a.severity].join('|');
+/** What two runs must agree on for one alert; supersededBy is empty when absent. */
+export function alertDigest(a: Pick<AlertV1, 'type' | 'sources' | 'targets' | 'start' | 'end' | 'severity' | 'supersededBy'>): string {
+  return [a.type, [...a.sources].sort().join(' '), [...a.targets].sort().join(' '), a.start, a.end, a.severity, a.supersededBy ?? ''].join('|');
 }
 
 /** Reads what the detector stored. */
