@@ -70,10 +70,10 @@ function cicObject(f: FlowV1): Record<string, unknown> {
   return o;
 }
 
-// superseded_by (AlertV1.supersededBy) came later: last, so readers by position keep working.
+// supersededBy came later: last, so readers by position keep working.
 export const ALERT_COLUMNS = [
   'id', 'type', 'severity', 'start', 'end', 'sources', 'targets', 'sourceCount', 'targetCount', 'summary', 'evidence', 'rule', 'sensor',
-  'superseded_by',
+  'supersededBy',
 ];
 
 export function writeAlertsCsv(path: string, alerts: AlertV1[]): void {

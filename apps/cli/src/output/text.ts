@@ -78,8 +78,15 @@ export function renderSummary(s: RunSummary, opts: { topAnomalies?: number } = {
     .filter(([, v]) => v > 0)
     .map(([k, v]) => `${v} ${k}`)
     .join(', ');
-  out.push(`Alerts: ${s.counts.alerts}${sev ? ` (${sev})` : ''}`);
-  for (const a of s.alerts) out.push(`  [${a.severity}] ${a.type}: ${a.summary}`);
+  const byId = new Map(s.alerts.map((a) => [a.id, a]));
+  const partOf = s.alerts.filter((a) => a.supersededBy !== undefined).length;
+  out.push(`Alerts: ${s.counts.alerts}${sev || partOf ? ` (${[sev, partOf ? `${partOf} closed as part of another` : ''].filter(Boolean).join('; ')})` : ''}`);
+  for (const a of s.alerts) {
+    // A flood alert raised before the ddos alert on its target took it in: say so, or it reads as a second incident.
+    const host = a.supersededBy === undefined ? undefined : byId.get(a.supersededBy);
+    const part = a.supersededBy === undefined ? '' : ` (closed as part of ${host ? `the ${host.type} alert` : 'alert'} ${a.supersededBy})`;
+    out.push(`  [${a.severity}] ${a.type}: ${a.summary}${part}`);
+  }
   out.push('');
   if (s.model) {
     const how =
