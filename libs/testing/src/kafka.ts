@@ -69,6 +69,19 @@ export interface ConsumeOptions {
   brokers?: string[];
 }
 
+/** Every message of `topic` now: as many as its end offsets say, in partition order per partition. */
+export async function consumeWholeTopic(topic: string, opts: ConsumeOptions = {}): Promise<ConsumedMessage[]> {
+  const admin = testKafka('netsentry-test-offsets', opts.brokers).admin();
+  await admin.connect();
+  let total = 0;
+  try {
+    for (const p of await admin.fetchTopicOffsets(topic)) total += Number(p.high) - Number(p.low);
+  } finally {
+    await admin.disconnect();
+  }
+  return consumeMessages(topic, total, opts);
+}
+
 /**
  * Reads `count` messages from `topics` (all partitions) and disconnects. Rejects with a clear
  * message when fewer arrive within `timeoutMs`. More messages may exist: it stops at `count`.

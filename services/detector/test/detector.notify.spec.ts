@@ -7,7 +7,7 @@ import { trainModel } from '@netsentry/detection';
 import { REPO_ROOT, topicMap, type ServiceProcess } from '@netsentry/messaging';
 import { NotificationV1, SIGNATURE_HEADER, TIMESTAMP_HEADER, targetKey, verifySignature } from '@netsentry/notifications';
 import { migrateDatabase, openDataSource } from '@netsentry/storage';
-import { consumeMessages, createTestDatabase, deleteTopics, itIf, testKafka, uniqueName, type ConsumedMessage, type TestDatabase } from '@netsentry/testing';
+import { consumeWholeTopic, createTestDatabase, deleteTopics, itIf, uniqueName, type TestDatabase } from '@netsentry/testing';
 import type { DataSource } from 'typeorm';
 import { readStored, replay, startAggregator, startDetector, waitForGroup, waitSensorEnd, pipelineEnv } from './pipeline.harness';
 import { flowsOf, registerActive } from './fixtures';
@@ -18,18 +18,6 @@ const SECRET = 'detector-e2e-secret-0123456789';
 const FLOOR = 'medium';
 const INTERVAL_S = 20;
 
-/** Every message of a topic (as many as its end offsets say), in partition order. */
-async function readWholeTopic(topic: string): Promise<ConsumedMessage[]> {
-  const admin = testKafka('notify-spec').admin();
-  await admin.connect();
-  let total = 0;
-  try {
-    for (const p of await admin.fetchTopicOffsets(topic)) total += Number(p.high) - Number(p.low);
-  } finally {
-    await admin.disconnect();
-  }
-  return consumeMessages(topic, total, { timeoutMs: 60000 });
-}
 
 interface Received {
   at: number;
@@ -177,7 +165,7 @@ describe('detector alert delivery', () => {
     // last message is the stored version), every stored anomaly on netsentry.anomalies.v1.
     const topics = topicMap(suffix);
     const lastById = new Map<string, AlertV1>();
-    for (const msg of await readWholeTopic(topics.alerts)) {
+    for (const msg of await consumeWholeTopic(topics.alerts, { timeoutMs: 60000 })) {
       const a = AlertV1.parse(JSON.parse(msg.value!.toString('utf8')));
       expect(msg.key?.toString('utf8')).toBe(a.id);
       lastById.set(a.id, a);
@@ -188,7 +176,7 @@ describe('detector alert delivery', () => {
     const storedAnomalies = (await anomalySource.query('SELECT id FROM anomalies')) as { id: string }[];
     expect(storedAnomalies.length).toBeGreaterThan(0);
     const published = new Set<string>();
-    for (const msg of await readWholeTopic(topics.anomalies)) {
+    for (const msg of await consumeWholeTopic(topics.anomalies, { timeoutMs: 60000 })) {
       const a = AnomalyV1.parse(JSON.parse(msg.value!.toString('utf8')));
       expect(a.model.id).toBe(model.id);
       published.add(a.id);

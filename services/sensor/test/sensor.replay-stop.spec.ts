@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { readEnvelope, readFlowsUntilEnd, REPO_ROOT, startService, topicMap, type ServiceProcess } from '@netsentry/messaging';
 import { decodePacketBatch, PacketRecord } from '@netsentry/packets';
-import { consumeMessages, deleteTopics, kafkaBrokers, testKafka, uniqueName } from '@netsentry/testing';
+import { consumeWholeTopic, deleteTopics, kafkaBrokers, testKafka, uniqueName } from '@netsentry/testing';
 
 const FILE = join(REPO_ROOT, 'data/samples/baseline.pcap'); // 20 785 packets over 173 s
 const FILE_PACKETS = 20785;
@@ -41,7 +41,7 @@ describe('sensor replay stopped mid-file', () => {
     expect(stopped.packetsSeen).toBeLessThan(FILE_PACKETS); // it was stopped mid-file
 
     // The packets topic: on each partition, this sensor's batches, then one eos, nothing after it.
-    const msgs = await readAll(topics.packets);
+    const msgs = await consumeWholeTopic(topics.packets, { timeoutMs: 30000 });
     const byPart = new Map<number, string[]>();
     const rec = new PacketRecord();
     let packets = 0;
@@ -78,15 +78,3 @@ describe('sensor replay stopped mid-file', () => {
   }, 120000);
 });
 
-/** Every message on `topic` now (reads until the topic's end offsets). */
-async function readAll(topic: string): Promise<Awaited<ReturnType<typeof consumeMessages>>> {
-  const admin = testKafka('replay-stop-admin').admin();
-  await admin.connect();
-  let total = 0;
-  try {
-    for (const p of await admin.fetchTopicOffsets(topic)) total += Number(p.high) - Number(p.low);
-  } finally {
-    await admin.disconnect();
-  }
-  return consumeMessages(topic, total, { timeoutMs: 30000 });
-}
