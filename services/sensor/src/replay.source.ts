@@ -1,19 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import { resolve } from 'node:path';
 import type { OutBatch } from './packets.batcher';
-import type { ReplayWorkerData, ReplayWorkerMessage } from './replay.worker';
+import type { ReplayResult, ReplayWorkerData, ReplayWorkerMessage } from './replay.worker';
 
-export interface ReplayResult {
-  frames: number;
-  packets: number;
-  malformed: number;
-  unsupported: number;
-  /** Stopped (stop()) before the end of the file. */
-  stopped: boolean;
-  /** Packets read and dropped after the stop because the broker took nothing within the grace. */
-  dropped: number;
-  error?: { code: string; message: string };
-}
+export type { ReplayResult };
 
 /**
  * Replays a capture file through the replay worker. `onBatch` is called on the main thread for

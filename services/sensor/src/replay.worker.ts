@@ -29,21 +29,23 @@ export interface ReplayWorkerData {
   shared: SharedArrayBuffer;
 }
 
+/** What a replay read, as the worker reports it at the end. */
+export interface ReplayResult {
+  frames: number;
+  packets: number;
+  malformed: number;
+  unsupported: number;
+  /** The read was stopped (stop()) before the end of the file. */
+  stopped: boolean;
+  /** Packets read and dropped after the stop because the broker took nothing within the grace. */
+  dropped: number;
+  error?: { code: string; message: string };
+}
+
 export type ReplayWorkerMessage =
   | { type: 'batch'; batch: OutBatch }
   | { type: 'progress'; frames: number; packets: number }
-  | {
-      type: 'done';
-      frames: number;
-      packets: number;
-      malformed: number;
-      unsupported: number;
-      /** The read was stopped before the end of the file. */
-      stopped: boolean;
-      /** Packets read and dropped after the stop because the buffer stayed full. */
-      dropped: number;
-      error?: { code: string; message: string };
-    }
+  | ({ type: 'done' } & ReplayResult)
   | { type: 'fatal'; message: string };
 
 async function main(): Promise<void> {
