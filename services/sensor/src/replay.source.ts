@@ -65,6 +65,8 @@ export class ReplaySource {
    */
   stop(): void {
     Atomics.store(this.sh, 1, 1);
+    // A pacing sleep waits while slot 2 is 0: one that starts after this returns at once.
+    Atomics.store(this.sh, 2, 1);
     Atomics.notify(this.sh, 0);
     Atomics.notify(this.sh, 2);
   }

@@ -5,7 +5,8 @@
  * Atomics.wait, while the main thread keeps sending to Kafka.
  *
  * Shared Int32Array slots: [0] KiB of batches posted and not yet acknowledged by the broker
- * (main thread subtracts on ack and notifies), [1] stop flag, [2] sleep slot.
+ * (main thread subtracts on ack and notifies), [1] stop flag, [2] sleep slot (0 while running;
+ * the stop sets it to 1, so that no pacing sleep starts after a stop).
  *
  * Stop (graceful shutdown): reading stops at the next packet; the partial batches are still
  * flushed and every partition gets its end-of-input mark (`eos`) after them, as at the end of the
@@ -108,6 +109,9 @@ async function main(): Promise<void> {
         // Send what we have before sleeping so nothing waits behind the pause.
         batcher.flushAll(tickEveryUs);
         lastFlush = performance.now();
+        // That flush may have waited for room and seen a stop there: do not sleep until the next
+        // packet's time (an hour of quiet in the capture was an hour's hang after SIGTERM).
+        if (stopping()) return stopRead();
         Atomics.wait(sh, 2, 0, aheadMs);
         if (stopping()) return stopRead();
       }
