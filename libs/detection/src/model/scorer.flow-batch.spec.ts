@@ -44,6 +44,19 @@ describe('Scorer.scoreFlowBatch (columns of a flow batch)', () => {
     expect(anomalous).toBeGreaterThan(0);
   });
 
+  itIf(haveSharedPcaps, 'needs ../shared/data/pcaps')('one Scorer scoring batches of different sizes in turn gives what a fresh Scorer gives for each (its matrix is reused)', () => {
+    const model = trainModel(flows.slice(0, 3000), { seed: 3, contamination: 0.02 });
+    const shared = new Scorer(model);
+    const [big, , other] = batches(flows.slice(3000, 4536));
+    const [small] = batches(flows.slice(5000, 5100));
+    for (const b of [small, big, other, small, big]) {
+      const got = shared.scoreFlowBatch(b);
+      const want = new Scorer(model).scoreFlowBatch(b);
+      expect(Array.from(got.scores)).toEqual(Array.from(want.scores));
+      expect(got.anomalies).toEqual(want.anomalies);
+    }
+  });
+
   it('a feature the batch lacks takes the training median, as for a FlowV1 without it', () => {
     const base: FlowV1 = {
       id: 'x1', sensor: 's', proto: 17, srcIp: '10.0.0.1', srcPort: 5353, dstIp: '10.0.0.2', dstPort: 53, vlan: 0, vlanInner: 0,
