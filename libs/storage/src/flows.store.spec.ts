@@ -107,6 +107,39 @@ describe('storeFlows (COPY into flows; on a conflict COPY into staging, INSERT .
     await db.ds.query('DELETE FROM flows WHERE id = ANY($1::text[])', [['flow-70001', 'flow-70003', 'flow-70005', 'flow-70007']]); // the next test counts rows
   });
 
+  it('concurrent batch writers on four connections, two rounds, reusing the pooled COPY buffers: every row stored as written', async () => {
+    const four = await createDataSource({ url: db.database.url, poolSize: 4 }).initialize();
+    const toBatches = (fs: FlowV1[]): FlowBatchV1[] =>
+      encodeFlowBatches(fs, 1000).batches.map((b) => {
+        const d = decodeFlowBatch(b);
+        if (!d.ok) throw new Error(d.reason);
+        return d.batch;
+      });
+    try {
+      // 8 000 rows of ~200 bytes per call: two 1 MiB chunks each, from buffers earlier calls gave back.
+      const written: FlowV1[] = [];
+      for (let round = 0; round < 2; round++) {
+        const calls = Array.from({ length: 4 }, (_, w) =>
+          Array.from({ length: 8000 }, (_, i) => flow(100000 + 2 * (round * 40000 + w * 10000 + i) + 1, { features: { a: w + i / 8, b: round - i, c: i * 1e-3 } })));
+        for (const c of calls) written.push(...c);
+        expect(await Promise.all(calls.map((c) => storeFlowBatches(four, toBatches(c))))).toEqual([8000, 8000, 8000, 8000]);
+      }
+      const rows: { id: string; fwd_packets: string; features: Buffer }[] = await four.query(
+        'SELECT id, fwd_packets, features FROM flows WHERE start_ts >= $1', [flow(100000).start]);
+      expect(rows.length).toBe(written.length);
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      const wrong = written.filter((f) => {
+        const r = byId.get(f.id);
+        const v = Object.values(f.features);
+        return !r || Number(r.fwd_packets) !== f.fwdPackets || r.features.length !== 24 || [0, 1, 2].some((k) => r.features.readDoubleLE(8 * k) !== v[k]);
+      });
+      expect(wrong.map((f) => f.id)).toEqual([]);
+      await four.query('DELETE FROM flows WHERE start_ts >= $1', [flow(100000).start]); // the next test counts rows
+    } finally {
+      await four.destroy();
+    }
+  });
+
   it('rolls back the whole batch when a row is bad, leaving no partial write', async () => {
     // One connection, so the write after the failure provably reuses the connection that failed.
     const one = await createDataSource({ url: db.database.url, poolSize: 1 }).initialize();

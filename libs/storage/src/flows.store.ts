@@ -79,14 +79,33 @@ const PGCOPY_HEADER = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xf
 const PGCOPY_TRAILER = Buffer.from([0xff, 0xff]);
 const FLOW_FIELDS = 20;
 
+/** Bytes per binary COPY chunk. */
+const CHUNK_BYTES = 1 << 20;
+/** Chunk buffers kept for reuse (at most this many: 16 MiB). */
+const CHUNK_POOL_MAX = 16;
+const chunkPool: Uint8Array[] = [];
+
+/**
+ * Chunk buffers are reused: a fresh megabyte per ~1 100 rows was most of the detector's external
+ * memory churn, and V8 answers that with full collections (on its helper threads). A COPY's
+ * buffers go back to the pool only once the COPY has completed: PostgreSQL answers after it has
+ * read CopyDone, which the client wrote after every chunk, so the socket no longer reads them. A
+ * failed COPY's buffers are left to the GC (a write may still be pending).
+ */
+function releaseChunks(lease: Uint8Array[]): void {
+  for (const b of lease) if (b.length === CHUNK_BYTES && chunkPool.length < CHUNK_POOL_MAX) chunkPool.push(b);
+  lease.length = 0;
+}
+
 /**
  * Binary COPY rows of decoded flow batches, straight from the columns: every field is a length
  * and its bytes in PostgreSQL's binary send format (big-endian integers and float8, inet as
- * family/bits/is_cidr/length/address), the features one block of float64s.
+ * family/bits/is_cidr/length/address), the features one block of float64s. Writes into pooled
+ * buffers, each listed in `lease` (every byte sent is written first: no zero fill needed).
  */
 class FlowBatchBinaryWriter {
-  private buf: Uint8Array = new Uint8Array(1 << 20);
-  private dv = new DataView(this.buf.buffer);
+  private buf: Uint8Array;
+  private dv: DataView;
   private pos = 0;
   private b: FlowBatchV1 | null = null;
   private sensor = new Uint8Array(0);
@@ -96,6 +115,17 @@ class FlowBatchBinaryWriter {
   private featBytes: Uint8Array = new Uint8Array(0);
   private static readonly reasons = FLOW_END_REASONS.map((x) => Buffer.from(x, 'utf8'));
   private static readonly states = FLOW_STATES.map((x) => Buffer.from(x, 'utf8'));
+
+  constructor(private readonly lease: Uint8Array[]) {
+    this.buf = this.next();
+    this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  }
+
+  private next(): Uint8Array {
+    const b = chunkPool.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES);
+    this.lease.push(b);
+    return b;
+  }
 
   begin(b: FlowBatchV1, setId: number): void {
     this.b = b;
@@ -178,14 +208,20 @@ class FlowBatchBinaryWriter {
     this.pos = p + d * 8;
   }
 
+  /** The bytes written so far, as a chunk; later rows go to another buffer. */
   take(): Buffer {
     const chunk = Buffer.from(this.buf.buffer, this.buf.byteOffset, this.pos);
     if (this.pos > 0) {
-      this.buf = new Uint8Array(this.buf.length);
-      this.dv = new DataView(this.buf.buffer);
+      this.buf = this.next();
+      this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     }
     this.pos = 0;
     return chunk;
+  }
+
+  /** The last chunk (nothing is written after it). */
+  end(): Buffer {
+    return Buffer.from(this.buf.buffer, this.buf.byteOffset, this.pos);
   }
 
   private bytes(p: number, x: Uint8Array): number {
@@ -230,9 +266,9 @@ class FlowBatchBinaryWriter {
   }
 }
 
-/** Binary COPY chunks of the batches' rows (header first, trailer last). */
-function* flowBatchBinaryRows(batches: readonly FlowBatchV1[], sets: readonly FeatureSetOf[]): Generator<Buffer> {
-  const w = new FlowBatchBinaryWriter();
+/** Binary COPY chunks of the batches' rows (header first, trailer last), in buffers listed in `lease`. */
+function* flowBatchBinaryRows(batches: readonly FlowBatchV1[], sets: readonly FeatureSetOf[], lease: Uint8Array[]): Generator<Buffer> {
+  const w = new FlowBatchBinaryWriter(lease);
   w.raw(PGCOPY_HEADER);
   for (let k = 0; k < batches.length; k++) {
     const b = batches[k];
@@ -244,7 +280,7 @@ function* flowBatchBinaryRows(batches: readonly FlowBatchV1[], sets: readonly Fe
   }
   if (!w.fits()) yield w.take();
   w.raw(PGCOPY_TRAILER);
-  yield w.take();
+  yield w.end();
 }
 
 function* flowRows(flows: readonly FlowV1[], sets: readonly FeatureSetOf[]): Generator<string> {
@@ -256,16 +292,24 @@ function* flowRows(flows: readonly FlowV1[], sets: readonly FeatureSetOf[]): Gen
   }
 }
 
-/** One COPY of rows: text or binary format, its chunks made anew on every call (a retry re-encodes). */
+/**
+ * One COPY of rows: text or binary format, its chunks made anew on every call (a retry
+ * re-encodes); binary chunks are pooled buffers, listed in `lease`.
+ */
 interface CopyPart {
   binary: boolean;
-  chunks: () => Iterable<string | Buffer>;
+  chunks: (lease: Uint8Array[]) => Iterable<string | Buffer>;
 }
 
 /** Every part COPYed into `table`; returns the rows copied. */
 async function copyParts(c: PoolClient, table: string, parts: readonly CopyPart[]): Promise<number> {
   let n = 0;
-  for (const p of parts) n += await copyChunks(c, `${table} (${FLOW_COLUMNS})`, p.chunks(), p.binary);
+  for (const p of parts) {
+    const lease: Uint8Array[] = [];
+    n += await copyChunks(c, `${table} (${FLOW_COLUMNS})`, p.chunks(lease), p.binary);
+    // Completed: PostgreSQL has read every chunk (a failed COPY's buffers are not reused).
+    releaseChunks(lease);
+  }
   return n;
 }
 
@@ -378,7 +422,7 @@ export async function storeFlowBatches(ds: DataSource, batches: readonly FlowBat
   const parts: CopyPart[] = [];
   if (flows.length) parts.push({ binary: false, chunks: () => flowRows(flows, flowSets) });
   if (full.length) {
-    parts.push({ binary: true, chunks: () => flowBatchBinaryRows(batches, batchSets) });
+    parts.push({ binary: true, chunks: (lease) => flowBatchBinaryRows(batches, batchSets, lease) });
   }
   return storeRows(ds, parts, probe);
 }
