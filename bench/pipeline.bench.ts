@@ -8,11 +8,15 @@
  * Prints markdown tables. BENCH_PIPELINE_PARTS=… limits which parts run (e2e,detector,live).
  * BENCH_DETECTOR_FORMAT=batch (default: flow batches, what the aggregator sends) or json (one
  * FlowV1 per message, what other producers may send) chooses the detector input's encoding.
+ * BENCH_DETECTOR_COPIES (default 3) sets how many copies of the capture's flows it reads;
+ * BENCH_DETECTOR_NODE_OPTIONS is the detector's NODE_OPTIONS (e.g. `--require <file>` of a file
+ * calling `v8.setFlagsFromString('--trace-gc')`: NODE_OPTIONS refuses --trace-gc itself; the
+ * table then counts its collections); BENCH_DETECTOR_LOG=<file> keeps the detector's output.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { Partitioners, type Message } from 'kafkajs';
 import { Client } from 'pg';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trainModel } from '@netsentry/detection';
@@ -231,21 +235,32 @@ async function detector(copies: number, format: string): Promise<void> {
     await ds.destroy();
     const det = startService('detector', [], {
       KAFKA_BROKERS: brokers, NETSENTRY_TOPIC_SUFFIX: suffix, DETECTOR_GROUP_ID: uniqueName('bench-det'), DATABASE_URL: db.url, DETECTOR_LOG_EVERY_MS: '250',
+      ...(process.env.BENCH_DETECTOR_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_DETECTOR_NODE_OPTIONS } : {}),
     });
     await det.waitFor(/scoring with model/, 60000);
     await det.waitFor(/"event":"counters".*"flows":[1-9]/, 300000);
     const first = lastCounters(det);
+    const gcLines0 = det.lines.length;
     const bpid = brokerPid();
     const bgPids = await pgBackgroundPids(db.url);
     const brokerCpu0 = procCpuMs(bpid);
     const bgCpu0 = bgPids.reduce((a, p) => a + procCpuMs(p), 0);
+    const detMain0 = procCpuMs(det.proc.pid, det.proc.pid);
+    const detAll0 = procCpuMs(det.proc.pid);
     const t0 = Date.now();
     const end = await det.waitFor(new RegExp(`"event":"sensor_end","sensor":"${sensor}"`), 900000);
     const t1 = Date.now();
+    const detMain = procCpuMs(det.proc.pid, det.proc.pid) - detMain0;
+    const detOther = procCpuMs(det.proc.pid) - detAll0 - detMain;
     const brokerCpuRun = procCpuMs(bpid) - brokerCpu0;
     const bgCpuRun = bgPids.reduce((a, p) => a + procCpuMs(p), 0) - bgCpu0;
     const pgCpuMs = await backendCpuMs(db.url);
     const c = JSON.parse(end) as Record<string, number>;
+    // When the detector traces its collections (--trace-gc): those between the two counters lines.
+    const gcLines = det.lines.slice(gcLines0);
+    const scavenges = gcLines.filter((l) => /: Scavenge/.test(l)).length;
+    const fullGcs = gcLines.filter((l) => /: Mark-Compact/.test(l)).length;
+    if (process.env.BENCH_DETECTOR_LOG) writeFileSync(process.env.BENCH_DETECTOR_LOG, det.lines.join('\n'));
     await det.stop();
     const secs = (t1 - t0) / 1000;
     const stored = c.flows - (first.flows ?? 0);
@@ -260,8 +275,10 @@ async function detector(copies: number, format: string): Promise<void> {
     console.log(`| detector CPU time (incl. start-up) | ${((c.cpuMs ?? 0) / 1000).toFixed(2)} s → ${fmt(c.flows / ((c.cpuMs ?? 1) / 1000))} flows per CPU-second |`);
     const runCpuS = ((c.cpuMs ?? 0) - (first.cpuMs ?? 0)) / 1000;
     console.log(`| detector CPU time, first stored batch → last (${fmt(stored)} flows) | ${runCpuS.toFixed(2)} s → ${fmt(stored / runCpuS)} flows per CPU-second |`);
+    console.log(`| detector CPU, first stored batch → last, by thread (from /proc): main (JavaScript) thread; the others (V8's GC and compiler helpers, libuv) | ${(detMain / 1000).toFixed(2)} s (${(detMain * 1000 / stored).toFixed(1)} µs/flow); ${(detOther / 1000).toFixed(2)} s (${(detOther * 1000 / stored).toFixed(1)} µs/flow) |`);
     console.log(`| PostgreSQL CPU time of the detector's connections (backends only; WAL writer, checkpointer not counted) | ${(pgCpuMs / 1000).toFixed(2)} s → ${fmt(c.flows / (pgCpuMs / 1000))} flows per CPU-second |`);
     console.log(`| CPU time, first stored batch → last: Kafka broker; PostgreSQL's WAL writer, checkpointer and background writer | ${bpid ? `${(brokerCpuRun / 1000).toFixed(2)} s (${(brokerCpuRun * 1000 / stored).toFixed(1)} µs/flow)` : 'broker not local'}; ${(bgCpuRun / 1000).toFixed(2)} s (${(bgCpuRun * 1000 / stored).toFixed(1)} µs/flow) |`);
+    if (scavenges + fullGcs) console.log(`| detector collections, first stored batch → last (--trace-gc) | ${scavenges} scavenges, ${fullGcs} mark-compacts |`);
     console.log(`| load average during the run (2 cores, shared) | ${loadavg()[0].toFixed(1)} |`);
   } finally {
     await db.drop();
@@ -273,10 +290,10 @@ function have(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
-/** CPU time (user + system) of a process so far, ms, from /proc (clock ticks of 10 ms); 0 when gone. */
-function procCpuMs(pid: number | undefined): number {
+/** CPU time (user + system) of a process (or of its thread `tid`) so far, ms, from /proc (clock ticks of 10 ms); 0 when gone. */
+function procCpuMs(pid: number | undefined, tid?: number): number {
   try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
     const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
     return (Number(rest[11]) + Number(rest[12])) * 10;
   } catch {
