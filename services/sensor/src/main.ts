@@ -73,7 +73,9 @@ async function main(): Promise<void> {
         cpuMs: Math.round((cpu.user + cpu.system) / 1000),
       }) + '\n',
     );
-    if (!r.drained) {
+    const refused = sensor.refused;
+    if (refused.packets > 0) process.stderr.write(`sensor: error: ${refused.packets} packets dropped: ${refused.why}\n`);
+    if (!r.drained || undelivered > refused.packets) {
       // Packets read were not taken by Kafka in the time allowed: those are lost, so the replay
       // did not do its job (exit 1), whatever else was published.
       const counts = `${c.published} of ${c.packetsSeen} published` + (undelivered === 0 ? ', not every end-of-input mark' : '');
@@ -84,7 +86,8 @@ async function main(): Promise<void> {
       );
     }
     await app.close();
-    process.exit(r.drained ? 0 : 1);
+    // Packets dropped on the way (refused by the broker, or no room at a stop) were not delivered either.
+    process.exit(r.drained && undelivered === 0 ? 0 : 1);
   }
 }
 

@@ -95,3 +95,60 @@ describe('PacketsProducer order', () => {
     expect(seen).toEqual(offered);
   }, 120_000);
 });
+
+// Real broker, a packets topic with a small max.message.bytes (an operator's setting): several
+// batches that fit one by one make one record batch that does not, and a batch may not fit at
+// all. The refused request used to be retried for ever, holding up its partition (and a replay,
+// whose reader waits for room) for good.
+describe('PacketsProducer on a topic that refuses large record batches', () => {
+  const topic = uniqueName('netsentry.packets.v1.too-large');
+  afterAll(async () => {
+    await deleteTopics([topic]).catch(() => undefined);
+  });
+
+  it('sends in smaller requests, drops and counts only a batch refused on its own', async () => {
+    const admin = testKafka('pp-too-large-admin').admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: String(64 * 1024) }] }] });
+    } finally {
+      await admin.disconnect();
+    }
+    const producer = testKafka('pp-too-large').producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 5 });
+    await producer.connect();
+    const counters = new SensorCounters();
+    const p = new PacketsProducer(producer, topic, 'too-large-sensor', 1, 64 << 20, counters);
+    const acked: number[] = [];
+    const refusals: string[] = [];
+    p.onAck = (kib) => acked.push(kib);
+    p.onRefused = (why) => refusals.push(why);
+    // Ten 20 kB batches (together one request, 200 kB), then one of 100 kB, then two more of 20 kB.
+    const batch = (wmUs: number, bytes: number): OutBatch => ({ partition: 0, kind: 'batch', wmUs, value: new Uint8Array(bytes), packets: bytes / 100 });
+    for (let wm = 1; wm <= 10; wm++) p.offer(batch(wm, 20_000), false);
+    p.offer(batch(11, 100_000), false);
+    p.offer(batch(12, 20_000), false);
+    p.offer(batch(13, 20_000), false);
+    p.offer({ partition: 0, kind: 'eos', wmUs: 14, value: null, packets: 0 }, false);
+
+    expect(await p.drain(60_000)).toBe(true);
+    await producer.disconnect();
+    expect(counters.published).toBe(12 * 200);
+    expect(p.refusedPackets).toBe(1000);
+    expect(counters.bufferDropped).toBe(1000);
+    expect(p.bufferedBytes).toBe(0);
+    // Every batch's room is given back, the refused one's too (a replay's reader goes on).
+    expect(acked.reduce((a, b) => a + b, 0)).toBe(12 * Math.ceil(20_000 / 1024) + Math.ceil(100_000 / 1024));
+    expect(refusals).toHaveLength(1);
+    expect(p.refusal).toBe(refusals[0]);
+    expect(p.refusal).toMatch(new RegExp(`^${topic.replace(/\./g, '\\.')} refused a batch of 1000 packets \\(100000 bytes\\) for its size .*lower SENSOR_BATCH_PACKETS or raise the topic's max\\.message\\.bytes$`));
+
+    // On the topic: the twelve that fit and the end mark, in the order offered.
+    const got = await consumeMessages(topic, 13, { timeoutMs: 60_000 });
+    const wms = got.map((m) => {
+      const e = readEnvelope(m.headers);
+      if (!e.ok) throw new Error(e.reason);
+      return e.value.wmUs;
+    });
+    expect(wms).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14]);
+  }, 120_000);
+});

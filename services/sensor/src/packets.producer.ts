@@ -11,7 +11,19 @@ import type { OutBatch } from './packets.batcher';
  * measured no faster: docs/bench/pipeline.md §1).
  */
 const WAVE = 1;
+/** Batches in one request at most (one record batch), while the broker takes them. */
+const MAX_PER_REQUEST = 16;
 import type { SensorCounters } from './sensor.counters';
+
+/**
+ * The broker refuses the record batch for its size (over the topic's max.message.bytes, or
+ * larger than a log segment). It never passes on a retry: the same request would be refused
+ * for ever and hold up its partition (and a replay, which waits for room) for good.
+ */
+function tooLarge(e: unknown): boolean {
+  const type = (e as { type?: unknown } | null)?.type;
+  return type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE';
+}
 
 /**
  * Sends packet batches with bounded buffering. One FIFO per partition and at most one send in
@@ -20,6 +32,11 @@ import type { SensorCounters } from './sensor.counters';
  * outage pauses publishing and it resumes when the broker returns. When more than
  * `maxBufferedBytes` wait, `offer` refuses new batches and counts their packets as dropped
  * (live mode: the capture cannot wait); replay mode blocks its reader instead, so it never drops.
+ *
+ * A request the broker refuses for its size is sent again in smaller requests (several batches
+ * make one record batch, which may exceed a topic's max.message.bytes while each would fit); a
+ * single batch refused so is dropped and counted (`bufferDropped`, `refusedPackets`, `refusal`):
+ * it can never be delivered, and retrying it held up its partition for good.
  */
 export class PacketsProducer {
   private readonly queues: OutBatch[][] = [];
@@ -29,8 +46,14 @@ export class PacketsProducer {
   private idleWaiters: (() => void)[] = [];
   private peak = 0;
   private wm = 0;
-  /** Called with the KiB of every batch the broker acknowledged. */
+  /** Batches per request, per partition: lowered when the broker refuses a request for its size. */
+  private readonly perRequest: number[] = [];
+  private refused = 0;
+  private firstRefusal: string | null = null;
+  /** Called with the KiB of every batch the broker acknowledged (or refused for good). */
   onAck: (kib: number) => void = () => undefined;
+  /** Called once, with `refusal`, when the broker first refuses a batch for its size. */
+  onRefused: (why: string) => void = () => undefined;
 
   constructor(
     private readonly producer: Producer,
@@ -43,6 +66,7 @@ export class PacketsProducer {
     for (let p = 0; p < parts; p++) {
       this.queues.push([]);
       this.busy.push(false);
+      this.perRequest.push(MAX_PER_REQUEST);
     }
   }
 
@@ -62,6 +86,16 @@ export class PacketsProducer {
    */
   get publishedWmUs(): number {
     return this.wm;
+  }
+
+  /** Packets in batches the broker refused for their size (dropped: they can never be delivered). */
+  get refusedPackets(): number {
+    return this.refused;
+  }
+
+  /** Why the first of those was refused, for the operator; null when none was. */
+  get refusal(): string | null {
+    return this.firstRefusal;
   }
 
   /** True once a drain timed out: failed sends are no longer retried. */
@@ -101,7 +135,7 @@ export class PacketsProducer {
       while (i < q.length && reqs.length < WAVE) {
         const req: OutBatch[] = [];
         let bytes0 = 0;
-        while (i < q.length && req.length < 16) {
+        while (i < q.length && req.length < this.perRequest[p]) {
           const sz = q[i].value ? q[i].value!.byteLength : 0;
           if (req.length > 0 && bytes0 + sz > 768 * 1024) break;
           bytes0 += sz;
@@ -136,8 +170,17 @@ export class PacketsProducer {
           this.onAck(Math.ceil(size / 1024));
         }
         this.buffered -= bytes;
-      } catch {
+      } catch (e) {
         this.counters.publishErrors++;
+        // Refused for its size: smaller requests first; a batch refused on its own is dropped.
+        if (tooLarge(e) && i > 1) {
+          this.perRequest[p] = Math.max(1, Math.floor(i / 2));
+          continue;
+        }
+        if (tooLarge(e) && q[0].kind === 'batch') {
+          this.refuse(q.shift()!, e as Error);
+          continue;
+        }
         if (this.stopping) break;
         await new Promise((r) => setTimeout(r, backoff));
         backoff = Math.min(backoff * 2, 5000);
@@ -145,6 +188,18 @@ export class PacketsProducer {
     }
     this.busy[p] = false;
     if (!this.busy.some(Boolean)) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** Drops a batch the broker refused for its size: counted, and its room freed (a replay reads on). */
+  private refuse(b: OutBatch, e: Error): void {
+    const size = b.value ? b.value.byteLength : 0;
+    this.buffered -= size;
+    this.refused += b.packets;
+    this.counters.bufferDropped += b.packets;
+    this.onAck(Math.ceil(size / 1024));
+    if (this.firstRefusal !== null) return;
+    this.firstRefusal = `${this.topic} refused a batch of ${b.packets} packets (${size} bytes) for its size (${e.message}): lower SENSOR_BATCH_PACKETS or raise the topic's max.message.bytes`;
+    this.onRefused(this.firstRefusal);
   }
 
   /**

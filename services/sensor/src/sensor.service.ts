@@ -70,6 +70,12 @@ export class SensorService implements OnApplicationShutdown {
     // of what was published, which every batch carries.
     const packets = this.packets;
     this.heartbeats = new HeartbeatsProducer(this.producer, topics.sensors, cfg.sensorId, source, this.counters, () => this.batcher?.wmUs ?? packets.publishedWmUs);
+    const heartbeats = this.heartbeats;
+    packets.onRefused = (why) => {
+      // Every heartbeat says so from now on: the operator must change a setting.
+      heartbeats.message = why;
+      this.log.error(why);
+    };
 
     if (cfg.replay) {
       this.batcher = null;
@@ -176,6 +182,11 @@ export class SensorService implements OnApplicationShutdown {
     if (this.stopAt !== null) drained = await this.packets!.drain(Math.max(0, this.stopAt + this.cfg.stopDrainMs - Date.now()));
     this.log.log(`replayed ${r.frames} frames, ${r.packets} packets decoded, ${this.counters.published} published`);
     return { ...r, drained, stopped: this.stopAt !== null };
+  }
+
+  /** Packets in batches the broker refused for their size, and why the first was (see PacketsProducer). */
+  get refused(): { packets: number; why: string | null } {
+    return { packets: this.packets?.refusedPackets ?? 0, why: this.packets?.refusal ?? null };
   }
 
   /** The most bytes of batches that waited for the broker at once (at most `maxBufferedBytes` in replay). */
