@@ -4,13 +4,33 @@ import { DEFAULT_SMTP_DEADLINE_MS, type EmailConfig } from './config';
 import { renderEmail, type NotificationV1 } from './message';
 import type { AttemptResult } from './retry';
 
+/** What nodemailer says about recipients the server refused (RCPT TO), on an error or a sent mail. */
+interface Refusals {
+  rejected?: string[];
+  rejectedErrors?: { recipient?: string; responseCode?: number; response?: string; message: string }[];
+}
+
 /**
  * Failures that will not change on a retry: bad credentials, an envelope nodemailer cannot
- * build (no valid sender or recipient: EENVELOPE), SMTP 5xx replies.
+ * build (no valid sender or recipient: EENVELOPE without a server reply), SMTP 5xx replies. A
+ * 4xx reply is temporary even on the envelope: a server that greylists answers 451 to the first
+ * RCPT TO and takes the mail on a later attempt.
  */
-export function permanent(e: { responseCode?: number; code?: string }): boolean {
-  if (e.code === 'EAUTH' || e.code === 'EENVELOPE') return true;
-  return typeof e.responseCode === 'number' && e.responseCode >= 500 && e.responseCode < 600;
+export function permanent(e: { responseCode?: number; code?: string } & Refusals): boolean {
+  if (e.code === 'EAUTH') return true;
+  // every recipient refused: final only when every refusal was
+  if (e.rejectedErrors?.length) return e.rejectedErrors.every((r) => fivexx(r.responseCode));
+  if (typeof e.responseCode === 'number') return fivexx(e.responseCode);
+  return e.code === 'EENVELOPE';
+}
+
+function fivexx(code: number | undefined): boolean {
+  return typeof code === 'number' && code >= 500 && code < 600;
+}
+
+/** `addr (451 …)` for each refused recipient, for failure reasons. */
+function describeRefusals(errors: NonNullable<Refusals['rejectedErrors']>): string {
+  return errors.map((r) => `${r.recipient ?? '?'} (${r.response ?? r.message})`).join(', ');
 }
 
 /** One SMTP session: a nodemailer pool of one connection, and the sockets it opened. */
@@ -69,6 +89,11 @@ function openSocket(host: string, port: number, timeoutMs: number, sockets: Set<
  * deadline may still deliver it: delivery is at least once.
  */
 export class EmailChannel {
+  /**
+   * Per message being delivered: the recipients still to reach (after some were refused for now
+   * on an attempt) and those refused for good. The retry hands the same message object back.
+   */
+  private readonly partial = new WeakMap<NotificationV1, { to: string[]; refused: string[] }>();
   private readonly idle: Session[] = [];
   private readonly waiting: ((s: Session) => void)[] = [];
   private readonly deadlineMs: number;
@@ -92,11 +117,12 @@ export class EmailChannel {
     // the clock starts here, when the attempt has a session, not while it waited for one
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), this.deadlineMs)));
-    const attempt = session.transport.sendMail({ from: this.cfg.from, to: this.cfg.to, subject, text }).then(
-      (): AttemptResult => ({ ok: true }),
+    const to = this.partial.get(m)?.to ?? this.cfg.to;
+    const attempt = session.transport.sendMail({ from: this.cfg.from, to, subject, text }).then(
+      (info: Refusals): AttemptResult => this.recipientsOutcome(m, info.rejectedErrors ?? []),
       (e: unknown): AttemptResult => {
-        const err = e as Error & { responseCode?: number; code?: string };
-        return { ok: false, retriable: !permanent(err), reason: `${err.code ?? 'SMTP'}: ${err.message}` };
+        const err = e as Error & { responseCode?: number; code?: string } & Refusals;
+        return { ok: false, retriable: !permanent(err), reason: `${err.code ?? 'SMTP'}: ${err.message}${err.rejectedErrors?.length ? ` (${describeRefusals(err.rejectedErrors)})` : ''}` };
       },
     );
     const r = await Promise.race([attempt, late]);
@@ -121,6 +147,25 @@ export class EmailChannel {
 
   close(): void {
     for (const s of this.idle.splice(0)) s.transport.close();
+  }
+
+  /**
+   * A mail the server took, with some recipients refused: it was sent to the others. Those
+   * refused for now (4xx) are tried again (later attempts of this message go to them alone); a
+   * recipient refused for good (5xx) makes the delivery a failure once nothing is left to retry,
+   * so it is counted and reported, never taken for sent.
+   */
+  private recipientsOutcome(m: NotificationV1, refusals: NonNullable<Refusals['rejectedErrors']>): AttemptResult {
+    const before = this.partial.get(m)?.refused ?? [];
+    const later = refusals.filter((r) => !fivexx(r.responseCode));
+    const refused = [...before, ...refusals.filter((r) => fivexx(r.responseCode)).map((r) => describeRefusals([r]))];
+    if (later.length > 0) {
+      this.partial.set(m, { to: later.map((r) => r.recipient ?? '').filter(Boolean), refused });
+      return { ok: false, retriable: true, reason: `EENVELOPE: recipients refused for now, to be tried again: ${describeRefusals(later)}` + (refused.length ? `; refused for good: ${refused.join(', ')}` : '') };
+    }
+    this.partial.delete(m);
+    if (refused.length > 0) return { ok: false, retriable: false, reason: `EENVELOPE: recipients refused for good (the others got it): ${refused.join(', ')}` };
+    return { ok: true };
   }
 
   private session(): Session {

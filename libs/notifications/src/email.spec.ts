@@ -230,4 +230,68 @@ describe('email over SMTP', () => {
       await stop(s.server);
     }
   });
+  // A server that greylists (RFC 6647): 451 to the first RCPT TO of each recipient, accepted on a
+  // later attempt. A 4xx is temporary even on the envelope; every recipient refused for now was
+  // taken for a final EENVELOPE and the alert never sent.
+  it('retries recipients refused for now (451, greylisting), and only them', async () => {
+    const seen = new Set<string>();
+    const s = await smtp({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      onRcptTo(addr, _session, cb) {
+        if (addr.address.startsWith('grey') && !seen.has(addr.address)) {
+          seen.add(addr.address);
+          cb(Object.assign(new Error('greylisted, try again later'), { responseCode: 451 }));
+        } else cb();
+      },
+    });
+    const reasons: string[] = [];
+    const only = new AlertNotifier(config({ email: email(s.port, { security: 'none', auth: undefined, ca: undefined, to: ['grey-a@example.org'] }) }), {
+      onFailure: (_c, _m, reason) => reasons.push(reason),
+    });
+    const mixed = new AlertNotifier(config({ email: email(s.port, { security: 'none', auth: undefined, ca: undefined, to: ['ops@example.org', 'grey-b@example.org'] }) }), {
+      onFailure: (_c, _m, reason) => reasons.push(reason),
+    });
+    try {
+      // Every recipient refused for now: retried, then sent.
+      await only.notify(alert());
+      expect(only.stats).toMatchObject({ sent: 1, failed: 0, retries: 1 });
+      // One of two refused for now: the mail went to the other; the retry goes to it alone.
+      await mixed.notify(alert());
+      expect(mixed.stats).toMatchObject({ sent: 1, failed: 0, retries: 1 });
+      expect(reasons).toEqual([]);
+      expect(s.mails.map((m) => m.to)).toEqual([['grey-a@example.org'], ['ops@example.org'], ['grey-b@example.org']]);
+    } finally {
+      await only.close();
+      await mixed.close();
+      await stop(s.server);
+    }
+  });
+
+  // A recipient refused for good (550) beside one that takes the mail: nodemailer resolves (the
+  // mail was sent to the other), which was counted as sent: the refused recipient was lost
+  // without a word. It is a failure, reported with the recipient and the reply, not retried.
+  it('reports a recipient refused for good when the others got the mail', async () => {
+    const s = await smtp({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      onRcptTo(addr, _session, cb) {
+        if (addr.address.startsWith('typo')) cb(Object.assign(new Error('no such user'), { responseCode: 550 }));
+        else cb();
+      },
+    });
+    const reasons: string[] = [];
+    const n = new AlertNotifier(config({ email: email(s.port, { security: 'none', auth: undefined, ca: undefined, to: ['ops@example.org', 'typo@example.org'] }) }), {
+      onFailure: (_c, _m, reason) => reasons.push(reason),
+    });
+    try {
+      await n.notify(alert());
+      expect(n.stats).toMatchObject({ sent: 0, failed: 1, retries: 0 });
+      expect(reasons).toEqual([expect.stringMatching(/^EENVELOPE: recipients refused for good \(the others got it\): typo@example\.org \(550 no such user\)$/)]);
+      expect(s.mails.map((m) => m.to)).toEqual([['ops@example.org']]);
+    } finally {
+      await n.close();
+      await stop(s.server);
+    }
+  });
 });
