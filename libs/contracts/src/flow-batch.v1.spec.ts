@@ -1,4 +1,4 @@
-import { decodeFlowBatch, encodeFlowBatches, flowsOfBatch, isFlowBatch, parseFlowsMessage } from './flow-batch.v1';
+import { decodeFlowBatch, encodeFlowBatches, FlowBatchPool, flowsOfBatch, isFlowBatch, parseFlowsMessage, type FlowBatchV1 } from './flow-batch.v1';
 import { FLOW_END_REASONS, FLOW_STATES, FlowV1 } from './flow.v1';
 
 function flow(i: number, over: Partial<FlowV1> = {}): FlowV1 {
@@ -43,6 +43,48 @@ describe('flow batch v1 codec', () => {
     });
     expect(back).toEqual(flows);
     for (const f of back) expect(FlowV1.parse(f)).toEqual(f);
+  });
+
+  it('decodes into pooled memory: the same batches, arenas reused only after release, every column rewritten', () => {
+    // Batches of different sizes and feature counts, so a reused arena holds another batch's bytes.
+    const sets = [flows.slice(0, 500), flows.slice(500, 600).map((f) => ({ ...f, features: { only: f.fwdPackets * 0.5 } })), flows.slice(600, 1100)];
+    const msgs = sets.flatMap((fs) => encodeFlowBatches(fs, 500).batches);
+    const ok = (r: ReturnType<typeof decodeFlowBatch>): FlowBatchV1 => {
+      if (!r.ok) throw new Error(r.reason);
+      return r.batch;
+    };
+    const pool = new FlowBatchPool();
+    const a = ok(decodeFlowBatch(msgs[0], pool));
+    const b = ok(decodeFlowBatch(msgs[1], pool));
+    // Not released: distinct memory, each still equal to a batch decoded without a pool.
+    expect(a.features.buffer).not.toBe(b.features.buffer);
+    expect(a).toEqual(ok(decodeFlowBatch(msgs[0])));
+    expect(b).toEqual(ok(decodeFlowBatch(msgs[1])));
+    const arenaA = a.features.buffer;
+    pool.release(a);
+    pool.release(a); // twice: ignored
+    pool.release(ok(decodeFlowBatch(msgs[1]))); // not the pool's: ignored
+    // The third batch (same size class as the first) takes the first's arena.
+    const c = ok(decodeFlowBatch(msgs[2], pool));
+    expect(c.features.buffer).toBe(arenaA);
+    expect(flowsOfBatch(c)).toEqual(sets[2]);
+    expect(flowsOfBatch(b)).toEqual(sets[1]);
+    pool.release(c);
+    pool.release(b);
+    // Again in the other order: the arenas now hold the other batches' bytes.
+    expect(flowsOfBatch(ok(decodeFlowBatch(msgs[1], pool)))).toEqual(sets[1]);
+    expect(flowsOfBatch(ok(decodeFlowBatch(msgs[0], pool)))).toEqual(sets[0]);
+  });
+
+  it('a pool keeps at most maxBytes for reuse', () => {
+    const msg = encodeFlowBatches(flows.slice(0, 500), 500).batches[0];
+    const pool = new FlowBatchPool(1);
+    const d = decodeFlowBatch(msg, pool);
+    if (!d.ok) throw new Error(d.reason);
+    pool.release(d.batch);
+    const e = decodeFlowBatch(msg, pool);
+    if (!e.ok) throw new Error(e.reason);
+    expect(e.batch.features.buffer).not.toBe(d.batch.features.buffer);
   });
 
   it('sends what a batch cannot carry exactly back to the caller (as JSON)', () => {

@@ -55,7 +55,7 @@ const FIXED_PER_FLOW = 1 /* idLen */ + 1 + 1 + 16 + 1 + 16 + 2 * 4 + 3 + 8 * 2 +
 
 const SENSOR_RE = /^[A-Za-z0-9._:-]+$/;
 
-/** A decoded batch: one entry per flow in each column. Views own their memory (aligned copies). */
+/** A decoded batch: one entry per flow in each column. The views are aligned copies in one arena of the batch's own. */
 export interface FlowBatchV1 {
   sensor: string;
   count: number;
@@ -93,29 +93,104 @@ const bad = (code: FlowBatchError, reason: string): FlowBatchResult => ({ ok: fa
 
 const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Copies `len` bytes at `off` into fresh aligned memory (byte-swapped on a big-endian host). */
-function f64s(buf: Buffer, off: number, count: number): Float64Array {
-  const a = new Float64Array(count);
-  const b = Buffer.from(a.buffer, 0, count * 8);
-  buf.copy(b, 0, off, off + count * 8);
-  if (!HOST_LE) b.swap64();
-  return a;
-}
-function u16s(buf: Buffer, off: number, count: number): Uint16Array {
-  const a = new Uint16Array(count);
-  const b = Buffer.from(a.buffer, 0, count * 2);
-  buf.copy(b, 0, off, off + count * 2);
-  if (!HOST_LE) b.swap16();
-  return a;
-}
-function u8s(buf: Buffer, off: number, count: number): Uint8Array {
-  const a = new Uint8Array(count);
-  buf.copy(a, 0, off, off + count);
-  return a;
+/**
+ * Reusable column memory for decoded batches (the detector's hot path): one arena per batch,
+ * handed back with `release` once nothing reads the batch any more. A released batch's columns
+ * are overwritten by the next batch decoded into its arena: release only what is done with.
+ * Without a pool each batch gets a fresh arena.
+ */
+export class FlowBatchPool {
+  private readonly free = new Map<number, ArrayBuffer[]>();
+  private readonly owned = new WeakMap<FlowBatchV1, ArrayBuffer>();
+  private pooledBytes = 0;
+
+  /** `maxBytes`: most memory kept for reuse (default 64 MiB). */
+  constructor(private readonly maxBytes = 64 << 20) {}
+
+  /** An arena of at least `bytes` (arenas come in powers of two, so batches of similar size share them). */
+  take(bytes: number): ArrayBuffer {
+    const size = arenaSize(bytes);
+    const a = this.free.get(size)?.pop();
+    if (a) this.pooledBytes -= size;
+    return a ?? new ArrayBuffer(size);
+  }
+
+  /** Records that `batch`'s columns live in `arena`. */
+  own(batch: FlowBatchV1, arena: ArrayBuffer): void {
+    this.owned.set(batch, arena);
+  }
+
+  /** Gives a batch decoded with this pool back (again or from elsewhere: ignored). */
+  release(batch: FlowBatchV1): void {
+    const a = this.owned.get(batch);
+    if (!a) return;
+    this.owned.delete(batch);
+    if (this.pooledBytes + a.byteLength > this.maxBytes) return;
+    let list = this.free.get(a.byteLength);
+    if (!list) this.free.set(a.byteLength, (list = []));
+    list.push(a);
+    this.pooledBytes += a.byteLength;
+  }
 }
 
-/** Decodes and validates a flow batch. Never throws on any input. */
-export function decodeFlowBatch(buf: Buffer): FlowBatchResult {
+function arenaSize(bytes: number): number {
+  let s = 4096;
+  while (s < bytes) s *= 2;
+  return s;
+}
+
+/**
+ * The columns of one batch carved out of one arena, each an aligned copy of its bytes in the
+ * message (byte-swapped on a big-endian host): float64 columns first, then u32, u16, u8, so every
+ * view is aligned.
+ */
+class Columns {
+  private o = 0;
+  constructor(readonly arena: ArrayBuffer) {}
+
+  f64s(buf: Buffer, off: number, count: number): Float64Array {
+    const a = new Float64Array(this.arena, this.o, count);
+    this.copy(buf, off, count * 8);
+    if (!HOST_LE) Buffer.from(a.buffer, a.byteOffset, count * 8).swap64();
+    return a;
+  }
+  u32s(count: number): Uint32Array {
+    const a = new Uint32Array(this.arena, this.o, count);
+    this.o += count * 4;
+    return a;
+  }
+  u16s(buf: Buffer, off: number, count: number): Uint16Array {
+    const a = new Uint16Array(this.arena, this.o, count);
+    this.copy(buf, off, count * 2);
+    if (!HOST_LE) Buffer.from(a.buffer, a.byteOffset, count * 2).swap16();
+    return a;
+  }
+  u8s(buf: Buffer, off: number, count: number): Uint8Array {
+    const a = new Uint8Array(this.arena, this.o, count);
+    this.copy(buf, off, count);
+    return a;
+  }
+  bytes(buf: Buffer, off: number, count: number): Buffer {
+    const a = Buffer.from(this.arena, this.o, count);
+    this.copy(buf, off, count);
+    return a;
+  }
+  private copy(buf: Buffer, off: number, len: number): void {
+    buf.copy(new Uint8Array(this.arena, this.o, len), 0, off, off + len);
+    this.o += len;
+  }
+}
+
+/** Arena bytes for a batch of n flows, d features, `ids` id bytes (see Columns for the order). */
+function arenaBytes(n: number, d: number, ids: number): number {
+  return (6 * n + n * d) * 8 + (n + 1) * 4 + 4 * n * 2 + 6 * n + 32 * n + ids;
+}
+
+/**
+ * Decodes and validates a flow batch. Never throws on any input. With a `pool`, the columns are
+ * decoded into reused memory (see FlowBatchPool; the caller releases the batch).
+ */
+export function decodeFlowBatch(buf: Buffer, pool?: FlowBatchPool): FlowBatchResult {
   if (buf.length < O_SENSOR + 1) return bad('FLOWBATCH.TRUNCATED', `${buf.length} bytes, shorter than the header`);
   if (buf.readUInt32LE(O_MAGIC) !== MAGIC) return bad('FLOWBATCH.BAD_MAGIC', 'not a flow batch');
   if (buf[O_VERSION] !== FLOW_BATCH_VERSION) return bad('FLOWBATCH.BAD_VERSION', `version ${buf[O_VERSION]}`);
@@ -161,63 +236,64 @@ export function decodeFlowBatch(buf: Buffer): FlowBatchResult {
   }
   // ids
   if (o + n > buf.length) return bad('FLOWBATCH.TRUNCATED', 'id lengths');
-  const idOff = new Uint32Array(n + 1);
   let idTotal = 0;
   for (let i = 0; i < n; i++) {
     const l = buf[o + i];
     if (l < 1 || l > 128) return bad('FLOWBATCH.INVALID', `id length of flow ${i}`);
-    idOff[i] = idTotal;
     idTotal += l;
   }
-  idOff[n] = idTotal;
+  const oIdLen = o;
   o += n;
   // Exact size from here on: ids, fixed columns, features.
   const expect = o + idTotal + n * (FIXED_PER_FLOW - 1) + n * d * 8;
   if (buf.length < expect) return bad('FLOWBATCH.TRUNCATED', `${buf.length} bytes, ${expect} needed`);
   if (buf.length > expect) return bad('FLOWBATCH.INVALID', `${buf.length - expect} bytes after the batch`);
-  const idBytes = Buffer.from(u8s(buf, o, idTotal).buffer, 0, idTotal);
+  // Column offsets in the message, in wire order.
+  const oIds = o;
+  const oProto = oIds + idTotal;
+  const oSrcFamily = oProto + n;
+  const oSrcAddr = oSrcFamily + n;
+  const oDstFamily = oSrcAddr + 16 * n;
+  const oDstAddr = oDstFamily + n;
+  const oPorts = oDstAddr + 16 * n;
+  const oEnums = oPorts + 8 * n;
+  const oTimes = oEnums + 3 * n;
+  const oFeatures = oTimes + 48 * n;
+  const bytes = arenaBytes(n, d, idTotal);
+  const arena = pool ? pool.take(bytes) : new ArrayBuffer(bytes);
+  const cols = new Columns(arena);
+  // float64 columns first (aligned), then u32, u16, u8 (see Columns)
+  const start = cols.f64s(buf, oTimes, n);
+  const end = cols.f64s(buf, oTimes + 8 * n, n);
+  const fwdPackets = cols.f64s(buf, oTimes + 16 * n, n);
+  const bwdPackets = cols.f64s(buf, oTimes + 24 * n, n);
+  const fwdBytes = cols.f64s(buf, oTimes + 32 * n, n);
+  const bwdBytes = cols.f64s(buf, oTimes + 40 * n, n);
+  const features = cols.f64s(buf, oFeatures, n * d);
+  const idOff = cols.u32s(n + 1);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    idOff[i] = at;
+    at += buf[oIdLen + i];
+  }
+  idOff[n] = at;
+  const srcPort = cols.u16s(buf, oPorts, n);
+  const dstPort = cols.u16s(buf, oPorts + 2 * n, n);
+  const vlan = cols.u16s(buf, oPorts + 4 * n, n);
+  const vlanInner = cols.u16s(buf, oPorts + 6 * n, n);
+  const proto = cols.u8s(buf, oProto, n);
+  const srcFamily = cols.u8s(buf, oSrcFamily, n);
+  const dstFamily = cols.u8s(buf, oDstFamily, n);
+  const endReason = cols.u8s(buf, oEnums, n);
+  const state = cols.u8s(buf, oEnums + n, n);
+  const service = cols.u8s(buf, oEnums + 2 * n, n);
+  const srcAddr = cols.u8s(buf, oSrcAddr, 16 * n);
+  const dstAddr = cols.u8s(buf, oDstAddr, 16 * n);
+  const idBytes = cols.bytes(buf, oIds, idTotal);
   for (let i = 0; i < idTotal; i++) {
     const c = idBytes[i];
     if (c < 0x21 || c > 0x7e) return bad('FLOWBATCH.INVALID', 'id byte outside printable ASCII');
   }
-  o += idTotal;
-  const proto = u8s(buf, o, n);
-  o += n;
-  const srcFamily = u8s(buf, o, n);
-  o += n;
-  const srcAddr = u8s(buf, o, n * 16);
-  o += n * 16;
-  const dstFamily = u8s(buf, o, n);
-  o += n;
-  const dstAddr = u8s(buf, o, n * 16);
-  o += n * 16;
-  const srcPort = u16s(buf, o, n);
-  o += 2 * n;
-  const dstPort = u16s(buf, o, n);
-  o += 2 * n;
-  const vlan = u16s(buf, o, n);
-  o += 2 * n;
-  const vlanInner = u16s(buf, o, n);
-  o += 2 * n;
-  const endReason = u8s(buf, o, n);
-  o += n;
-  const state = u8s(buf, o, n);
-  o += n;
-  const service = u8s(buf, o, n);
-  o += n;
-  const start = f64s(buf, o, n);
-  o += 8 * n;
-  const end = f64s(buf, o, n);
-  o += 8 * n;
-  const fwdPackets = f64s(buf, o, n);
-  o += 8 * n;
-  const bwdPackets = f64s(buf, o, n);
-  o += 8 * n;
-  const fwdBytes = f64s(buf, o, n);
-  o += 8 * n;
-  const bwdBytes = f64s(buf, o, n);
-  o += 8 * n;
-  const features = f64s(buf, o, n * d);
   const nReasons = FLOW_END_REASONS.length;
   const nStates = FLOW_STATES.length;
   for (let i = 0; i < n; i++) {
@@ -238,13 +314,12 @@ export function decodeFlowBatch(buf: Buffer): FlowBatchResult {
     const v = features[k];
     if (v - v !== 0) return bad('FLOWBATCH.INVALID', `feature ${featureNames[k % d]} of flow ${Math.floor(k / d)} not finite`);
   }
-  return {
-    ok: true,
-    batch: {
-      sensor, count: n, featureNames, services, idBytes, idOff, proto, srcFamily, srcAddr, dstFamily, dstAddr, srcPort, dstPort,
-      vlan, vlanInner, endReason, state, service, start, end, fwdPackets, bwdPackets, fwdBytes, bwdBytes, features,
-    },
+  const batch: FlowBatchV1 = {
+    sensor, count: n, featureNames, services, idBytes, idOff, proto, srcFamily, srcAddr, dstFamily, dstAddr, srcPort, dstPort,
+    vlan, vlanInner, endReason, state, service, start, end, fwdPackets, bwdPackets, fwdBytes, bwdBytes, features,
   };
+  pool?.own(batch, arena);
+  return { ok: true, batch };
 }
 
 function zeroTail(a: Uint8Array, off: number): boolean {

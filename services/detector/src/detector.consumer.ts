@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import {
   AnomalyV1 as AnomalySchema,
   decodeFlowBatch,
+  FlowBatchPool,
   FlowV1 as FlowSchema,
   isFlowBatch,
   parseJsonMessage,
@@ -90,6 +91,8 @@ export class DetectorConsumer implements OnApplicationShutdown {
   private inflight = 0;
   private assigned: number[] = [];
   private pendingAlerts = new Map<string, AlertV1>();
+  /** Column memory of decoded flow batches, given back once a batch is stored (no arena per batch for the GC). */
+  private readonly batchPool = new FlowBatchPool();
   private newAlertIds = new Set<string>();
   private retentionTimer: NodeJS.Timeout | null = null;
   private graceTimer: NodeJS.Timeout | null = null;
@@ -324,7 +327,7 @@ export class DetectorConsumer implements OnApplicationShutdown {
       }
       if (tIdx === T_FLOWS && isFlowBatch(m.value)) {
         // A flow batch (libs/contracts flow-batch.v1): validated columns, no per-flow object.
-        const d = decodeFlowBatch(m.value!);
+        const d = decodeFlowBatch(m.value!, this.batchPool);
         if (!d.ok) {
           this.reject(topic, partition, m, d.code, d.reason);
           continue;
@@ -333,6 +336,7 @@ export class DetectorConsumer implements OnApplicationShutdown {
         let endS = 0;
         for (let i = 0; i < b.count; i++) if (b.end[i] > endS) endS = b.end[i];
         if (endS * 1e6 > limitUs) {
+          this.batchPool.release(b);
           this.rejectFuture(topic, partition, m, 'flow end', endS * 1e6, limitUs);
           continue;
         }
@@ -382,6 +386,9 @@ export class DetectorConsumer implements OnApplicationShutdown {
     if (lastOffset < 0) return;
     const endedBefore = [...touched].filter((r) => r.ended);
     await this.store(units, topic, partition);
+    // Stored, and the anomalies made from them are objects of their own: nothing reads these
+    // batches any more. (A failed store leaves them to the GC: the redelivery decodes afresh.)
+    for (const u of units) if (u.batch) this.batchPool.release(u.batch);
     for (const r of endedBefore) r.stored = true;
     await this.dead!.flush();
     this.counters.deadLetters = this.dead!.total;
