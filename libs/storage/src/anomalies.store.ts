@@ -2,41 +2,48 @@ import { severityRank, type AnomalyV1, type Severity } from '@netsentry/contract
 import type { DataSource } from 'typeorm';
 import { AnomalyEntity } from './entities';
 
-/** Rows per INSERT (17 parameters each). */
+/** Rows per INSERT (one array parameter per column). */
 const ROWS_PER_STATEMENT = 1000;
+
+/**
+ * One INSERT per 1 000 anomalies, each column one array parameter unnested by PostgreSQL (the
+ * columns of AnomalyEntity; stored_at takes its default). The TypeORM insert builder it replaces
+ * cost the detector ~90 µs of CPU per anomaly (a parameter and an escaped expression per value).
+ */
+const INSERT_ANOMALIES =
+  'INSERT INTO anomalies (id, flow_id, sensor, proto, src_ip, src_port, dst_ip, dst_port, start_ts, end_ts, score, severity, severity_rank, model_id, model_version, top_features) ' +
+  'SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::inet[], $6::integer[], $7::inet[], $8::integer[], ' +
+  '$9::double precision[], $10::double precision[], $11::double precision[], $12::text[], $13::smallint[], $14::text[], $15::integer[], $16::jsonb[]) ' +
+  'ON CONFLICT DO NOTHING RETURNING id';
 
 /** Stores anomalies; ids are deterministic (flow id + model), so redelivery inserts nothing. Returns new rows. */
 export async function storeAnomalies(ds: DataSource, anomalies: readonly AnomalyV1[]): Promise<number> {
   let inserted = 0;
   for (let i = 0; i < anomalies.length; i += ROWS_PER_STATEMENT) {
-    const part = anomalies.slice(i, i + ROWS_PER_STATEMENT).map((a) => ({
-      id: a.id,
-      flowId: a.flowId,
-      sensor: a.sensor,
-      proto: a.proto,
-      srcIp: a.srcIp,
-      srcPort: a.srcPort,
-      dstIp: a.dstIp,
-      dstPort: a.dstPort,
-      start: a.start,
-      end: a.end,
-      score: a.score,
-      severity: a.severity,
-      severityRank: severityRank(a.severity),
-      modelId: a.model.id,
-      modelVersion: a.model.version,
-      topFeatures: a.topFeatures,
-    }));
-    const r = await ds
-      .createQueryBuilder()
-      .insert()
-      .into(AnomalyEntity)
-      .values(part)
-      .orIgnore()
-      .returning('id')
-      .updateEntity(false)
-      .execute();
-    inserted += (r.raw as unknown[]).length;
+    const part = anomalies.slice(i, i + ROWS_PER_STATEMENT);
+    const cols: unknown[][] = Array.from({ length: 16 }, () => new Array<unknown>(part.length));
+    for (let r = 0; r < part.length; r++) {
+      const a = part[r];
+      cols[0][r] = a.id;
+      cols[1][r] = a.flowId;
+      cols[2][r] = a.sensor;
+      cols[3][r] = a.proto;
+      cols[4][r] = a.srcIp;
+      cols[5][r] = a.srcPort;
+      cols[6][r] = a.dstIp;
+      cols[7][r] = a.dstPort;
+      cols[8][r] = a.start;
+      cols[9][r] = a.end;
+      cols[10][r] = a.score;
+      cols[11][r] = a.severity;
+      cols[12][r] = severityRank(a.severity);
+      cols[13][r] = a.model.id;
+      cols[14][r] = a.model.version;
+      // As TypeORM wrote the jsonb column: the JSON text of the value.
+      cols[15][r] = JSON.stringify(a.topFeatures);
+    }
+    const rows: unknown[] = await ds.query(INSERT_ANOMALIES, cols);
+    inserted += rows.length;
   }
   return inserted;
 }
