@@ -1,5 +1,5 @@
 import type { Producer } from 'kafkajs';
-import { envelopeHeaders } from '@netsentry/messaging';
+import { envelopeHeaders, MAX_REQUEST_BYTES } from '@netsentry/messaging';
 import type { OutBatch } from './packets.batcher';
 
 /**
@@ -137,7 +137,7 @@ export class PacketsProducer {
         let bytes0 = 0;
         while (i < q.length && req.length < this.perRequest[p]) {
           const sz = q[i].value ? q[i].value!.byteLength : 0;
-          if (req.length > 0 && bytes0 + sz > 768 * 1024) break;
+          if (req.length > 0 && bytes0 + sz > MAX_REQUEST_BYTES) break;
           bytes0 += sz;
           req.push(q[i++]);
         }
