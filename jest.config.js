@@ -7,7 +7,8 @@ const swc = ['@swc/jest', {
   },
   module: { type: 'commonjs' },
 }];
-const projects = ['libs/*', 'services/*', 'apps/*'];
+// scripts: the build and launch scripts (plain CommonJS) shared by the CLI and the services.
+const projects = ['libs/*', 'services/*', 'apps/*', 'scripts'];
 module.exports = {
   testTimeout: 120000,
   projects: projects.map((glob) => ({

@@ -89,6 +89,10 @@ fi
 # sources; without it the bin compiles the TypeScript on the fly (slower start, same results).
 say "the compiled CLI (apps/cli/dist)"
 node apps/cli/scripts/build.js --if-stale || echo "building apps/cli/dist failed; npx netsentry compiles the TypeScript sources instead" >&2
+# The compiled services (dist/), which scripts/service.js runs while they match the sources, as
+# the Docker image does; the specs that start services then test what ships.
+say "the compiled services (dist/)"
+node scripts/build-services.js --if-stale || echo "building dist/ failed; the services run from the TypeScript sources instead" >&2
 
 # --- 3. Kafka -----------------------------------------------------------------------------
 say "Kafka"

@@ -17,7 +17,7 @@ const srcMain = path.join(app, 'src', 'main.ts');
 function fromDist() {
   if (!fs.existsSync(srcMain)) return fs.existsSync(distMain); // the installed package
   if (process.env.NETSENTRY_CLI_FROM_SOURCE === '1' || !fs.existsSync(distMain)) return false;
-  return require('./source-stamp').distIsFresh(path.join(app, '..', '..'), dist);
+  return require(path.join(app, '..', '..', 'scripts', 'source-stamp')).distIsFresh(path.join(app, '..', '..'), dist);
 }
 
 if (fromDist()) {

@@ -18,8 +18,9 @@ export interface ServiceProcess {
 }
 
 /**
- * Starts `node -r @swc-node/register services/<name>/src/main.ts args...` with `env` added to
- * this process's environment.
+ * Starts `node scripts/service.js services/<name>/src/main.ts args...` (the compiled service when
+ * dist/ is fresh, else the sources through @swc-node/register) with `env` added to this
+ * process's environment.
  */
 export function startService(
   name: 'sensor' | 'aggregator' | 'detector',
@@ -28,7 +29,7 @@ export function startService(
   opts: { prefix?: string[] } = {},
 ): ServiceProcess {
   // `prefix` runs it through another command that execs it (e.g. `ip netns exec NS`), so the PID stays node's.
-  const argv = [process.execPath, '-r', '@swc-node/register', `services/${name}/src/main.ts`, ...args];
+  const argv = [process.execPath, 'scripts/service.js', `services/${name}/src/main.ts`, ...args];
   const full = [...(opts.prefix ?? []), ...argv];
   const proc = spawn(full[0], full.slice(1), {
     cwd: REPO_ROOT,

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { resolve } from 'node:path';
+import { extname, resolve } from 'node:path';
 import type { OutBatch } from './packets.batcher';
 import type { ReplayResult, ReplayWorkerData, ReplayWorkerMessage } from './replay.worker';
 
@@ -24,10 +24,11 @@ export class ReplaySource {
 
   /** Resolves when the whole file was read and every batch handed to `onBatch`. */
   run(): Promise<ReplayResult> {
-    const file = resolve(__dirname, 'replay.worker.ts');
-    const worker = new Worker(file, {
+    // replay.worker.js beside this file when compiled (dist/), else the TypeScript source.
+    const ext = extname(__filename);
+    const worker = new Worker(resolve(__dirname, `replay.worker${ext}`), {
       workerData: { ...this.opts, shared: this.shared } satisfies ReplayWorkerData,
-      execArgv: ['-r', require.resolve('@swc-node/register')],
+      execArgv: ext === '.ts' ? ['-r', require.resolve('@swc-node/register')] : [],
     });
     this.worker = worker;
     return new Promise<ReplayResult>((res, rej) => {

@@ -2,11 +2,11 @@ import { mkdirSync, mkdtempSync, rmSync, unlinkSync, utimesSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-// bin/ is plain CommonJS, shipped as is.
-const stamp = require('../bin/source-stamp') as {
-  stampBeforeBuild(root: string): Record<string, unknown>;
-  writeStamp(root: string, dist: string, before: Record<string, unknown>): void;
-  distIsFresh(root: string, dist: string): boolean;
+// scripts/ is plain CommonJS.
+const stamp = require('../source-stamp') as {
+  stampBeforeBuild(root: string, unit?: string): Record<string, unknown>;
+  writeStamp(root: string, dist: string, before: Record<string, unknown>, unit?: string): void;
+  distIsFresh(root: string, dist: string, unit?: string): boolean;
 };
 
 /** A small repository tree: the CLI, a compiled library, one the build did not compile, the configuration. */
@@ -16,7 +16,7 @@ function tree(): { root: string; dist: string; write: (rel: string, text: string
     mkdirSync(dirname(join(root, rel)), { recursive: true });
     writeFileSync(join(root, rel), text);
   };
-  for (const f of ['tsconfig.base.json', 'apps/cli/tsconfig.build.json', 'apps/cli/scripts/build.js', 'apps/cli/scripts/code-cache.js', 'apps/cli/package.json']) {
+  for (const f of ['tsconfig.base.json', 'apps/cli/tsconfig.build.json', 'apps/cli/scripts/build.js', 'apps/cli/scripts/code-cache.js', 'apps/cli/package.json', 'scripts/compiled-tree.js']) {
     write(f, '{}');
   }
   write('apps/cli/src/main.ts', 'export {};');
@@ -79,5 +79,17 @@ describe('the CLI build stamp (which dist/ the repository bin may run)', () => {
     expect(stamp.distIsFresh(t.root, t.dist)).toBe(false);
     writeFileSync(join(t.dist, 'build-stamp.json'), '{"libs":["flows"],"files":null}');
     expect(stamp.distIsFresh(t.root, t.dist)).toBe(false);
+  });
+
+  it('keeps the units apart: a services stamp is never fresh for the CLI, and the services follow their own sources', () => {
+    for (const f of ['tsconfig.services.json', 'scripts/build-services.js', 'package.json']) t.write(f, '{}');
+    t.write('services/detector/src/main.ts', 'export {};');
+    stamp.writeStamp(t.root, t.dist, stamp.stampBeforeBuild(t.root, 'services'), 'services');
+    expect(stamp.distIsFresh(t.root, t.dist, 'services')).toBe(true);
+    expect(stamp.distIsFresh(t.root, t.dist)).toBe(false);
+    t.write('apps/cli/src/main.ts', 'export const c = 1;'); // not part of the services
+    expect(stamp.distIsFresh(t.root, t.dist, 'services')).toBe(true);
+    t.write('services/detector/src/main.ts', 'export const d = 1;');
+    expect(stamp.distIsFresh(t.root, t.dist, 'services')).toBe(false);
   });
 });

@@ -1,15 +1,25 @@
 'use strict';
-// What apps/cli/dist was built from: size and mtime of every TypeScript source of the CLI and of
-// the libraries compiled into dist/libs, plus the build's own configuration. The build writes it
-// (scripts/build.js); bin/netsentry.js runs dist/ from the repository only while the stamp still
-// equals the tree, so an edited, added or removed source never runs stale compiled code.
+// What a compiled tree (apps/cli/dist, dist/ of the services) was built from: size and mtime of
+// every TypeScript source of the unit and of the libraries compiled into its libs/, plus the
+// build's own configuration. The build writes it; the launchers (apps/cli/bin/netsentry.js,
+// scripts/service.js) run the compiled tree only while the stamp still equals the tree, so an
+// edited, added or removed source never runs stale compiled code.
 const fs = require('node:fs');
 const path = require('node:path');
 
 const STAMP = 'build-stamp.json';
-const CONFIG = [
-  'tsconfig.base.json', 'apps/cli/tsconfig.build.json', 'apps/cli/scripts/build.js', 'apps/cli/scripts/code-cache.js', 'apps/cli/package.json',
-];
+
+/** What each compiled unit is built from besides its libraries: source folders and configuration files. */
+const UNITS = {
+  cli: {
+    src: ['apps/cli/src'],
+    config: ['tsconfig.base.json', 'apps/cli/tsconfig.build.json', 'apps/cli/scripts/build.js', 'apps/cli/scripts/code-cache.js', 'apps/cli/package.json', 'scripts/compiled-tree.js'],
+  },
+  services: {
+    src: ['services/sensor/src', 'services/aggregator/src', 'services/detector/src'],
+    config: ['tsconfig.base.json', 'tsconfig.services.json', 'scripts/build-services.js', 'scripts/compiled-tree.js', 'package.json'],
+  },
+};
 
 /** Every .ts file (not spec, not .d.ts) under `dir`, as paths relative to `root`. */
 function sources(root, dir, out) {
@@ -27,14 +37,15 @@ function sources(root, dir, out) {
   return out;
 }
 
-/** { file: [size, mtimeMs] } of the sources and configuration that `libs` (names) and the CLI are built from. */
-function sourceStamp(root, libs) {
-  const files = sources(root, 'apps/cli/src', []);
+/** { file: [size, mtimeMs] } of the sources and configuration that `libs` (names) and the unit are built from. */
+function sourceStamp(root, libs, unit) {
+  const files = [];
+  for (const dir of UNITS[unit].src) sources(root, dir, files);
   for (const lib of [...libs].sort()) {
     sources(root, `libs/${lib}/src`, files);
     files.push(`libs/${lib}/package.json`);
   }
-  files.push(...CONFIG);
+  files.push(...UNITS[unit].config);
   const stamp = {};
   for (const f of files) {
     try {
@@ -48,20 +59,20 @@ function sourceStamp(root, libs) {
 }
 
 /** Every library's stamp, taken before a build starts (a source edited during the build then reads as changed). */
-function stampBeforeBuild(root) {
-  return sourceStamp(root, fs.readdirSync(path.join(root, 'libs')));
+function stampBeforeBuild(root, unit = 'cli') {
+  return sourceStamp(root, fs.readdirSync(path.join(root, 'libs')), unit);
 }
 
 /** Writes into `dist` the part of `before` for the CLI and the libraries the build compiled. */
-function writeStamp(root, dist, before) {
+function writeStamp(root, dist, before, unit = 'cli') {
   const libs = fs.readdirSync(path.join(dist, 'libs'));
   const files = {};
-  for (const k of Object.keys(sourceStamp(root, libs))) files[k] = k in before ? before[k] : null;
-  fs.writeFileSync(path.join(dist, STAMP), JSON.stringify({ libs, files }));
+  for (const k of Object.keys(sourceStamp(root, libs, unit))) files[k] = k in before ? before[k] : null;
+  fs.writeFileSync(path.join(dist, STAMP), JSON.stringify({ unit, libs, files }));
 }
 
 /** True when `dist` exists and was built from exactly the sources now in the tree. */
-function distIsFresh(root, dist) {
+function distIsFresh(root, dist, unit = 'cli') {
   let built;
   try {
     built = JSON.parse(fs.readFileSync(path.join(dist, STAMP), 'utf8'));
@@ -69,7 +80,8 @@ function distIsFresh(root, dist) {
     return false;
   }
   if (!built || !Array.isArray(built.libs) || typeof built.files !== 'object' || built.files === null) return false;
-  const now = sourceStamp(root, built.libs);
+  if ((built.unit ?? 'cli') !== unit) return false;
+  const now = sourceStamp(root, built.libs, unit);
   const keys = Object.keys(now);
   if (keys.length !== Object.keys(built.files).length) return false;
   for (const k of keys) {
