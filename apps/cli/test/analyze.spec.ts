@@ -65,7 +65,7 @@ describe('netsentry analyze', () => {
     for (const a of s.alerts) AlertV1.parse(a);
   });
 
-  has('DNS amplification: alerts.csv gives the udp_flood closed as part of the ddos alert its supersededBy, in a last column', async () => {
+  has('DNS amplification: alerts.csv gives the udp_flood closed as part of the ddos alert its supersededBy, and the ddos alert its includes, in the last columns', async () => {
     const out = join(tmp.dir, 'dns-amp');
     const r = await cli(['analyze', pcap('stopddos/amp.dns.RRSIG.fragmented.pcap'), '--out', out]);
     expect(r.code).toBe(0);
@@ -73,18 +73,22 @@ describe('netsentry analyze', () => {
     const ddos = alerts.find((a) => a.type === 'ddos')!;
     const udp = alerts.find((a) => a.type === 'udp_flood')!;
     expect(udp.supersededBy).toBe(ddos.id);
+    expect(ddos.includes).toEqual(['udp_flood']);
+    expect(udp.includes).toBeUndefined();
     // The printed summary says it too, or the two lines read as two incidents.
     expect(r.out).toMatch(/^Alerts: 2 \(1 critical, 1 high; 1 closed as part of another\)$/m);
     expect(r.out).toContain(`[high] udp_flood: ${udp.summary} (closed as part of the ddos alert ${ddos.id})`);
     const rows = parseCsv(readFileSync(join(out, 'alerts.csv'), 'utf8'));
     // The columns before it are where they were: readers by position keep working.
-    expect(rows[0]).toEqual(['id', 'type', 'severity', 'start', 'end', 'sources', 'targets', 'sourceCount', 'targetCount', 'summary', 'evidence', 'rule', 'sensor', 'supersededBy']);
+    expect(rows[0]).toEqual(['id', 'type', 'severity', 'start', 'end', 'sources', 'targets', 'sourceCount', 'targetCount', 'summary', 'evidence', 'rule', 'sensor', 'supersededBy', 'includes']);
     for (const row of rows) expect(row).toHaveLength(rows[0].length);
     const col = (name: string) => rows[0].indexOf(name);
     const byId = new Map(rows.slice(1).map((row) => [row[col('id')], row]));
     expect(byId.size).toBe(alerts.length);
     expect(byId.get(udp.id)![col('supersededBy')]).toBe(ddos.id);
     expect(byId.get(ddos.id)![col('supersededBy')]).toBe('');
+    expect(byId.get(ddos.id)![col('includes')]).toBe('udp_flood');
+    expect(byId.get(udp.id)![col('includes')]).toBe('');
   });
 
   has('several files are read as one stream; --format json is the summary', async () => {

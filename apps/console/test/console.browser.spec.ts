@@ -34,7 +34,7 @@ const other: AlertV1 = { ...alert, id: 'udp_flood-test-0002', type: 'udp_flood',
 // Stored as the pipeline writes IPv6: RFC 5952 text.
 const v6: AlertV1 = { ...alert, id: 'host_sweep-test-0003', type: 'host_sweep', severity: 'medium', sources: ['2001:db8::1'], targets: ['2001:db8::2'], summary: 'A seeded IPv6 host sweep' };
 // A DDoS and the flood alert on its victim that it closed as part of itself (AlertV1 supersededBy).
-const ddos: AlertV1 = { ...alert, id: 'ddos-test-0005', type: 'ddos', severity: 'critical', sources: ['10.66.0.30'], targets: ['10.66.0.31'], summary: 'A seeded DDoS' };
+const ddos: AlertV1 = { ...alert, id: 'ddos-test-0005', type: 'ddos', severity: 'critical', sources: ['10.66.0.30'], targets: ['10.66.0.31'], summary: 'A seeded DDoS', includes: ['syn_flood'] };
 const partOf: AlertV1 = { ...alert, id: 'syn_flood-test-0004', type: 'syn_flood', sources: ['10.66.0.30'], targets: ['10.66.0.31'], summary: 'A seeded SYN flood', supersededBy: ddos.id };
 // More than a page of one type, all older than the alerts above so they keep the first rows.
 const OLD = 55;
@@ -201,6 +201,12 @@ describe('console in a browser', () => {
     expect(part.text).toMatch(/part of\s+ddos-test-0005 \(this alert is closed; that one carries its figures\)/);
     const list = await open('/alerts?type=syn_flood');
     expect(list.text).toContain('A seeded SYN flood (part of ddos-test-0005)');
+    // The ddos alert took the SYN flood in: listed under syn_flood too, and says so on its page.
+    expect(list.text).toContain('ddos (+ syn_flood)');
+    expect(list.text).toContain('A seeded DDoS');
+    const host = await open(`/alerts/${ddos.id}`);
+    expect(host.errors).toEqual([]);
+    expect(host.text).toMatch(/includes\s+syn flood \(taken into this alert: their peak figures are in the evidence below\)/);
   }, 180_000);
 
   itIf(existsSync(CHROMIUM), `needs ${CHROMIUM}`)('anomalies, flows search and sensors pages render the seeded rows', async () => {

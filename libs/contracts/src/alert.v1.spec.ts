@@ -34,6 +34,8 @@ const BAD: Bad[] = [
   ['a fractional source count', (a) => (a.sourceCount = 2.5), 'sourceCount'],
   ['an empty supersededBy', (a) => (a.supersededBy = ''), 'supersededBy'],
   ['a supersededBy longer than an id', (a) => (a.supersededBy = 'x'.repeat(129)), 'supersededBy'],
+  ['an empty includes', (a) => (a.includes = []), 'includes'],
+  ['an includes naming no alert type', (a) => (a.includes = ['syn_flood', 'smurf']), 'includes.1'],
 ];
 
 describe('AlertV1', () => {
@@ -46,6 +48,12 @@ describe('AlertV1', () => {
     const part = { ...valid, type: 'syn_flood' as const, supersededBy: 'ddos-347c1c57b8f719e5a1c3d2e4f6a7b8c9' };
     expect(AlertV1.parse(part)).toEqual(part);
     expect('supersededBy' in AlertV1.parse(valid)).toBe(false);
+  });
+
+  it('carries includes (the types an alert took in) when set, and reads alerts without it unchanged', () => {
+    const ddos = { ...valid, type: 'ddos' as const, includes: ['syn_flood' as const, 'icmp_flood' as const] };
+    expect(AlertV1.parse(ddos)).toEqual(ddos);
+    expect('includes' in AlertV1.parse(valid)).toBe(false);
   });
 
   it('defaults the evidence comparison to >=', () => {

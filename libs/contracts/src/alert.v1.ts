@@ -51,5 +51,12 @@ export const AlertV1 = z.object({
    * on. This alert is closed; it is never updated again. Absent on every other alert.
    */
   supersededBy: StorableText.min(1).max(128).optional(),
+  /**
+   * The other alert types whose findings this alert took in (a ddos alert: the syn/udp/icmp
+   * floods on its target), in the rule's order; each one's peak figure is in `evidence` and its
+   * summary in `summary`. A consumer that watches for one of those types finds it here. Absent
+   * when there are none.
+   */
+  includes: z.array(AlertType).min(1).max(16).optional(),
 });
 export type AlertV1 = z.infer<typeof AlertV1>;

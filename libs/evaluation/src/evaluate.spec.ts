@@ -181,3 +181,37 @@ describe('evaluate: an alert closed as part of another (supersededBy)', () => {
     expect([...alertParts([a('p', 'q'), a('q', 'p'), a('r', 'p'), a('t', 't')])]).toEqual([['p', 'p'], ['q', 'q'], ['r', 'r'], ['t', 't']]);
   });
 });
+
+/*
+ * A flood taken into a ddos alert that was open before the flood's own threshold was crossed
+ * never opens a flood alert, so nothing carries supersededBy; the ddos alert lists the type in
+ * `includes` (libs/detection RULES.md, One DDoS, one alert).
+ */
+describe('evaluate: an alert that took another type in (includes)', () => {
+  const d3 = alert({ id: 'd3', type: 'ddos', sources: ['10.66.0.34', '10.66.0.77', '10.66.0.78'], targets: [WEB], start: T0 + 199.5, end: T0 + 206, includes: ['syn_flood'] });
+
+  it('detects an attack of the type it includes, by that type’s endpoint rule, and is neither false nor mistyped', () => {
+    const r = evaluate({ truth, alerts: [d3] });
+    expect(r.attacks.find((a) => a.id === 'syn')).toMatchObject({ detected: true, alertIds: ['d3'], mistypedAlertIds: [], delaySeconds: 0 });
+    expect(r.falseAlerts).toEqual([]);
+    expect(r.mistypedAlerts).toEqual([]);
+    expect(r.overall).toMatchObject({ alerts: 1, alertPrecision: 1 });
+    // It detects no attack of a type it neither is nor includes, nor one whose target it does not name.
+    expect(r.attacks.filter((a) => a.detected).map((a) => a.id)).toEqual(['syn']);
+    const elsewhere = evaluate({ truth, alerts: [{ ...d3, targets: [FILES] }] });
+    expect(elsewhere.attacks.find((a) => a.id === 'syn')!.detected).toBe(false);
+  });
+
+  it('without includes the same alert is mistyped and the flood missed, as before', () => {
+    const { includes: _i, ...plain } = d3;
+    const r = evaluate({ truth, alerts: [plain] });
+    expect(r.attacks.find((a) => a.id === 'syn')!.detected).toBe(false);
+    expect(r.mistypedAlerts.map((a) => a.id)).toEqual(['d3']);
+  });
+
+  it('includes of another type detects nothing', () => {
+    const r = evaluate({ truth, alerts: [{ ...d3, includes: ['icmp_flood'] }] });
+    expect(r.attacks.find((a) => a.id === 'syn')!.detected).toBe(false);
+    expect(r.mistypedAlerts.map((a) => a.id)).toEqual(['d3']);
+  });
+});

@@ -21,6 +21,9 @@
  * An alert closed as part of another (AlertV1.supersededBy, e.g. a `udp_flood` raised before
  * the ddos alert on its target took it in) is none of these: evaluate() scores it with the alert
  * it is part of, as one alert.
+ * INCLUDES: an alert that took another type in (AlertV1.includes: a ddos alert including the
+ * syn_flood on its target) also detects an attack of that type, by that type's rules 2-3: a
+ * truth file that labels the flood apart from the DDoS sees it detected, not missed.
  * The detection delay is the earliest matching alert's start minus the attack's start, in packet
  * time, clamped at 0 (the raw value is kept too).
  */
@@ -74,10 +77,12 @@ export function endpointsMatch(alert: Pick<AlertV1, 'type' | 'sources' | 'target
   return dstHit > 0 && (alert.sources.length === 0 || srcHit > 0);
 }
 
-/** Rules 1-3: the alert detects the attack. */
+/** Rules 1-3: the alert detects the attack (by its own type, or by one it took in: see INCLUDES above). */
 export function alertMatches(alert: AlertV1, attack: TruthAttackV1, o: MatchOptions = {}): boolean {
   const slack = o.slackSeconds ?? DEFAULT_MATCH.slackSeconds;
-  return alert.type === attack.type && overlaps(alert.start, alert.end, attack.start - slack, attack.end + slack) && endpointsMatch(alert, attack, o);
+  if (!overlaps(alert.start, alert.end, attack.start - slack, attack.end + slack)) return false;
+  if (alert.type === attack.type) return endpointsMatch(alert, attack, o);
+  return alert.includes?.includes(attack.type) === true && endpointsMatch({ ...alert, type: attack.type }, attack, o);
 }
 
 /** Same endpoints and time as the attack, but another type (see MISTYPED above). */

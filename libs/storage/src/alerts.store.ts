@@ -4,7 +4,7 @@ import { AlertEntity } from './entities';
 
 const ALERT_COLUMNS = [
   'id', 'type', 'severity', 'severity_rank', 'sources', 'targets', 'source_count', 'target_count',
-  'start_ts', 'end_ts', 'summary', 'evidence', 'rule', 'sensor', 'superseded_by',
+  'start_ts', 'end_ts', 'summary', 'evidence', 'rule', 'sensor', 'superseded_by', 'includes',
 ] as const;
 
 /** What `upsertAlerts` did with each alert id. */
@@ -20,7 +20,7 @@ const ROWS_PER_STATEMENT = 500;
 /**
  * Inserts or updates alerts by id. An alert is updated while its attack lasts (same id, later
  * `end`, new counts): a version with a later `end` - or the same `end` and different content -
- * replaces end, severity, evidence, sources, targets and summary (start keeps the earliest seen);
+ * replaces end, severity, evidence, sources, targets, summary and includes (start keeps the earliest seen);
  * a redelivered or older version changes nothing. `superseded_by`, once set (the alert's last
  * version: it became part of another), is kept: no version clears it. Runs through the TypeORM
  * DataSource; raw SQL because the conditional `ON CONFLICT ... DO UPDATE ... WHERE` is not
@@ -44,7 +44,7 @@ export async function upsertAlerts(ds: DataSource, alerts: readonly AlertV1[]): 
       params.push(
         a.id, a.type, a.severity, severityRank(a.severity), a.sources, a.targets, a.sourceCount ?? null,
         a.targetCount ?? null, a.start, a.end, a.summary, JSON.stringify(a.evidence), a.rule ?? null, a.sensor,
-        a.supersededBy ?? null,
+        a.supersededBy ?? null, a.includes ?? null,
       );
       return '(' + ALERT_COLUMNS.map((_, k) => `$${base + k + 1}`).join(', ') + ')';
     });
@@ -56,14 +56,15 @@ export async function upsertAlerts(ds: DataSource, alerts: readonly AlertV1[]): 
          source_count = EXCLUDED.source_count, target_count = EXCLUDED.target_count,
          start_ts = LEAST(a.start_ts, EXCLUDED.start_ts), end_ts = EXCLUDED.end_ts,
          summary = EXCLUDED.summary, evidence = EXCLUDED.evidence, rule = EXCLUDED.rule,
+         includes = EXCLUDED.includes,
          superseded_by = COALESCE(a.superseded_by, EXCLUDED.superseded_by),
          updated_at = now(), revisions = a.revisions + 1
        WHERE EXCLUDED.end_ts > a.end_ts
           OR (EXCLUDED.end_ts = a.end_ts AND
               (EXCLUDED.severity, EXCLUDED.sources, EXCLUDED.targets, EXCLUDED.evidence, EXCLUDED.summary,
-               EXCLUDED.source_count, EXCLUDED.target_count)
+               EXCLUDED.source_count, EXCLUDED.target_count, EXCLUDED.includes)
               IS DISTINCT FROM
-              (a.severity, a.sources, a.targets, a.evidence, a.summary, a.source_count, a.target_count))
+              (a.severity, a.sources, a.targets, a.evidence, a.summary, a.source_count, a.target_count, a.includes))
           OR (a.superseded_by IS NULL AND EXCLUDED.superseded_by IS NOT NULL AND EXCLUDED.end_ts >= a.end_ts)
        RETURNING id, (xmax = 0) AS inserted`,
       params,
@@ -94,6 +95,7 @@ export function toAlert(e: AlertEntity): AlertV1 {
   if (e.targetCount !== null) a.targetCount = e.targetCount;
   if (e.rule !== null) a.rule = e.rule;
   if (e.supersededBy !== null) a.supersededBy = e.supersededBy;
+  if (e.includes !== null && e.includes.length > 0) a.includes = e.includes as AlertType[];
   return a;
 }
 
@@ -101,6 +103,7 @@ export interface AlertQuery {
   /** Alerts active at or after `since` (end >= since) and started before `until`, epoch seconds. */
   since?: number;
   until?: number;
+  /** Alerts of these types, or that took one of them in (`includes`). */
   types?: AlertType[];
   /** At or above this severity. */
   minSeverity?: Severity;
@@ -117,7 +120,8 @@ export async function findAlerts(ds: DataSource, q: AlertQuery = {}): Promise<Al
   const qb = ds.getRepository(AlertEntity).createQueryBuilder('a');
   if (q.since !== undefined) qb.andWhere('a.end_ts >= :since', { since: q.since });
   if (q.until !== undefined) qb.andWhere('a.start_ts < :until', { until: q.until });
-  if (q.types?.length) qb.andWhere('a.type IN (:...types)', { types: q.types });
+  // A type also finds the alerts that took that type in (a ddos alert including a syn_flood).
+  if (q.types?.length) qb.andWhere('(a.type IN (:...types) OR a.includes && ARRAY[:...types]::text[])', { types: q.types });
   if (q.minSeverity) qb.andWhere('a.severity_rank >= :rank', { rank: severityRank(q.minSeverity) });
   if (q.host) qb.andWhere('(a.sources @> ARRAY[:host]::text[] OR a.targets @> ARRAY[:host]::text[])', { host: q.host });
   if (q.sensor) qb.andWhere('a.sensor = :sensor', { sensor: q.sensor });

@@ -26,7 +26,7 @@ const flood = (end: number, pps: number, over: Partial<AlertV1> = {}): AlertV1 =
 });
 const DDOS_ID = 'ddos-369eb602c6bd83c5e1dbf17664213211';
 
-describe('alerts: supersededBy is stored and kept', () => {
+describe('alerts: supersededBy and includes are stored and kept', () => {
   let db: TestDatabase;
   let ds: DataSource;
   beforeAll(async () => {
@@ -62,5 +62,27 @@ describe('alerts: supersededBy is stored and kept', () => {
     const read = await getAlert(ds, plain.id);
     expect(read).toEqual(plain);
     expect(read !== null && 'supersededBy' in read).toBe(false);
+  });
+
+  it('stores includes (the types a ddos alert took in), replaces it with a later version, and reads alerts without it back without it', async () => {
+    const ddos = (end: number, includes?: AlertV1['includes']): AlertV1 => ({
+      ...flood(end, 480, { id: DDOS_ID, type: 'ddos', severity: 'critical', rule: 'ddos@4', summary: `ddos on 10.10.10.10 (${end})` }),
+      ...(includes ? { includes } : {}),
+    });
+    await upsertAlerts(ds, [ddos(3)]);
+    const plain = await getAlert(ds, DDOS_ID);
+    expect(plain).toEqual(ddos(3));
+    expect(plain !== null && 'includes' in plain).toBe(false);
+    // Same end, only includes differs: the later version is stored.
+    expect(await upsertAlerts(ds, [ddos(3, ['udp_flood'])])).toEqual([{ id: DDOS_ID, outcome: 'updated' }]);
+    expect(await getAlert(ds, DDOS_ID)).toEqual(ddos(3, ['udp_flood']));
+    await upsertAlerts(ds, [ddos(5, ['syn_flood', 'udp_flood'])]);
+    expect((await findAlerts(ds, { types: ['ddos'] })).map((a) => a.includes)).toEqual([['syn_flood', 'udp_flood']]);
+    // Asking for a type finds the alerts that took it in too.
+    expect((await findAlerts(ds, { types: ['syn_flood'] })).map((a) => a.id)).toEqual([DDOS_ID]);
+    expect((await findAlerts(ds, { types: ['udp_flood'] })).map((a) => a.type).sort()).toEqual(['ddos', 'udp_flood', 'udp_flood', 'udp_flood']);
+    expect(await findAlerts(ds, { types: ['icmp_flood'] })).toEqual([]);
+    // A redelivered older version changes nothing.
+    expect(await upsertAlerts(ds, [ddos(3, ['udp_flood'])])).toEqual([{ id: DDOS_ID, outcome: 'unchanged' }]);
   });
 });

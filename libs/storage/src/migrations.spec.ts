@@ -8,7 +8,7 @@ import { FLOW_FEATURE_NAMES } from '@netsentry/flows';
 import { FEATURE_SET_1 } from './migrations/1796600000000-flow-features-array';
 
 const TABLES = ['alerts', 'anomalies', 'feature_sets', 'flows', 'models', 'sensors', 'stats'];
-const ALL = ['InitialSchema1763900000000', 'FlowFeaturesArray1796600000000', 'FlowFeaturesBytea1796700000000', 'FlowsTimeKey1796800000000', 'AlertSupersededBy1796900000000'];
+const ALL = ['InitialSchema1763900000000', 'FlowFeaturesArray1796600000000', 'FlowFeaturesBytea1796700000000', 'FlowsTimeKey1796800000000', 'AlertSupersededBy1796900000000', 'AlertIncludes1797000000000'];
 
 /** The values of a `features` bytea (little-endian float64s). */
 const f64le = (b: Buffer): number[] => Array.from({ length: b.length / 8 }, (_, k) => b.readDoubleLE(k * 8));
@@ -101,6 +101,7 @@ describe('storage migrations on a fresh database', () => {
     const { url, sql, drop } = scratchDatabase(db, 'ff');
     try {
       expect(await migrateDatabase(url)).toEqual(ALL);
+      expect(await revertLastMigration(url)).toBe(true); // alerts.includes
       expect(await revertLastMigration(url)).toBe(true); // back to alerts without superseded_by
       expect(await revertLastMigration(url)).toBe(true); // back to the id key
       expect(await revertLastMigration(url)).toBe(true); // back to float8[] features
@@ -121,7 +122,7 @@ describe('storage migrations on a fresh database', () => {
         );
       }
       // jsonb -> float8[] -> bytea (the values read back from the little-endian block).
-      expect(await migrateDatabase(url)).toEqual(['FlowFeaturesArray1796600000000', 'FlowFeaturesBytea1796700000000', 'FlowsTimeKey1796800000000', 'AlertSupersededBy1796900000000']);
+      expect(await migrateDatabase(url)).toEqual(['FlowFeaturesArray1796600000000', 'FlowFeaturesBytea1796700000000', 'FlowsTimeKey1796800000000', 'AlertSupersededBy1796900000000', 'AlertIncludes1797000000000']);
       const sets = await sql('SELECT id, names FROM feature_sets ORDER BY id');
       // Set 1 is the canonical list, still libs/flows's (a change of that list must come with a new set).
       expect(sets[0]).toEqual({ id: 1, names: [...FLOW_FEATURE_NAMES] });
@@ -137,6 +138,7 @@ describe('storage migrations on a fresh database', () => {
       expect(stored[3].features).toEqual([3, 5, 4]);
       expect(sets).toHaveLength(3);
 
+      expect(await revertLastMigration(url)).toBe(true); // alerts.includes
       expect(await revertLastMigration(url)).toBe(true);
       expect(await revertLastMigration(url)).toBe(true);
       expect(await revertLastMigration(url)).toBe(true);
@@ -153,6 +155,7 @@ describe('storage migrations on a fresh database', () => {
     const { url, sql, drop } = scratchDatabase(db, 'fb');
     try {
       expect(await migrateDatabase(url)).toEqual(ALL);
+      expect(await revertLastMigration(url)).toBe(true); // alerts.includes
       expect(await revertLastMigration(url)).toBe(true); // back to alerts without superseded_by
       expect(await revertLastMigration(url)).toBe(true); // back to the id key
       expect(await revertLastMigration(url)).toBe(true); // back to float8[]
@@ -172,7 +175,8 @@ describe('storage migrations on a fresh database', () => {
           [id, arr],
         );
       }
-      expect(await migrateDatabase(url)).toEqual(['FlowFeaturesBytea1796700000000', 'FlowsTimeKey1796800000000', 'AlertSupersededBy1796900000000']);
+      expect(await migrateDatabase(url)).toEqual(['FlowFeaturesBytea1796700000000', 'FlowsTimeKey1796800000000', 'AlertSupersededBy1796900000000', 'AlertIncludes1797000000000']);
+      expect(await revertLastMigration(url)).toBe(true); // alerts.includes
       expect(await revertLastMigration(url)).toBe(true);
       expect(await revertLastMigration(url)).toBe(true); // this test is about the bytea step
       const stored = await sql('SELECT id, features FROM flows ORDER BY id');
@@ -239,6 +243,7 @@ describe('storage migrations on a fresh database', () => {
         await c.end();
       }
 
+      expect(await revertLastMigration(url)).toBe(true); // alerts.includes
       expect(await revertLastMigration(url)).toBe(true); // alerts.superseded_by
       expect(await revertLastMigration(url)).toBe(true);
       expect(await keyColumns()).toEqual(['id']);
@@ -246,8 +251,9 @@ describe('storage migrations on a fresh database', () => {
       expect((await sql('SELECT id, start_ts FROM flows ORDER BY id')).map((x) => [x.id, x.start_ts])).toEqual([['a', 10], ['b', 11]]);
 
       // One id at two starts fits the new key but not the old one: down says so and changes nothing.
-      expect(await migrateDatabase(url)).toEqual(['FlowsTimeKey1796800000000', 'AlertSupersededBy1796900000000']);
+      expect(await migrateDatabase(url)).toEqual(['FlowsTimeKey1796800000000', 'AlertSupersededBy1796900000000', 'AlertIncludes1797000000000']);
       await insert('a', 12);
+      expect(await revertLastMigration(url)).toBe(true); // alerts.includes
       expect(await revertLastMigration(url)).toBe(true); // alerts.superseded_by
       await expect(revertLastMigration(url)).rejects.toThrow(/flow id a is stored with more than one start time/);
       expect(await keyColumns()).toEqual(['start_ts', 'id']);
@@ -263,19 +269,45 @@ describe('storage migrations on a fresh database', () => {
       sql(`SELECT data_type, is_nullable, column_default FROM information_schema.columns WHERE table_name = 'alerts' AND column_name = 'superseded_by'`);
     try {
       expect(await migrateDatabase(url)).toEqual(ALL);
+      expect(await revertLastMigration(url)).toBe(true); // alerts.includes
       expect(await revertLastMigration(url)).toBe(true);
       expect(await column()).toEqual([]);
       await sql(
         `INSERT INTO alerts (id, type, severity, severity_rank, sources, targets, start_ts, end_ts, summary, evidence, sensor)
          VALUES ('udp_flood-1', 'udp_flood', 'high', 3, '{}', '{10.10.10.10}', 1, 2, 's', '[]', 'x')`,
       );
-      expect(await migrateDatabase(url)).toEqual(['AlertSupersededBy1796900000000']);
+      expect(await migrateDatabase(url)).toEqual(['AlertSupersededBy1796900000000', 'AlertIncludes1797000000000']);
+      expect(await revertLastMigration(url)).toBe(true); // alerts.includes
       expect(await column()).toEqual([{ data_type: 'text', is_nullable: 'YES', column_default: null }]);
       expect(await sql(`SELECT id, superseded_by FROM alerts`)).toEqual([{ id: 'udp_flood-1', superseded_by: null }]);
       await sql(`UPDATE alerts SET superseded_by = 'ddos-1'`);
       expect(await revertLastMigration(url)).toBe(true);
       expect(await column()).toEqual([]);
       expect(await sql(`SELECT id FROM alerts`)).toEqual([{ id: 'udp_flood-1' }]);
+    } finally {
+      await drop();
+    }
+  });
+
+  it('adds alerts.includes (nullable text[], existing alerts keep NULL); down drops it and keeps the alerts', async () => {
+    const { url, sql, drop } = scratchDatabase(db, 'inc');
+    const column = async (): Promise<Record<string, unknown>[]> =>
+      sql(`SELECT data_type, is_nullable, column_default FROM information_schema.columns WHERE table_name = 'alerts' AND column_name = 'includes'`);
+    try {
+      expect(await migrateDatabase(url)).toEqual(ALL);
+      expect(await revertLastMigration(url)).toBe(true);
+      expect(await column()).toEqual([]);
+      await sql(
+        `INSERT INTO alerts (id, type, severity, severity_rank, sources, targets, start_ts, end_ts, summary, evidence, sensor)
+         VALUES ('ddos-1', 'ddos', 'critical', 4, '{}', '{10.10.10.10}', 1, 2, 's', '[]', 'x')`,
+      );
+      expect(await migrateDatabase(url)).toEqual(['AlertIncludes1797000000000']);
+      expect(await column()).toEqual([{ data_type: 'ARRAY', is_nullable: 'YES', column_default: null }]);
+      expect(await sql(`SELECT id, includes FROM alerts`)).toEqual([{ id: 'ddos-1', includes: null }]);
+      await sql(`UPDATE alerts SET includes = '{syn_flood}'`);
+      expect(await revertLastMigration(url)).toBe(true);
+      expect(await column()).toEqual([]);
+      expect(await sql(`SELECT id FROM alerts`)).toEqual([{ id: 'ddos-1' }]);
     } finally {
       await drop();
     }

@@ -100,8 +100,8 @@ describe('CLI and Kafka pipeline equivalence', () => {
     expect(cli.flows.size).toBe(cli.flowCount);
     expect(kafka.flows.size).toBe(cli.flows.size);
     expect(kafka.flows).toEqual(cli.flows);
-    // Same alerts: ids, types, sources, targets, times, severity, and which alert each one was
-    // closed as part of (supersededBy).
+    // Same alerts: ids, types, sources, targets, times, severity, which alert each one was
+    // closed as part of (supersededBy) and which types each took in (includes).
     if (expectAlerts) expect(cli.alerts.size).toBeGreaterThan(0);
     expect(kafka.alerts).toEqual(cli.alerts);
     return { cli: cli.alertList, kafka: kafka.alertList };
@@ -122,6 +122,7 @@ describe('CLI and Kafka pipeline equivalence', () => {
     for (const alerts of [cli, kafka]) {
       const ddos = alerts.find((a) => a.type === 'ddos')!;
       expect(alerts.map((a) => `${a.type} ${a.supersededBy === ddos.id ? 'part of ddos' : a.supersededBy ?? '-'}`).sort()).toEqual(['ddos -', 'udp_flood part of ddos']);
+      expect(ddos.includes).toEqual(['udp_flood']);
     }
   }, 600000);
 });

@@ -86,14 +86,14 @@ export async function waitSensorEnd(detectors: ServiceProcess[], sensor: string,
 export interface Stored {
   /** flow id → "fwdPackets/bwdPackets/fwdBytes/bwdBytes" */
   flows: Map<string, string>;
-  /** alert id → "type|sources|targets|start|end|severity|supersededBy" */
+  /** alert id → "type|sources|targets|start|end|severity|supersededBy|includes" */
   alerts: Map<string, string>;
   alertList: AlertV1[];
 }
 
-/** What two runs must agree on for one alert; supersededBy is empty when absent. */
-export function alertDigest(a: Pick<AlertV1, 'type' | 'sources' | 'targets' | 'start' | 'end' | 'severity' | 'supersededBy'>): string {
-  return [a.type, [...a.sources].sort().join(' '), [...a.targets].sort().join(' '), a.start, a.end, a.severity, a.supersededBy ?? ''].join('|');
+/** What two runs must agree on for one alert; supersededBy and includes are empty when absent. */
+export function alertDigest(a: Pick<AlertV1, 'type' | 'sources' | 'targets' | 'start' | 'end' | 'severity' | 'supersededBy' | 'includes'>): string {
+  return [a.type, [...a.sources].sort().join(' '), [...a.targets].sort().join(' '), a.start, a.end, a.severity, a.supersededBy ?? '', (a.includes ?? []).join(' ')].join('|');
 }
 
 /** Reads what the detector stored. */

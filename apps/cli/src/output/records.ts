@@ -70,10 +70,10 @@ function cicObject(f: FlowV1): Record<string, unknown> {
   return o;
 }
 
-// supersededBy came later: last, so readers by position keep working.
+// supersededBy and includes came later: last, so readers by position keep working.
 export const ALERT_COLUMNS = [
   'id', 'type', 'severity', 'start', 'end', 'sources', 'targets', 'sourceCount', 'targetCount', 'summary', 'evidence', 'rule', 'sensor',
-  'supersededBy',
+  'supersededBy', 'includes',
 ];
 
 export function writeAlertsCsv(path: string, alerts: AlertV1[]): void {
@@ -85,7 +85,7 @@ export function writeAlertsCsv(path: string, alerts: AlertV1[]): void {
         a.id, a.type, a.severity, a.start, a.end, a.sources.join(' '), a.targets.join(' '),
         a.sourceCount ?? a.sources.length, a.targetCount ?? a.targets.length, a.summary,
         a.evidence.map((e) => `${e.metric}=${e.value} ${e.op} ${e.threshold} in ${e.windowSeconds}s`).join('; '),
-        a.rule ?? '', a.sensor, a.supersededBy ?? '',
+        a.rule ?? '', a.sensor, a.supersededBy ?? '', (a.includes ?? []).join(' '),
       ]),
     );
   sink.close();

@@ -89,6 +89,8 @@ describe('AlertAggregator', () => {
       const last = out[out.length - 1].alert;
       expect(last.evidence.map((e) => [e.metric, e.value])).toEqual([['packets_per_second', 300], ['syns_without_handshake', 3000]]);
       expect(last.summary).toBe('ddos at 300/s Includes syn_flood: 3000 SYNs');
+      expect(last.includes).toEqual(['syn_flood']);
+      expect(out[0].alert.includes).toBeUndefined(); // the ddos alert before any flood finding
       expect(last.end).toBe(103);
       expect(last.sources).toEqual(['1.1.1.1', '2.2.2.2', '3.3.3.3']);
       expect(last.severity).toBe('critical');
@@ -118,10 +120,17 @@ describe('AlertAggregator', () => {
       expect(flood.evidence[0].value).toBe(1200);
       expect(opened.evidence.map((e) => [e.metric, e.value])).toEqual([['packets_per_second', 250], ['syns_without_handshake', 1200]]);
       expect(opened.summary).toBe('ddos at 250/s Includes syn_flood: 1200 SYNs');
+      expect(opened.includes).toEqual(['syn_flood']);
+      expect(flood.includes).toBeUndefined();
       expect(agg.openCount).toBe(1);
       agg.report(syn(103, 1500));
       expect(lines().slice(-1)).toEqual(['update ddos']);
       expect(out[out.length - 1].alert.evidence[1].value).toBe(1500);
+      // A second flood kind follows the first, in the rule's order, whatever order they came in.
+      agg.report(finding(104, 900, { type: 'icmp_flood', rule: 'icmp_flood@3', severity: 'high', key, sources: ['1.1.1.1'], targets: ['10.9.9.9'], summary: '900 echo/s', evidence: [{ metric: 'icmp_packets_per_second', value: 900, threshold: 500, op: '>=', windowSeconds: 10 }] }));
+      const last = out[out.length - 1].alert;
+      expect(last.includes).toEqual(['syn_flood', 'icmp_flood']);
+      expect(AlertV1.parse(last).includes).toEqual(['syn_flood', 'icmp_flood']);
     });
 
     it('leaves other targets, other sensors and types it does not absorb alone', () => {

@@ -162,18 +162,21 @@ export class AlertAggregator {
     this.addAddresses(host, f);
   }
 
-  /** Evidence and summary of an alert: its own peak's, then each absorbed type's peak (in `absorbs` order). */
+  /** Evidence, summary and `includes` of an alert: its own peak's, then each absorbed type's peak (in `absorbs` order). */
   private compose(a: Active): void {
     const al = a.alert;
     al.evidence = a.own.evidence.map((e) => ({ ...e }));
     let summary = a.own.summary;
+    const includes: AlertType[] = [];
     for (const t of this.opts.absorbs[al.type] ?? []) {
       const p = a.parts.get(t);
       if (p === undefined) continue;
       al.evidence.push({ ...p.evidence });
       summary += ` Includes ${t}: ${p.summary}`;
+      includes.push(t);
     }
     al.summary = summary.length > 1000 ? `${summary.slice(0, 999)}…` : summary;
+    if (includes.length > 0) al.includes = includes;
   }
 
   private addAddresses(a: Active, f: Finding): void {
@@ -249,5 +252,7 @@ function asFinding(a: Active, key: Finding['key']): Finding {
 }
 
 function clone(a: AlertV1): AlertV1 {
-  return { ...a, sources: [...a.sources], targets: [...a.targets], evidence: a.evidence.map((e) => ({ ...e })) };
+  const c: AlertV1 = { ...a, sources: [...a.sources], targets: [...a.targets], evidence: a.evidence.map((e) => ({ ...e })) };
+  if (a.includes !== undefined) c.includes = [...a.includes];
+  return c;
 }

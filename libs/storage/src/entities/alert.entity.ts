@@ -27,6 +27,8 @@ export class AlertEntity {
   @Column({ type: 'text' }) sensor!: string;
   /** Id of the alert this one became part of (AlertV1 `supersededBy`); NULL for every other alert. */
   @Column({ name: 'superseded_by', type: 'text', nullable: true }) supersededBy!: string | null;
+  /** Alert types this one took in (AlertV1 `includes`); NULL when none. */
+  @Column({ type: 'text', array: true, nullable: true }) includes!: string[] | null;
   /** Wall-clock times of the first store and the last update. */
   @Column({ name: 'stored_at', type: 'timestamptz', default: () => 'now()' }) storedAt!: Date;
   @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' }) updatedAt!: Date;

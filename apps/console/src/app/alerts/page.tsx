@@ -31,7 +31,7 @@ async function AlertTable({ filters }: { filters: AlertFilters }) {
           {rows.map((a) => (
             <tr key={a.id}>
               <td><SeverityBadge severity={a.severity} /></td>
-              <td>{a.type}</td>
+              <td>{a.type}{a.includes && <span data-field="includes"> (+ {a.includes.join(', ')})</span>}</td>
               <td>{fmtTime(a.start)}</td>
               <td>{a.sources.slice(0, 3).join(', ')}{(a.sourceCount ?? a.sources.length) > 3 ? ` … (${a.sourceCount ?? a.sources.length})` : ''}</td>
               <td>{a.targets.slice(0, 3).join(', ')}{(a.targetCount ?? a.targets.length) > 3 ? ` … (${a.targetCount ?? a.targets.length})` : ''}</td>

@@ -46,6 +46,12 @@ export default async function AlertPage({ params }: { params: Promise<{ id: stri
           <dt>sensor</dt><dd>{a.sensor}</dd>
           <dt>rule</dt><dd>{a.rule ?? '—'}</dd>
           <dt>id</dt><dd><code>{a.id}</code></dd>
+          {a.includes && (
+            <>
+              <dt>includes</dt>
+              <dd data-field="includes">{a.includes.map((t) => t.replace('_', ' ')).join(', ')} (taken into this alert: their peak figures are in the evidence below)</dd>
+            </>
+          )}
           {a.supersededBy && (
             <>
               <dt>part of</dt>
