@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { readEnvelope } from '@netsentry/messaging';
-import { consumeMessages, createTopics, deleteTopics, testKafka, uniqueName } from '@netsentry/testing';
+import { consumeMessages, createTopics, deleteTopics, kafkaBrokers, testKafka, uniqueName } from '@netsentry/testing';
 import type { OutBatch } from './packets.batcher';
 import { PacketsProducer } from './packets.producer';
 import { SensorCounters } from './sensor.counters';
@@ -151,4 +151,50 @@ describe('PacketsProducer on a topic that refuses large record batches', () => {
     });
     expect(wms).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14]);
   }, 120_000);
+});
+
+// A topic that is not there (deleted, or never created with auto-creation off): every send fails
+// until it exists. The operator is told once per outage why nothing is published, with
+// kafkajs's error, and once when it publishes again; nothing offered is lost or reordered.
+describe('PacketsProducer while the topic is missing', () => {
+  const topic = uniqueName('netsentry.packets.v1.missing');
+  afterAll(async () => {
+    await deleteTopics([topic]).catch(() => undefined);
+  });
+
+  it('says once why it cannot publish and once that it publishes again, and delivers everything in order', async () => {
+    const kafka = new Kafka({ clientId: 'pp-missing', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING, retry: { retries: 1, initialRetryTime: 50, maxRetryTime: 100 } });
+    const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 5 });
+    await producer.connect();
+    const counters = new SensorCounters();
+    const p = new PacketsProducer(producer, topic, 'missing-sensor', 1, 64 << 20, counters);
+    const failing: string[] = [];
+    const recovered: number[] = [];
+    p.onFailing = (why) => failing.push(why);
+    p.onRecovered = (n) => recovered.push(n);
+    const batch = (wmUs: number): OutBatch => ({ partition: 0, kind: 'batch', wmUs, value: new Uint8Array(1000), packets: 10 });
+    for (let wm = 1; wm <= 5; wm++) p.offer(batch(wm), false);
+    // Several failed sends (retried with backoff), one message.
+    const t0 = Date.now();
+    while (counters.publishErrors < 3 && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 100));
+    expect(counters.publishErrors).toBeGreaterThanOrEqual(3);
+    expect(failing).toHaveLength(1);
+    expect(failing[0]).toContain(`cannot publish to ${topic}: `);
+    expect(failing[0]).toMatch(/does not host this topic-partition|UNKNOWN_TOPIC_OR_PARTITION|retries/i);
+    expect(recovered).toEqual([]);
+
+    await createTopics([topic], 1);
+    expect(await p.drain(60_000)).toBe(true);
+    await producer.disconnect();
+    expect(failing).toHaveLength(1);
+    expect(recovered).toHaveLength(1);
+    expect(recovered[0]).toBe(counters.publishErrors);
+    expect(counters.published).toBe(50);
+    const got = await consumeMessages(topic, 5, { timeoutMs: 60_000 });
+    expect(got.map((m) => {
+      const e = readEnvelope(m.headers);
+      if (!e.ok) throw new Error(e.reason);
+      return e.value.wmUs;
+    })).toEqual([1, 2, 3, 4, 5]);
+  }, 180_000);
 });

@@ -25,6 +25,15 @@ function tooLarge(e: unknown): boolean {
   return type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE';
 }
 
+/** One line for the operator: the topic, kafkajs's error type when it has one, and its message (with the cause's). */
+export function describeSendError(topic: string, e: unknown): string {
+  const err = e as { type?: unknown; message?: unknown; cause?: { message?: unknown } } | null;
+  const type = typeof err?.type === 'string' ? `${err.type}: ` : '';
+  const msg = typeof err?.message === 'string' ? err.message : String(e);
+  const cause = typeof err?.cause?.message === 'string' && err.cause.message !== msg ? ` (${err.cause.message})` : '';
+  return `cannot publish to ${topic}: ${type}${msg}${cause}; retrying with backoff (up to 5 s) until the broker takes it`;
+}
+
 /**
  * Sends packet batches with bounded buffering. One FIFO per partition and at most one send in
  * flight per partition keep each partition's order (watermarks must not overtake packets); a
@@ -54,6 +63,16 @@ export class PacketsProducer {
   onAck: (kib: number) => void = () => undefined;
   /** Called once, with `refusal`, when the broker first refuses a batch for its size. */
   onRefused: (why: string) => void = () => undefined;
+  /**
+   * Called when sends start failing (the first failure after a success, or ever), with the
+   * error: they are retried with backoff until they pass, so this says once per outage why
+   * nothing is published (an unreachable broker, a topic gone, an ACL refusing the sensor).
+   */
+  onFailing: (why: string) => void = () => undefined;
+  /** Called when a send passes again after `onFailing`, with the number of failed sends in between. */
+  onRecovered: (failedSends: number) => void = () => undefined;
+  /** Failed sends since the last success; > 0 while publishing is failing. */
+  private failing = 0;
 
   constructor(
     private readonly producer: Producer,
@@ -160,6 +179,11 @@ export class PacketsProducer {
         );
         const take = q.splice(0, i);
         backoff = 100;
+        if (this.failing > 0) {
+          const n = this.failing;
+          this.failing = 0;
+          this.onRecovered(n);
+        }
         let bytes = 0;
         for (const b of take) {
           const size = b.value ? b.value.byteLength : 0;
@@ -182,6 +206,7 @@ export class PacketsProducer {
           continue;
         }
         if (this.stopping) break;
+        if (this.failing++ === 0) this.onFailing(describeSendError(this.topic, e));
         await new Promise((r) => setTimeout(r, backoff));
         backoff = Math.min(backoff * 2, 5000);
       }

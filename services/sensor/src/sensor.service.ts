@@ -71,6 +71,18 @@ export class SensorService implements OnApplicationShutdown {
     const packets = this.packets;
     this.heartbeats = new HeartbeatsProducer(this.producer, topics.sensors, cfg.sensorId, source, this.counters, () => this.batcher?.wmUs ?? packets.publishedWmUs);
     const heartbeats = this.heartbeats;
+    // Once per outage, not per retry: why nothing is published, and when it is again. The
+    // heartbeats say it meanwhile, then what they said before (e.g. the capture engine).
+    let beforeFailing: string | undefined;
+    packets.onFailing = (why) => {
+      beforeFailing = heartbeats.message;
+      heartbeats.message = why;
+      this.log.warn(`${why}; live capture drops what does not fit in SENSOR_MAX_BUFFERED_BYTES, replay waits`);
+    };
+    packets.onRecovered = (n) => {
+      heartbeats.message = packets.refusal ?? beforeFailing;
+      this.log.log(`publishing to ${topics.packets} again after ${n} failed send${n === 1 ? '' : 's'}`);
+    };
     packets.onRefused = (why) => {
       // Every heartbeat says so from now on: the operator must change a setting.
       heartbeats.message = why;
