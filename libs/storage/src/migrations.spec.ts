@@ -263,51 +263,35 @@ describe('storage migrations on a fresh database', () => {
     }
   });
 
-  it('adds alerts.superseded_by (nullable, existing alerts keep NULL); down drops it and keeps the alerts', async () => {
-    const { url, sql, drop } = scratchDatabase(db, 'sb');
+  // Nullable alert columns added after the first release: existing alerts keep NULL, down drops
+  // the column and keeps the alerts. `later`: the migrations after this one (reverted first).
+  it.each([
+    { column: 'superseded_by', migration: 'AlertSupersededBy1796900000000', later: ['AlertIncludes1797000000000'], dataType: 'text', value: `'ddos-1'` },
+    { column: 'includes', migration: 'AlertIncludes1797000000000', later: [], dataType: 'ARRAY', value: `'{syn_flood}'` },
+  ])('adds alerts.$column (nullable $dataType, existing alerts keep NULL); down drops it and keeps the alerts', async ({ column: name, migration, later, dataType, value }) => {
+    const { url, sql, drop } = scratchDatabase(db, `col_${name}`);
     const column = async (): Promise<Record<string, unknown>[]> =>
-      sql(`SELECT data_type, is_nullable, column_default FROM information_schema.columns WHERE table_name = 'alerts' AND column_name = 'superseded_by'`);
+      sql(`SELECT data_type, is_nullable, column_default FROM information_schema.columns WHERE table_name = 'alerts' AND column_name = $1`, [name]);
+    const revertLater = async (): Promise<void> => {
+      for (let k = 0; k < later.length; k++) expect(await revertLastMigration(url)).toBe(true);
+    };
     try {
       expect(await migrateDatabase(url)).toEqual(ALL);
-      expect(await revertLastMigration(url)).toBe(true); // alerts.includes
+      await revertLater();
       expect(await revertLastMigration(url)).toBe(true);
       expect(await column()).toEqual([]);
       await sql(
         `INSERT INTO alerts (id, type, severity, severity_rank, sources, targets, start_ts, end_ts, summary, evidence, sensor)
          VALUES ('udp_flood-1', 'udp_flood', 'high', 3, '{}', '{10.10.10.10}', 1, 2, 's', '[]', 'x')`,
       );
-      expect(await migrateDatabase(url)).toEqual(['AlertSupersededBy1796900000000', 'AlertIncludes1797000000000']);
-      expect(await revertLastMigration(url)).toBe(true); // alerts.includes
-      expect(await column()).toEqual([{ data_type: 'text', is_nullable: 'YES', column_default: null }]);
-      expect(await sql(`SELECT id, superseded_by FROM alerts`)).toEqual([{ id: 'udp_flood-1', superseded_by: null }]);
-      await sql(`UPDATE alerts SET superseded_by = 'ddos-1'`);
+      expect(await migrateDatabase(url)).toEqual([migration, ...later]);
+      await revertLater();
+      expect(await column()).toEqual([{ data_type: dataType, is_nullable: 'YES', column_default: null }]);
+      expect(await sql(`SELECT id, ${name} AS v FROM alerts`)).toEqual([{ id: 'udp_flood-1', v: null }]);
+      await sql(`UPDATE alerts SET ${name} = ${value}`);
       expect(await revertLastMigration(url)).toBe(true);
       expect(await column()).toEqual([]);
       expect(await sql(`SELECT id FROM alerts`)).toEqual([{ id: 'udp_flood-1' }]);
-    } finally {
-      await drop();
-    }
-  });
-
-  it('adds alerts.includes (nullable text[], existing alerts keep NULL); down drops it and keeps the alerts', async () => {
-    const { url, sql, drop } = scratchDatabase(db, 'inc');
-    const column = async (): Promise<Record<string, unknown>[]> =>
-      sql(`SELECT data_type, is_nullable, column_default FROM information_schema.columns WHERE table_name = 'alerts' AND column_name = 'includes'`);
-    try {
-      expect(await migrateDatabase(url)).toEqual(ALL);
-      expect(await revertLastMigration(url)).toBe(true);
-      expect(await column()).toEqual([]);
-      await sql(
-        `INSERT INTO alerts (id, type, severity, severity_rank, sources, targets, start_ts, end_ts, summary, evidence, sensor)
-         VALUES ('ddos-1', 'ddos', 'critical', 4, '{}', '{10.10.10.10}', 1, 2, 's', '[]', 'x')`,
-      );
-      expect(await migrateDatabase(url)).toEqual(['AlertIncludes1797000000000']);
-      expect(await column()).toEqual([{ data_type: 'ARRAY', is_nullable: 'YES', column_default: null }]);
-      expect(await sql(`SELECT id, includes FROM alerts`)).toEqual([{ id: 'ddos-1', includes: null }]);
-      await sql(`UPDATE alerts SET includes = '{syn_flood}'`);
-      expect(await revertLastMigration(url)).toBe(true);
-      expect(await column()).toEqual([]);
-      expect(await sql(`SELECT id FROM alerts`)).toEqual([{ id: 'ddos-1' }]);
     } finally {
       await drop();
     }
