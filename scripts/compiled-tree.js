@@ -45,15 +45,22 @@ function buildCompiledTree({ root, unit, tsconfig, target, finish }) {
   const dist = `${target}.build-${process.pid}`;
   const before = stampBeforeBuild(root, unit);
   fs.rmSync(dist, { recursive: true, force: true });
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', tsconfig, '--outDir', dist], { stdio: 'inherit' });
-  const rewritten = rewriteLibRequires(dist);
-  // package.json files the libraries read at run time (e.g. their version).
-  for (const lib of fs.readdirSync(path.join(dist, 'libs'))) {
-    const pj = path.join(root, 'libs', lib, 'package.json');
-    if (fs.existsSync(pj)) fs.copyFileSync(pj, path.join(dist, 'libs', lib, 'package.json'));
+  let rewritten;
+  try {
+    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', tsconfig, '--outDir', dist], { stdio: 'inherit' });
+    rewritten = rewriteLibRequires(dist);
+    // package.json files the libraries read at run time (e.g. their version).
+    for (const lib of fs.readdirSync(path.join(dist, 'libs'))) {
+      const pj = path.join(root, 'libs', lib, 'package.json');
+      if (fs.existsSync(pj)) fs.copyFileSync(pj, path.join(dist, 'libs', lib, 'package.json'));
+    }
+    if (finish) finish(dist);
+    writeStamp(root, dist, before, unit);
+  } catch (e) {
+    // A failed build leaves nothing behind; the target keeps the previous build.
+    fs.rmSync(dist, { recursive: true, force: true });
+    throw e;
   }
-  if (finish) finish(dist);
-  writeStamp(root, dist, before, unit);
   const old = `${target}.old-${process.pid}`;
   if (fs.existsSync(target)) fs.renameSync(target, old);
   fs.renameSync(dist, target);

@@ -21,7 +21,10 @@ const compiled = path.join(dist, entry.replace(/\.ts$/, '.js'));
 
 function fromDist() {
   if (process.env.NETSENTRY_FROM_SOURCE === '1' || !fs.existsSync(compiled)) return false;
-  return require('./source-stamp').distIsFresh(root, dist, 'services');
+  if (require('./source-stamp').distIsFresh(root, dist, 'services')) return true;
+  // Say so: a stale build is never run, but the sources start slower and carry the compiler.
+  process.stderr.write(`${entry}: dist/ was built from other sources; running the TypeScript sources (npm run build:services compiles them)\n`);
+  return false;
 }
 
 let main;
