@@ -154,8 +154,9 @@ describe('PacketsProducer on a topic that refuses large record batches', () => {
 });
 
 // A topic that is not there (deleted, or never created with auto-creation off): every send fails
-// until it exists. The operator is told once per outage why nothing is published, with
-// kafkajs's error, and once when it publishes again; nothing offered is lost or reordered.
+// until it exists. The operator is told once per outage (not per partition or retry) why nothing
+// is published, with kafkajs's error, and once when every partition publishes again; nothing
+// offered is lost or reordered.
 describe('PacketsProducer while the topic is missing', () => {
   const topic = uniqueName('netsentry.packets.v1.missing');
   afterAll(async () => {
@@ -167,34 +168,35 @@ describe('PacketsProducer while the topic is missing', () => {
     const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 5 });
     await producer.connect();
     const counters = new SensorCounters();
-    const p = new PacketsProducer(producer, topic, 'missing-sensor', 1, 64 << 20, counters);
+    const p = new PacketsProducer(producer, topic, 'missing-sensor', 2, 64 << 20, counters);
     const failing: string[] = [];
     const recovered: number[] = [];
     p.onFailing = (why) => failing.push(why);
     p.onRecovered = (n) => recovered.push(n);
-    const batch = (wmUs: number): OutBatch => ({ partition: 0, kind: 'batch', wmUs, value: new Uint8Array(1000), packets: 10 });
-    for (let wm = 1; wm <= 5; wm++) p.offer(batch(wm), false);
-    // Several failed sends (retried with backoff), one message.
+    const batch = (wmUs: number): OutBatch => ({ partition: wmUs % 2, kind: 'batch', wmUs, value: new Uint8Array(1000), packets: 10 });
+    for (let wm = 1; wm <= 6; wm++) p.offer(batch(wm), false);
+    // Several failed sends on both partitions (retried with backoff), one message.
     const t0 = Date.now();
-    while (counters.publishErrors < 3 && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 100));
-    expect(counters.publishErrors).toBeGreaterThanOrEqual(3);
+    while (counters.publishErrors < 4 && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 100));
+    expect(counters.publishErrors).toBeGreaterThanOrEqual(4);
     expect(failing).toHaveLength(1);
     expect(failing[0]).toContain(`cannot publish to ${topic}: `);
     expect(failing[0]).toMatch(/does not host this topic-partition|UNKNOWN_TOPIC_OR_PARTITION|retries/i);
     expect(recovered).toEqual([]);
 
-    await createTopics([topic], 1);
+    await createTopics([topic], 2);
     expect(await p.drain(60_000)).toBe(true);
     await producer.disconnect();
     expect(failing).toHaveLength(1);
-    expect(recovered).toHaveLength(1);
-    expect(recovered[0]).toBe(counters.publishErrors);
-    expect(counters.published).toBe(50);
-    const got = await consumeMessages(topic, 5, { timeoutMs: 60_000 });
-    expect(got.map((m) => {
+    expect(recovered).toEqual([counters.publishErrors]);
+    expect(counters.published).toBe(60);
+    const got = await consumeMessages(topic, 6, { timeoutMs: 60_000 });
+    const byPartition: Record<number, number[]> = { 0: [], 1: [] };
+    for (const m of got) {
       const e = readEnvelope(m.headers);
       if (!e.ok) throw new Error(e.reason);
-      return e.value.wmUs;
-    })).toEqual([1, 2, 3, 4, 5]);
+      byPartition[m.partition].push(e.value.wmUs);
+    }
+    expect(byPartition).toEqual({ 0: [2, 4, 6], 1: [1, 3, 5] });
   }, 180_000);
 });

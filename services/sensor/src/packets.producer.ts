@@ -69,10 +69,12 @@ export class PacketsProducer {
    * nothing is published (an unreachable broker, a topic gone, an ACL refusing the sensor).
    */
   onFailing: (why: string) => void = () => undefined;
-  /** Called when a send passes again after `onFailing`, with the number of failed sends in between. */
+  /** Called when every partition publishes again after `onFailing`, with the number of failed sends in between. */
   onRecovered: (failedSends: number) => void = () => undefined;
-  /** Failed sends since the last success; > 0 while publishing is failing. */
-  private failing = 0;
+  /** Failed sends since each partition's last success (> 0: that partition is failing). */
+  private readonly failingSends: number[] = [];
+  /** Failed sends of the whole outage: from the first partition failing to the last one passing again. */
+  private outageSends = 0;
 
   constructor(
     private readonly producer: Producer,
@@ -86,6 +88,7 @@ export class PacketsProducer {
       this.queues.push([]);
       this.busy.push(false);
       this.perRequest.push(MAX_PER_REQUEST);
+      this.failingSends.push(0);
     }
   }
 
@@ -179,10 +182,13 @@ export class PacketsProducer {
         );
         const take = q.splice(0, i);
         backoff = 100;
-        if (this.failing > 0) {
-          const n = this.failing;
-          this.failing = 0;
-          this.onRecovered(n);
+        if (this.failingSends[p] > 0) {
+          this.failingSends[p] = 0;
+          if (this.failingSends.every((n) => n === 0)) {
+            const n = this.outageSends;
+            this.outageSends = 0;
+            this.onRecovered(n);
+          }
         }
         let bytes = 0;
         for (const b of take) {
@@ -206,7 +212,9 @@ export class PacketsProducer {
           continue;
         }
         if (this.stopping) break;
-        if (this.failing++ === 0) this.onFailing(describeSendError(this.topic, e));
+        // One message per outage: when the first partition starts failing, not per partition or retry.
+        if (this.outageSends++ === 0) this.onFailing(describeSendError(this.topic, e));
+        this.failingSends[p]++;
         await new Promise((r) => setTimeout(r, backoff));
         backoff = Math.min(backoff * 2, 5000);
       }
