@@ -18,7 +18,6 @@ const SECRET = 'detector-e2e-secret-0123456789';
 const FLOOR = 'medium';
 const INTERVAL_S = 20;
 
-
 interface Received {
   at: number;
   method: string;

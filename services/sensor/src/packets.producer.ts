@@ -1,6 +1,7 @@
 import type { Producer } from 'kafkajs';
 import { envelopeHeaders, MAX_REQUEST_BYTES } from '@netsentry/messaging';
 import type { OutBatch } from './packets.batcher';
+import type { SensorCounters } from './sensor.counters';
 
 /**
  * Requests in flight per partition: ONE. Concurrent send() calls for one partition were measured
@@ -13,7 +14,6 @@ import type { OutBatch } from './packets.batcher';
 const WAVE = 1;
 /** Batches in one request at most (one record batch), while the broker takes them. */
 const MAX_PER_REQUEST = 16;
-import type { SensorCounters } from './sensor.counters';
 
 /**
  * The broker refuses the record batch for its size (over the topic's max.message.bytes, or
@@ -26,7 +26,7 @@ function tooLarge(e: unknown): boolean {
 }
 
 /** One line for the operator: the topic, kafkajs's error type when it has one, and its message (with the cause's). */
-export function describeSendError(topic: string, e: unknown): string {
+function describeSendError(topic: string, e: unknown): string {
   const err = e as { type?: unknown; message?: unknown; cause?: { message?: unknown } } | null;
   const type = typeof err?.type === 'string' ? `${err.type}: ` : '';
   const msg = typeof err?.message === 'string' ? err.message : String(e);
@@ -71,8 +71,8 @@ export class PacketsProducer {
   onFailing: (why: string) => void = () => undefined;
   /** Called when every partition publishes again after `onFailing`, with the number of failed sends in between. */
   onRecovered: (failedSends: number) => void = () => undefined;
-  /** Failed sends since each partition's last success (> 0: that partition is failing). */
-  private readonly failingSends: number[] = [];
+  /** Per partition: its last send failed. */
+  private readonly failing: boolean[] = [];
   /** Failed sends of the whole outage: from the first partition failing to the last one passing again. */
   private outageSends = 0;
 
@@ -88,7 +88,7 @@ export class PacketsProducer {
       this.queues.push([]);
       this.busy.push(false);
       this.perRequest.push(MAX_PER_REQUEST);
-      this.failingSends.push(0);
+      this.failing.push(false);
     }
   }
 
@@ -182,9 +182,9 @@ export class PacketsProducer {
         );
         const take = q.splice(0, i);
         backoff = 100;
-        if (this.failingSends[p] > 0) {
-          this.failingSends[p] = 0;
-          if (this.failingSends.every((n) => n === 0)) {
+        if (this.failing[p]) {
+          this.failing[p] = false;
+          if (!this.failing.includes(true)) {
             const n = this.outageSends;
             this.outageSends = 0;
             this.onRecovered(n);
@@ -214,7 +214,7 @@ export class PacketsProducer {
         if (this.stopping) break;
         // One message per outage: when the first partition starts failing, not per partition or retry.
         if (this.outageSends++ === 0) this.onFailing(describeSendError(this.topic, e));
-        this.failingSends[p]++;
+        this.failing[p] = true;
         await new Promise((r) => setTimeout(r, backoff));
         backoff = Math.min(backoff * 2, 5000);
       }

@@ -77,7 +77,7 @@ export class SensorService implements OnApplicationShutdown {
     packets.onFailing = (why) => {
       beforeFailing = heartbeats.message;
       heartbeats.message = why;
-      this.log.warn(`${why}; live capture drops what does not fit in SENSOR_MAX_BUFFERED_BYTES, replay waits`);
+      this.log.warn(`${why}; ${cfg.replay ? 'the replay waits' : 'live capture drops what does not fit in SENSOR_MAX_BUFFERED_BYTES'}`);
     };
     packets.onRecovered = (n) => {
       heartbeats.message = packets.refusal ?? beforeFailing;
