@@ -43,7 +43,9 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<{ 
       .map((s) => ({ topic: s.topic, numPartitions: s.numPartitions, replicationFactor: 1, configEntries: s.configEntries }));
     if (missing.length > 0) {
       try {
-        await admin.createTopics({ topics: missing, waitForLeaders: true });
+        // Not kafkajs's waitForLeaders: it retries only LEADER_NOT_AVAILABLE and threw "does not
+        // host this topic-partition" on a freshly started broker; waitForLeaders below takes both.
+        await admin.createTopics({ topics: missing, waitForLeaders: false });
       } catch (e) {
         // Another instance may have created it between list and create: that is fine.
         if (!/already exists/i.test(String((e as Error).message))) throw e;

@@ -35,3 +35,33 @@ describe('kafka helpers against the shared broker', () => {
     await expect(consumeMessages(topic, 31, { timeoutMs: 4000 })).rejects.toThrow(/30 of 31/);
   });
 });
+
+// A spec's createTopics racing another client's create of the same topic (and a freshly started
+// broker, which answers a new topic's metadata with "does not host this topic-partition" for a
+// moment): the helper waits until every partition has a leader, as libs/messaging's ensureTopics
+// does, instead of returning early or failing (one CI run failed so in this file's first test).
+describe('createTopics while another client creates the topic', () => {
+  const names: string[] = [];
+  afterAll(() => deleteTopics(names).catch(() => undefined));
+
+  it('returns only when every partition has a leader', async () => {
+    const admin = testKafka('create-race').admin();
+    await admin.connect();
+    const ready: string[] = [];
+    try {
+      for (let i = 0; i < 20; i++) {
+        const topic = uniqueName('netsentry.test.create-race');
+        names.push(topic);
+        const creating = admin.createTopics({ topics: [{ topic, numPartitions: 8 }], waitForLeaders: false });
+        await Promise.all([creating.catch(() => false), createTopics([topic], 8)]);
+        // Right after createTopics: metadata must answer, with 8 led partitions.
+        const md = await admin.fetchTopicMetadata({ topics: [topic] }).catch((e: Error) => ({ topics: [], error: e.message }));
+        const t = md.topics[0];
+        ready.push(t ? `${t.partitions.length}/${t.partitions.filter((p) => p.leader >= 0).length}` : `error`);
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    expect(ready).toEqual(Array(20).fill('8/8'));
+  }, 120000);
+});

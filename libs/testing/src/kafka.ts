@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type IHeaders, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type IHeaders, type Producer } from 'kafkajs';
 import { kafkaBrokers } from './env';
 import { uniqueName } from './names';
 
@@ -15,24 +15,51 @@ export function testKafka(clientId = 'netsentry-test', brokers: string[] = kafka
 }
 
 /**
- * Creates topics (auto-create is off on our brokers) and waits until each has a leader for
- * every partition. Topics that already exist are left as they are.
+ * Creates topics (auto-create is off on our brokers), with `config` (e.g. max.message.bytes), and
+ * waits until each has a leader for every partition. Topics that already exist are left as they are.
  */
 export async function createTopics(
   names: string[],
   partitions = 1,
   brokers: string[] = kafkaBrokers(),
+  config: Record<string, string> = {},
 ): Promise<void> {
   const admin = testKafka('netsentry-test-admin', brokers).admin();
   await admin.connect();
   try {
+    const configEntries = Object.entries(config).map(([name, value]) => ({ name, value }));
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       timeout: 15000,
-      topics: names.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+      topics: names.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1, configEntries })),
     });
+    await leadersOf(admin, names);
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * Waits (at most 30 s) until every partition of `topics` has a leader. kafkajs's own wait retries
+ * only LEADER_NOT_AVAILABLE, and a freshly started broker answers a new topic's metadata with
+ * UNKNOWN_TOPIC_OR_PARTITION for a moment: the same rule as libs/messaging's ensureTopics (which
+ * this shared library may not import).
+ */
+async function leadersOf(admin: Admin, topics: string[]): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    let why: string;
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics });
+      if (meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+      why = 'a partition without a leader';
+    } catch (e) {
+      const type = (e as { type?: string }).type;
+      if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE') throw e;
+      why = (e as Error).message;
+    }
+    if (Date.now() + delay > deadline) throw new Error(`topics ${topics.join(', ')} not ready after 30 s: ${why}`);
+    await new Promise((r) => setTimeout(r, delay));
   }
 }
 

@@ -107,13 +107,7 @@ describe('PacketsProducer on a topic that refuses large record batches', () => {
   });
 
   it('sends in smaller requests, drops and counts only a batch refused on its own', async () => {
-    const admin = testKafka('pp-too-large-admin').admin();
-    await admin.connect();
-    try {
-      await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: String(64 * 1024) }] }] });
-    } finally {
-      await admin.disconnect();
-    }
+    await createTopics([topic], 1, kafkaBrokers(), { 'max.message.bytes': String(64 * 1024) });
     const producer = testKafka('pp-too-large').producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 5 });
     await producer.connect();
     const counters = new SensorCounters();

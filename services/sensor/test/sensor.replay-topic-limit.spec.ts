@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { REPO_ROOT, startService, topicMap, type ServiceProcess } from '@netsentry/messaging';
-import { deleteTopics, kafkaBrokers, testKafka, uniqueName } from '@netsentry/testing';
+import { createTopics, deleteTopics, kafkaBrokers, uniqueName } from '@netsentry/testing';
 
 const FILE = join(REPO_ROOT, 'data/samples/baseline.pcap'); // 20 785 packets over 173 s
 const FILE_PACKETS = 20785;
@@ -27,16 +27,7 @@ describe('sensor replay to a packets topic with a small max.message.bytes', () =
   async function replay(env: Record<string, string>): Promise<{ code: number | null; done: Counters; out: string }> {
     const suffix = '.' + uniqueName('topic-limit');
     suffixes.push(suffix);
-    const admin = testKafka('topic-limit').admin();
-    await admin.connect();
-    try {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: [{ topic: topicMap(suffix).packets, numPartitions: 2, configEntries: [{ name: 'max.message.bytes', value: String(LIMIT) }] }],
-      });
-    } finally {
-      await admin.disconnect();
-    }
+    await createTopics([topicMap(suffix).packets], 2, kafkaBrokers(), { 'max.message.bytes': String(LIMIT) });
     const s = startService('sensor', ['--replay', FILE, '--sensor-id', uniqueName('limit')], {
       KAFKA_BROKERS: kafkaBrokers().join(','),
       NETSENTRY_TOPIC_SUFFIX: suffix,
