@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { readFeatureBlock } from './feature-block';
 
 /*
  * Feature sets (table feature_sets): each list of feature names stored once, flows.features
@@ -55,22 +56,11 @@ export async function featureSetNames(ds: DataSource, wanted: Iterable<number>):
 }
 
 /**
- * The values of one stored row's `features` (bytea: little-endian float64s, 8 bytes each), or
- * undefined when the block is not whole 8-byte words or holds a non-finite value (NaN marks a
- * NULL element of an older float8[] row; the writers store neither). -0 reads as 0, as the text
- * COPY stored it before.
+ * The values of one stored row's `features` (a packed block, feature-block.ts), or undefined when
+ * the block is not one or holds a non-finite value. -0 reads as 0.
  */
 export function featureValues(block: Uint8Array | null | undefined): Float64Array | undefined {
-  if (!block || block.length % 8 !== 0) return undefined;
-  const n = block.length / 8;
-  const out = new Float64Array(n);
-  const dv = new DataView(block.buffer, block.byteOffset, block.byteLength);
-  for (let c = 0; c < n; c++) {
-    const v = dv.getFloat64(c * 8, true);
-    if (v - v !== 0) return undefined;
-    out[c] = v + 0;
-  }
-  return out;
+  return readFeatureBlock(block);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { decodeFlowBatch, encodeFlowBatches, FlowV1, type FlowBatchV1 } from '@netsentry/contracts';
 import { countFlows, findFlows, storeFlowBatches, storeFlows } from './flows.store';
 import { createDataSource } from './data-source';
+import { featureValues } from './feature-sets';
 import { flow, migratedDatabase } from './test-fixtures';
 
 describe('storeFlows (COPY into flows; on a conflict COPY into staging, INSERT ... ON CONFLICT DO NOTHING)', () => {
@@ -94,8 +95,8 @@ describe('storeFlows (COPY into flows; on a conflict COPY into staging, INSERT .
     expect(await storeFlows(db.ds, [a, b, c, flow(70007)])).toBe(4);
     const rows: { id: string; feature_set: number; features: Buffer }[] = await db.ds.query(
       'SELECT id, feature_set, features FROM flows WHERE id = ANY($1::text[]) ORDER BY id', [['flow-70001', 'flow-70003', 'flow-70005', 'flow-70007']]);
-    // The values only, as little-endian float64s in the order of the row's feature set.
-    expect(rows.map((r) => Array.from({ length: r.features.length / 8 }, (_, k) => r.features.readDoubleLE(8 * k)))).toEqual([Object.values(a.features), [1.5, -2, 7], [], Object.values(flow(70007).features)]);
+    // The values only, packed, in the order of the row's feature set.
+    expect(rows.map((r) => Array.from(featureValues(r.features) ?? [Number.NaN]))).toEqual([Object.values(a.features), [1.5, -2, 7], [], Object.values(flow(70007).features)]);
     expect(rows[3].feature_set).toBe(rows[0].feature_set);
     expect(new Set(rows.map((r) => r.feature_set)).size).toBe(3);
     // The fixture's list was registered by an earlier test: only the other order and the empty list are new.
@@ -131,7 +132,8 @@ describe('storeFlows (COPY into flows; on a conflict COPY into staging, INSERT .
       const wrong = written.filter((f) => {
         const r = byId.get(f.id);
         const v = Object.values(f.features);
-        return !r || Number(r.fwd_packets) !== f.fwdPackets || r.features.length !== 24 || [0, 1, 2].some((k) => r.features.readDoubleLE(8 * k) !== v[k]);
+        const got = r && featureValues(r.features);
+        return !got || Number(r.fwd_packets) !== f.fwdPackets || got.length !== 3 || [0, 1, 2].some((k) => got[k] !== v[k]);
       });
       expect(wrong.map((f) => f.id)).toEqual([]);
       await four.query('DELETE FROM flows WHERE start_ts >= $1', [flow(100000).start]); // the next test counts rows

@@ -3,28 +3,22 @@ import type { PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
 import { copyChunks, copyNumber, copyText, withPgTransaction } from './copy';
 import { FlowEntity } from './entities';
+import { featureBlock, featureBlockMaxBytes, writeFeatureBlock } from './feature-block';
 import { featureSetId, featureSetNames, featuresRecord } from './feature-sets';
 
 const FLOW_COLUMNS =
   'id, sensor, proto, src_ip, src_port, dst_ip, dst_port, vlan, vlan_inner, start_ts, end_ts, ' +
   'end_reason, state, service, fwd_packets, bwd_packets, fwd_bytes, bwd_bytes, feature_set, features';
 
-const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/**
- * COPY text of the features bytea: `\\x` and the hex of the values as little-endian float64s in
- * the order of `names` (finite numbers only; FlowV1 allows nothing else).
- */
-function featureBlock(features: Record<string, number>, names: readonly string[]): string {
+/** COPY text of the features bytea: `\\x` and the hex of the packed block of the values in the order of `names`. */
+function featureBlockText(features: Record<string, number>, names: readonly string[]): string {
   const v = new Float64Array(names.length);
   for (let c = 0; c < names.length; c++) {
     const x = features[names[c]];
     if (!Number.isFinite(x)) throw new RangeError(`COPY: non-finite number ${x}`);
     v[c] = x;
   }
-  const bytes = Buffer.from(v.buffer, 0, v.byteLength);
-  if (!HOST_LE) bytes.swap64();
-  return '\\\\x' + bytes.toString('hex');
+  return '\\\\x' + featureBlock(v).toString('hex');
 }
 
 function encodeFlow(f: FlowV1, set: FeatureSetOf): string {
@@ -33,7 +27,7 @@ function encodeFlow(f: FlowV1, set: FeatureSetOf): string {
     f.dstIp + '\t' + f.dstPort + '\t' + f.vlan + '\t' + f.vlanInner + '\t' + copyNumber(f.start) + '\t' +
     copyNumber(f.end) + '\t' + f.endReason + '\t' + f.state + '\t' + copyText(f.service) + '\t' +
     f.fwdPackets + '\t' + f.bwdPackets + '\t' + f.fwdBytes + '\t' + f.bwdBytes + '\t' +
-    set.id + '\t' + featureBlock(f.features, set.names)
+    set.id + '\t' + featureBlockText(f.features, set.names)
   );
 }
 
@@ -100,7 +94,7 @@ function releaseChunks(lease: Uint8Array[]): void {
 /**
  * Binary COPY rows of decoded flow batches, straight from the columns: every field is a length
  * and its bytes in PostgreSQL's binary send format (big-endian integers and float8, inet as
- * family/bits/is_cidr/length/address), the features one block of float64s. Writes into pooled
+ * family/bits/is_cidr/length/address), the features one packed block (feature-block.ts). Writes into pooled
  * buffers, each listed in `lease` (every byte sent is written first: no zero fill needed).
  */
 class FlowBatchBinaryWriter {
@@ -112,7 +106,6 @@ class FlowBatchBinaryWriter {
   private services: Uint8Array[] = [];
   private setId = 0;
   private rowMax = 0;
-  private featBytes: Uint8Array = new Uint8Array(0);
   private static readonly reasons = FLOW_END_REASONS.map((x) => Buffer.from(x, 'utf8'));
   private static readonly states = FLOW_STATES.map((x) => Buffer.from(x, 'utf8'));
 
@@ -132,11 +125,9 @@ class FlowBatchBinaryWriter {
     this.setId = setId;
     this.sensor = Buffer.from(b.sensor, 'utf8');
     this.services = b.services.map((x) => Buffer.from(x, 'utf8'));
-    const f = b.features;
-    this.featBytes = new Uint8Array(f.buffer, f.byteOffset, f.byteLength);
     const d = b.featureNames.length;
     // Longest row: field count, 20 lengths, id, sensor, 2 inet, 2 int4, 4 int2, 2 float8, enums, service, 4 int8, features.
-    this.rowMax = 2 + FLOW_FIELDS * 4 + 128 + this.sensor.length + 2 * 20 + 2 * 4 + 4 * 2 + 2 * 8 + 64 + Math.max(0, ...this.services.map((x) => x.length)) + 4 * 8 + d * 8;
+    this.rowMax = 2 + FLOW_FIELDS * 4 + 128 + this.sensor.length + 2 * 20 + 2 * 4 + 4 * 2 + 2 * 8 + 64 + Math.max(0, ...this.services.map((x) => x.length)) + 4 * 8 + featureBlockMaxBytes(d);
   }
 
   fits(): boolean {
@@ -198,14 +189,11 @@ class FlowBatchBinaryWriter {
     dv.setInt32(p, 2);
     dv.setInt16(p + 4, this.setId);
     p += 6;
+    // features: the row's slice of the feature column, packed; its length once written
     const d = b.featureNames.length;
-    // features: the row's slice of the feature column, as it is in memory (little-endian float64s)
-    dv.setInt32(p, d * 8);
-    p += 4;
-    const o = i * d * 8;
-    if (HOST_LE) out.set(this.featBytes.subarray(o, o + d * 8), p);
-    else for (let c = 0; c < d; c++) dv.setFloat64(p + c * 8, b.features[i * d + c], true);
-    this.pos = p + d * 8;
+    const end = writeFeatureBlock(b.features, i * d, d, out, dv, p + 4);
+    dv.setInt32(p, end - p - 4);
+    this.pos = end;
   }
 
   /** The bytes written so far, as a chunk; later rows go to another buffer. */

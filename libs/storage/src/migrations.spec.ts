@@ -6,12 +6,22 @@ import { createDataSource, migrateDatabase, revertLastMigration } from './data-s
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { FLOW_FEATURE_NAMES } from '@netsentry/flows';
 import { FEATURE_SET_1 } from './migrations/1796600000000-flow-features-array';
+import { featureBlock } from './feature-block';
+import { PAGE as PACK_PAGE } from './migrations/1797100000000-flow-features-packed';
+import { featureValues } from './feature-sets';
 
 const TABLES = ['alerts', 'anomalies', 'feature_sets', 'flows', 'models', 'sensors', 'stats'];
-const ALL = ['InitialSchema1763900000000', 'FlowFeaturesArray1796600000000', 'FlowFeaturesBytea1796700000000', 'FlowsTimeKey1796800000000', 'AlertSupersededBy1796900000000', 'AlertIncludes1797000000000'];
+const ALL = ['InitialSchema1763900000000', 'FlowFeaturesArray1796600000000', 'FlowFeaturesBytea1796700000000', 'FlowsTimeKey1796800000000', 'AlertSupersededBy1796900000000', 'AlertIncludes1797000000000', 'FlowFeaturesPacked1797100000000'];
+/** The migrations after `name`, in order. */
+const after = (name: string): string[] => ALL.slice(ALL.indexOf(name) + 1);
 
-/** The values of a `features` bytea (little-endian float64s). */
-const f64le = (b: Buffer): number[] => Array.from({ length: b.length / 8 }, (_, k) => b.readDoubleLE(k * 8));
+/** Reverts every migration after `name` (all applied). */
+async function revertAfter(url: string, name: string): Promise<void> {
+  for (let k = after(name).length; k > 0; k--) expect(await revertLastMigration(url)).toBe(true);
+}
+
+/** The values of a packed `features` block. */
+const packed = (b: Buffer): number[] => Array.from(featureValues(b) ?? [Number.NaN]);
 
 async function tables(url: string): Promise<string[]> {
   const c = new Client({ connectionString: url });
@@ -101,11 +111,7 @@ describe('storage migrations on a fresh database', () => {
     const { url, sql, drop } = scratchDatabase(db, 'ff');
     try {
       expect(await migrateDatabase(url)).toEqual(ALL);
-      expect(await revertLastMigration(url)).toBe(true); // alerts.includes
-      expect(await revertLastMigration(url)).toBe(true); // back to alerts without superseded_by
-      expect(await revertLastMigration(url)).toBe(true); // back to the id key
-      expect(await revertLastMigration(url)).toBe(true); // back to float8[] features
-      expect(await revertLastMigration(url)).toBe(true); // back to jsonb features
+      await revertAfter(url, 'InitialSchema1763900000000'); // back to jsonb features
       const canonical = Object.fromEntries([...FLOW_FEATURE_NAMES].reverse().map((n, k) => [n, k + 0.5]));
       const rows: [string, Record<string, number>][] = [
         ['a', canonical],
@@ -121,13 +127,13 @@ describe('storage migrations on a fresh database', () => {
           [id, JSON.stringify(f)],
         );
       }
-      // jsonb -> float8[] -> bytea (the values read back from the little-endian block).
-      expect(await migrateDatabase(url)).toEqual(['FlowFeaturesArray1796600000000', 'FlowFeaturesBytea1796700000000', 'FlowsTimeKey1796800000000', 'AlertSupersededBy1796900000000', 'AlertIncludes1797000000000']);
+      // jsonb -> float8[] -> bytea -> packed (the values read back from the packed block).
+      expect(await migrateDatabase(url)).toEqual(after('InitialSchema1763900000000'));
       const sets = await sql('SELECT id, names FROM feature_sets ORDER BY id');
       // Set 1 is the canonical list, still libs/flows's (a change of that list must come with a new set).
       expect(sets[0]).toEqual({ id: 1, names: [...FLOW_FEATURE_NAMES] });
       expect([...FEATURE_SET_1]).toEqual([...FLOW_FEATURE_NAMES]);
-      const stored = (await sql('SELECT id, feature_set, features FROM flows ORDER BY id')).map((r): Record<string, unknown> => ({ ...r, features: f64le(r.features as Buffer) }));
+      const stored = (await sql('SELECT id, feature_set, features FROM flows ORDER BY id')).map((r): Record<string, unknown> => ({ ...r, features: packed(r.features as Buffer) }));
       const names = new Map(sets.map((x) => [x.id as number, x.names as string[]]));
       expect(stored[0]).toEqual({ id: 'a', feature_set: 1, features: FLOW_FEATURE_NAMES.map((n) => canonical[n]) });
       expect(names.get(stored[1].feature_set as number)).toEqual(['a', 'q"\\x', 'z']);
@@ -138,11 +144,7 @@ describe('storage migrations on a fresh database', () => {
       expect(stored[3].features).toEqual([3, 5, 4]);
       expect(sets).toHaveLength(3);
 
-      expect(await revertLastMigration(url)).toBe(true); // alerts.includes
-      expect(await revertLastMigration(url)).toBe(true);
-      expect(await revertLastMigration(url)).toBe(true);
-      expect(await revertLastMigration(url)).toBe(true);
-      expect(await revertLastMigration(url)).toBe(true);
+      await revertAfter(url, 'InitialSchema1763900000000');
       const back = await sql('SELECT id, features FROM flows ORDER BY id');
       expect(back.map((x) => [x.id, x.features])).toEqual(rows);
       expect(await tables(url)).toEqual(TABLES.filter((t) => t !== 'feature_sets'));
@@ -155,10 +157,7 @@ describe('storage migrations on a fresh database', () => {
     const { url, sql, drop } = scratchDatabase(db, 'fb');
     try {
       expect(await migrateDatabase(url)).toEqual(ALL);
-      expect(await revertLastMigration(url)).toBe(true); // alerts.includes
-      expect(await revertLastMigration(url)).toBe(true); // back to alerts without superseded_by
-      expect(await revertLastMigration(url)).toBe(true); // back to the id key
-      expect(await revertLastMigration(url)).toBe(true); // back to float8[]
+      await revertAfter(url, 'FlowFeaturesArray1796600000000'); // back to float8[]
       // Extremes of float8: subnormals, the largest finite, -0, values with no short decimal form.
       const values = [0, -0, 1, -2.5, 0.1, 1 / 3, 5e-324, -5e-324, 2.2250738585072014e-308, 2.225073858507201e-308, 1e-300, 1.7976931348623157e308,
         -1.7976931348623157e308, 2 ** 53 + 2, 123456789.123456789, Math.PI, -Math.E];
@@ -175,10 +174,8 @@ describe('storage migrations on a fresh database', () => {
           [id, arr],
         );
       }
-      expect(await migrateDatabase(url)).toEqual(['FlowFeaturesBytea1796700000000', 'FlowsTimeKey1796800000000', 'AlertSupersededBy1796900000000', 'AlertIncludes1797000000000']);
-      expect(await revertLastMigration(url)).toBe(true); // alerts.includes
-      expect(await revertLastMigration(url)).toBe(true);
-      expect(await revertLastMigration(url)).toBe(true); // this test is about the bytea step
+      expect(await migrateDatabase(url)).toEqual(after('FlowFeaturesArray1796600000000'));
+      await revertAfter(url, 'FlowFeaturesBytea1796700000000'); // this test is about the bytea step
       const stored = await sql('SELECT id, features FROM flows ORDER BY id');
       const expected = Buffer.from(new Float64Array(values).buffer);
       expect((stored[0].features as Buffer).equals(expected)).toBe(true); // bit for bit, -0 and subnormals included
@@ -205,6 +202,54 @@ describe('storage migrations on a fresh database', () => {
       await drop();
     }
   });
+  it('packs float64 features (zeros and small integers in few bytes) and back, bit for bit (-0 and NaN too); a broken block emptied', async () => {
+    const { url, sql, drop } = scratchDatabase(db, 'fp');
+    try {
+      expect(await migrateDatabase(url)).toEqual(ALL);
+      await revertAfter(url, 'AlertIncludes1797000000000'); // plain float64s
+      const f64 = (v: number[]): Buffer => Buffer.from(new Float64Array(v).buffer);
+      const values = [0, -0, 1, -2.5, 0.1, 1 / 3, 5e-324, 32767, -32768, 32768, 2 ** 53 + 2, 1.7976931348623157e308, Math.fround(0.1), 123456789.123456789];
+      const zeros = new Array<number>(88).fill(0);
+      const rows: [string, number, Buffer][] = [
+        ['a', 1, f64(values)],
+        ['b', 2, f64(zeros)],
+        ['c', 3, f64([1.5, Number.NaN, -3])], // NaN: a NULL element of a float8[] row
+        ['d', 4, Buffer.from([1, 2, 3, 4, 5])], // not whole float64s (never written)
+        ['e', 5, Buffer.alloc(0)],
+      ];
+      for (let k = 0; k < PACK_PAGE + 3; k++) rows.push([`p${k}`, 10 + k, f64([k, k / 7])]); // more than one page
+      for (const [id, start, block] of rows) {
+        await sql(
+          `INSERT INTO flows (id, sensor, proto, src_ip, src_port, dst_ip, dst_port, vlan, vlan_inner, start_ts, end_ts, end_reason, state,
+             service, fwd_packets, bwd_packets, fwd_bytes, bwd_bytes, feature_set, features)
+           VALUES ($1, 's', 6, '10.0.0.1', 1, '10.0.0.2', 2, 0, 0, $2::float8, $2::float8 + 1, 'idle', 'established', 'x', 1, 1, 1, 1, 1, $3)`,
+          [id, start, block],
+        );
+      }
+      expect(await migrateDatabase(url)).toEqual(['FlowFeaturesPacked1797100000000']);
+      const stored = new Map((await sql('SELECT id, features FROM flows')).map((r) => [r.id as string, r.features as Buffer]));
+      expect(packed(stored.get('a')!)).toEqual(values.map((x) => x + 0));
+      expect(stored.get('a')!.equals(featureBlock(values))).toBe(true);
+      expect(stored.get('b')!.length).toBe(3 + 22); // 88 zeros: the header and the classes only
+      expect(featureValues(stored.get('c'))).toBeUndefined(); // readers still refuse the NaN row...
+      expect(stored.get('d')!.length).toBe(0); // ...and the broken one
+      expect(packed(stored.get('e')!)).toEqual([]);
+      const wrongPages = rows.filter(([id]) => id.startsWith('p')).filter(([id, k]) => packed(stored.get(id)!).join() !== [k - 10, (k - 10) / 7].join());
+      expect(wrongPages).toEqual([]);
+
+      expect(await revertLastMigration(url)).toBe(true);
+      const back = new Map((await sql('SELECT id, features FROM flows')).map((r) => [r.id as string, r.features as Buffer]));
+      expect(back.get('a')!.equals(f64(values))).toBe(true); // bit for bit, -0 and subnormals included
+      expect(back.get('b')!.equals(f64(zeros))).toBe(true);
+      expect(back.get('c')!.equals(f64([1.5, Number.NaN, -3]))).toBe(true);
+      expect(back.get('d')!.length).toBe(0);
+      expect(back.get('e')!.length).toBe(0);
+      expect(rows.filter(([id, , block]) => id.startsWith('p') && !back.get(id)!.equals(block))).toEqual([]);
+    } finally {
+      await drop();
+    }
+  });
+
   it('keys flows by (start_ts, id) and drops the start index; down restores both', async () => {
     const { url, sql, drop } = scratchDatabase(db, 'tk');
     const insert = (id: string, start: number): Promise<unknown> =>
@@ -243,18 +288,15 @@ describe('storage migrations on a fresh database', () => {
         await c.end();
       }
 
-      expect(await revertLastMigration(url)).toBe(true); // alerts.includes
-      expect(await revertLastMigration(url)).toBe(true); // alerts.superseded_by
-      expect(await revertLastMigration(url)).toBe(true);
+      await revertAfter(url, 'FlowFeaturesBytea1796700000000');
       expect(await keyColumns()).toEqual(['id']);
       expect(await indexes()).toEqual(['flows_dst_start_idx', 'flows_pkey', 'flows_src_start_idx', 'flows_start_idx', 'flows_stored_brin']);
       expect((await sql('SELECT id, start_ts FROM flows ORDER BY id')).map((x) => [x.id, x.start_ts])).toEqual([['a', 10], ['b', 11]]);
 
       // One id at two starts fits the new key but not the old one: down says so and changes nothing.
-      expect(await migrateDatabase(url)).toEqual(['FlowsTimeKey1796800000000', 'AlertSupersededBy1796900000000', 'AlertIncludes1797000000000']);
+      expect(await migrateDatabase(url)).toEqual(after('FlowFeaturesBytea1796700000000'));
       await insert('a', 12);
-      expect(await revertLastMigration(url)).toBe(true); // alerts.includes
-      expect(await revertLastMigration(url)).toBe(true); // alerts.superseded_by
+      await revertAfter(url, 'FlowsTimeKey1796800000000');
       await expect(revertLastMigration(url)).rejects.toThrow(/flow id a is stored with more than one start time/);
       expect(await keyColumns()).toEqual(['start_ts', 'id']);
       expect(await sql('SELECT count(*)::int AS n FROM flows')).toEqual([{ n: 3 }]);
@@ -264,11 +306,12 @@ describe('storage migrations on a fresh database', () => {
   });
 
   // Nullable alert columns added after the first release: existing alerts keep NULL, down drops
-  // the column and keeps the alerts. `later`: the migrations after this one (reverted first).
+  // the column and keeps the alerts (the migrations after this one are reverted first).
   it.each([
-    { column: 'superseded_by', migration: 'AlertSupersededBy1796900000000', later: ['AlertIncludes1797000000000'], dataType: 'text', value: `'ddos-1'` },
-    { column: 'includes', migration: 'AlertIncludes1797000000000', later: [], dataType: 'ARRAY', value: `'{syn_flood}'` },
-  ])('adds alerts.$column (nullable $dataType, existing alerts keep NULL); down drops it and keeps the alerts', async ({ column: name, migration, later, dataType, value }) => {
+    { column: 'superseded_by', migration: 'AlertSupersededBy1796900000000', dataType: 'text', value: `'ddos-1'` },
+    { column: 'includes', migration: 'AlertIncludes1797000000000', dataType: 'ARRAY', value: `'{syn_flood}'` },
+  ])('adds alerts.$column (nullable $dataType, existing alerts keep NULL); down drops it and keeps the alerts', async ({ column: name, migration, dataType, value }) => {
+    const later = after(migration);
     const { url, sql, drop } = scratchDatabase(db, `col_${name}`);
     const column = async (): Promise<Record<string, unknown>[]> =>
       sql(`SELECT data_type, is_nullable, column_default FROM information_schema.columns WHERE table_name = 'alerts' AND column_name = $1`, [name]);

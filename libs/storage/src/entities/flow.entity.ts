@@ -35,8 +35,9 @@ export class FlowEntity {
   /** Which list of feature names `features` follows (feature_sets.id; 1 = FLOW_FEATURE_NAMES). */
   @Column({ name: 'feature_set', type: 'smallint' }) featureSet!: number;
   /**
-   * The feature values in the order of feature set `featureSet`: little-endian float64s, 8 bytes
-   * each (finite; FlowV1 allows nothing else). Decode with `featuresRecord` / `featureValues`.
+   * The feature values in the order of feature set `featureSet`, as a packed block (exact, zeros
+   * and small integers in few bytes: feature-block.ts; finite, as FlowV1 allows nothing else).
+   * Decode with `featuresRecord` / `featureValues`.
    */
   @Column({ type: 'bytea' }) features!: Buffer;
   /** Wall-clock time the row was stored (retention runs on it). */
