@@ -1,4 +1,5 @@
 import { decodeFlowBatch, encodeFlowBatches, FlowBatchPool, flowsOfBatch, isFlowBatch, parseFlowsMessage, type FlowBatchV1 } from './flow-batch.v1';
+import { packedFeaturesBytes } from './feature-pack';
 import { FLOW_END_REASONS, FLOW_STATES, FlowV1 } from './flow.v1';
 
 function flow(i: number, over: Partial<FlowV1> = {}): FlowV1 {
@@ -27,7 +28,7 @@ function flow(i: number, over: Partial<FlowV1> = {}): FlowV1 {
   };
 }
 
-describe('flow batch v1 codec', () => {
+describe('flow batch codec', () => {
   const flows = Array.from({ length: 1200 }, (_, i) => flow(i));
 
   it('round-trips flows exactly, and every decoded flow passes FlowV1', () => {
@@ -132,14 +133,19 @@ describe('flow batch v1 codec', () => {
   const one = encodeFlowBatches([flow(1)]).batches[0];
   const tail = (fromEnd: number): number => one.length - fromEnd;
   const d = Object.keys(flow(1).features).length;
-  const featStart = tail(d * 8);
+  // flow(1)'s features packed: 2 bytes of classes, then '0' (an integer-like key comes first:
+  // int16, 2 bytes), then duration (a float64).
+  const featBytes = packedFeaturesBytes(Object.values(flow(1).features), 0, d);
+  const featStart = tail(featBytes);
+  const duration = featStart + Math.ceil(d / 4) + 2;
   const CASES: [string, number, number[]][] = [
     ['a bad magic', 0, [0x7b]],
-    ['an unknown version', 4, [2]],
+    ['an unknown version', 4, [3]],
     ['unknown flags', 5, [1]],
     ['no flows', 8, [0]],
-    ['a feature that is NaN', featStart + 6, [0xf8, 0x7f]],
-    ['a feature that is Infinity', featStart, [0, 0, 0, 0, 0, 0, 0xf0, 0x7f]],
+    ['a feature that is NaN', duration + 6, [0xf8, 0x7f]],
+    ['a feature that is Infinity', duration, [0, 0, 0, 0, 0, 0, 0xf0, 0x7f]],
+    ['feature classes that claim more bytes than the batch holds', featStart, [0xff]],
     ['a negative byte count (bwdBytes)', featStart - 8, [0, 0, 0, 0, 0, 0, 0xf0, 0xbf]],
     ['a fractional packet count (fwdPackets)', featStart - 32, [0, 0, 0, 0, 0, 0, 0xe0, 0x3f]],
     ['a count beyond 2^53 (bwdPackets)', featStart - 24, [0, 0, 0, 0, 0, 0, 0x40, 0x43]],
@@ -156,6 +162,35 @@ describe('flow batch v1 codec', () => {
     for (let k = 0; k < bytes.length; k++) c[at + k] = bytes[k];
     const r = decodeFlowBatch(c);
     expect(r.ok).toBe(false);
+  });
+
+  it('packs the features (version 2): a flood-like flow is a fifth of its version 1 size, and version 1 batches are still read', () => {
+    const syn = (i: number): FlowV1 => flow(i, { features: Object.fromEntries(Array.from({ length: 88 }, (_, k) => [`f${k}`, k < 9 ? (k === 0 ? 40 : 1) : 0])) });
+    const fs = Array.from({ length: 512 }, (_, i) => syn(3 * i + 1)); // IPv4 sources
+    const [v2] = encodeFlowBatches(fs, 512).batches;
+    expect(v2[4]).toBe(2);
+    const dec = decodeFlowBatch(v2);
+    expect(dec.ok && flowsOfBatch(dec.batch)).toEqual(fs);
+    // The same batch in version 1: the features as n × d float64s.
+    const packedBytes = fs.reduce((n, f) => n + packedFeaturesBytes(Object.values(f.features), 0, 88), 0);
+    const head = v2.subarray(0, v2.length - packedBytes);
+    const f64 = Buffer.alloc(fs.length * 88 * 8);
+    fs.forEach((f, i) => Object.values(f.features).forEach((v, k) => f64.writeDoubleLE(v, (i * 88 + k) * 8)));
+    const v1 = Buffer.concat([head, f64]);
+    v1[4] = 1;
+    const dec1 = decodeFlowBatch(v1);
+    expect(dec1.ok && flowsOfBatch(dec1.batch)).toEqual(fs);
+    expect(v2.length * 5).toBeLessThan(v1.length);
+    // Version 1 has no packed section: a version 2 body labelled 1 is refused, and the reverse.
+    const mislabelled = Buffer.from(v2);
+    mislabelled[4] = 1;
+    expect(decodeFlowBatch(mislabelled).ok).toBe(false);
+    const relabelled = Buffer.from(v1);
+    relabelled[4] = 2;
+    expect(decodeFlowBatch(relabelled).ok).toBe(false);
+    // -0 travels as -0 (version 1 kept it too).
+    const z = decodeFlowBatch(encodeFlowBatches([flow(1, { features: { a: -0 } })]).batches[0]);
+    expect(z.ok && Object.is(z.batch.features[0], -0)).toBe(true);
   });
 
   it('refuses an id byte outside printable ASCII, a bad sensor, a bad address family', () => {
@@ -175,6 +210,8 @@ describe('flow batch v1 codec', () => {
 
   it('the cases above each break only their field (the untouched batch decodes)', () => {
     expect(decodeFlowBatch(one).ok).toBe(true);
-    expect(one.length).toBe(featStart + d * 8);
+    expect(one.length).toBe(featStart + featBytes);
+    expect(Object.keys(flow(1).features)[0]).toBe('0');
+    expect(one.readDoubleLE(duration)).toBe(flow(1).features.duration);
   });
 });

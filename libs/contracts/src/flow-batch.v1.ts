@@ -1,5 +1,6 @@
 import { isStorableText } from './common';
 import { FLOW_END_REASONS, FLOW_STATES, FlowV1 } from './flow.v1';
+import { packedFeaturesBytes, packFeatures, unpackFeatures } from './feature-pack';
 import { parseJsonMessage } from './parse';
 
 /*
@@ -12,7 +13,7 @@ import { parseJsonMessage } from './parse';
  *
  * Wire grammar (little endian; n = count, d = feature count, s = service count):
  *   0  magic      4 bytes  "NSFB"
- *   4  version    u8       1
+ *   4  version    u8       2 (1 is read too: its features were n × d × f64)
  *   5  flags      u8       0
  *   6  d          u16      feature names, 0..1024
  *   8  n          u32      flows, 1..65535
@@ -30,13 +31,17 @@ import { parseJsonMessage } from './parse';
  *                                              FLOW_STATES, the services list)
  *      start, end                              n × f64 each (finite, ≥ 0)
  *      fwdPackets, bwdPackets, fwdBytes, bwdBytes   n × f64 each (safe integers ≥ 0)
- *      features                                n × d × f64, row-major (finite)
+ *      features                                n × the flow's d values packed (feature-pack.ts:
+ *                                              a 2-bit class per value, then the non-zero
+ *                                              values in 2, 4 or 8 bytes; finite)
  * and nothing after. Every check FlowV1 makes is made here on the columns (tests prove that
  * every decoded flow passes FlowV1.parse and that damaged batches are refused as values).
  */
 
 const MAGIC = 0x4246534e; // "NSFB" read as u32 LE
-export const FLOW_BATCH_VERSION = 1;
+export const FLOW_BATCH_VERSION = 2;
+/** Version 1: the same, but the features as plain float64s (a flood's flows were 4-5 times larger). */
+const FLOW_BATCH_VERSION_F64 = 1;
 /** First byte of a flow batch message ('N'): never the first byte of a JSON object. */
 export const FLOW_BATCH_FIRST_BYTE = 0x4e;
 export const FLOW_BATCH_MAX_FLOWS = 65535;
@@ -154,6 +159,12 @@ class Columns {
     if (!HOST_LE) Buffer.from(a.buffer, a.byteOffset, count * 8).swap64();
     return a;
   }
+  /** `count` float64 slots, filled by the caller. */
+  f64Slots(count: number): Float64Array {
+    const a = new Float64Array(this.arena, this.o, count);
+    this.o += count * 8;
+    return a;
+  }
   u32s(count: number): Uint32Array {
     const a = new Uint32Array(this.arena, this.o, count);
     this.o += count * 4;
@@ -193,7 +204,9 @@ function arenaBytes(n: number, d: number, ids: number): number {
 export function decodeFlowBatch(buf: Buffer, pool?: FlowBatchPool): FlowBatchResult {
   if (buf.length < O_SENSOR + 1) return bad('FLOWBATCH.TRUNCATED', `${buf.length} bytes, shorter than the header`);
   if (buf.readUInt32LE(O_MAGIC) !== MAGIC) return bad('FLOWBATCH.BAD_MAGIC', 'not a flow batch');
-  if (buf[O_VERSION] !== FLOW_BATCH_VERSION) return bad('FLOWBATCH.BAD_VERSION', `version ${buf[O_VERSION]}`);
+  const version = buf[O_VERSION];
+  if (version !== FLOW_BATCH_VERSION && version !== FLOW_BATCH_VERSION_F64) return bad('FLOWBATCH.BAD_VERSION', `version ${version}`);
+  const packed = version === FLOW_BATCH_VERSION;
   if (buf[O_FLAGS] !== 0) return bad('FLOWBATCH.INVALID', `unknown flags ${buf[O_FLAGS]}`);
   const d = buf.readUInt16LE(O_D);
   const n = buf.readUInt32LE(O_N);
@@ -244,10 +257,10 @@ export function decodeFlowBatch(buf: Buffer, pool?: FlowBatchPool): FlowBatchRes
   }
   const oIdLen = o;
   o += n;
-  // Exact size from here on: ids, fixed columns, features.
-  const expect = o + idTotal + n * (FIXED_PER_FLOW - 1) + n * d * 8;
+  // Size from here on: ids, fixed columns, features (packed: at least their classes; exact once read).
+  const expect = o + idTotal + n * (FIXED_PER_FLOW - 1) + (packed ? n * ((d + 3) >> 2) : n * d * 8);
   if (buf.length < expect) return bad('FLOWBATCH.TRUNCATED', `${buf.length} bytes, ${expect} needed`);
-  if (buf.length > expect) return bad('FLOWBATCH.INVALID', `${buf.length - expect} bytes after the batch`);
+  if (!packed && buf.length > expect) return bad('FLOWBATCH.INVALID', `${buf.length - expect} bytes after the batch`);
   // Column offsets in the message, in wire order.
   const oIds = o;
   const oProto = oIds + idTotal;
@@ -269,7 +282,14 @@ export function decodeFlowBatch(buf: Buffer, pool?: FlowBatchPool): FlowBatchRes
   const bwdPackets = cols.f64s(buf, oTimes + 24 * n, n);
   const fwdBytes = cols.f64s(buf, oTimes + 32 * n, n);
   const bwdBytes = cols.f64s(buf, oTimes + 40 * n, n);
-  const features = cols.f64s(buf, oFeatures, n * d);
+  const features = packed ? cols.f64Slots(n * d) : cols.f64s(buf, oFeatures, n * d);
+  if (packed) {
+    const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    let q = oFeatures;
+    for (let i = 0; i < n && q >= 0; i++) q = unpackFeatures(buf, dv, q, buf.length, d, features, i * d);
+    if (q < 0) return bad('FLOWBATCH.TRUNCATED', 'features');
+    if (q < buf.length) return bad('FLOWBATCH.INVALID', `${buf.length - q} bytes after the batch`);
+  }
   const idOff = cols.u32s(n + 1);
   let at = 0;
   for (let i = 0; i < n; i++) {
@@ -511,7 +531,13 @@ function encodeOne(sensor: string, names: string[], services: string[], flows: F
   for (const nm of names) head += 2 + Buffer.byteLength(nm);
   let idTotal = 0;
   for (const f of flows) idTotal += f.id.length;
-  const size = head + n + idTotal + n * (FIXED_PER_FLOW - 1) + n * d * 8;
+  const values = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) {
+    let c = 0;
+    for (const k in flows[i].features) values[i * d + c++] = flows[i].features[k];
+  }
+  const featureBytes = packedFeaturesBytes(values, 0, n * d) - ((n * d + 3) >> 2) + n * ((d + 3) >> 2);
+  const size = head + n + idTotal + n * (FIXED_PER_FLOW - 1) + featureBytes;
   const b = Buffer.alloc(size);
   b.writeUInt32LE(MAGIC, O_MAGIC);
   b[O_VERSION] = FLOW_BATCH_VERSION;
@@ -552,10 +578,9 @@ function encodeOne(sensor: string, names: string[], services: string[], flows: F
   for (let i = 0; i < n; i++, o += 8) b.writeDoubleLE(flows[i].bwdPackets, o);
   for (let i = 0; i < n; i++, o += 8) b.writeDoubleLE(flows[i].fwdBytes, o);
   for (let i = 0; i < n; i++, o += 8) b.writeDoubleLE(flows[i].bwdBytes, o);
-  for (let i = 0; i < n; i++) {
-    const vals = Object.values(flows[i].features);
-    for (let c = 0; c < d; c++, o += 8) b.writeDoubleLE(vals[c], o);
-  }
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  for (let i = 0; i < n; i++) o = packFeatures(values, i * d, d, b, dv, o);
+  if (o !== size) throw new Error(`flow batch: ${o} bytes written, ${size} sized`); // a bug, not an input
   return b;
 }
 

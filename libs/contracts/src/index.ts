@@ -7,4 +7,5 @@ export * from './sensor.v1';
 export * from './deadletter.v1';
 export * from './flow.v1';
 export * from './stats.v1';
+export * from './feature-pack';
 export * from './flow-batch.v1';
