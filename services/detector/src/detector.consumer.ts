@@ -150,6 +150,8 @@ export class DetectorConsumer implements OnApplicationShutdown {
       this.sensors = new Map();
       this.graceEnded = new Set();
       this.resolvedNext = new Map();
+      // Which partitions this instance now reads (operators; the benchmark starts its clock here).
+      process.stdout.write(JSON.stringify({ event: 'assigned', generation: this.generation, flows: a[t.flows] ?? [], stats: a[t.stats] ?? [] }) + '\n');
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [t.flows, t.stats, t.sensors], fromBeginning: true });
