@@ -264,6 +264,7 @@ async function detector(copies: number, format: string): Promise<void> {
     const scavenges = gcLines.filter((l) => /: Scavenge/.test(l)).length;
     const fullGcs = gcLines.filter((l) => /: Mark-Compact/.test(l)).length;
     if (process.env.BENCH_DETECTOR_LOG) writeFileSync(process.env.BENCH_DETECTOR_LOG, det.lines.join('\n'));
+    const peakRssMb = procPeakRssMb(det.proc.pid);
     await det.stop();
     const secs = (t1 - t0) / 1000;
     const stored = c.flows - (first.flows ?? 0);
@@ -282,6 +283,7 @@ async function detector(copies: number, format: string): Promise<void> {
     console.log(`| PostgreSQL CPU time of the detector's connections (backends only; WAL writer, checkpointer not counted) | ${(pgCpuMs / 1000).toFixed(2)} s → ${fmt(c.flows / (pgCpuMs / 1000))} flows per CPU-second |`);
     console.log(`| CPU time, partitions assigned → last flow stored: Kafka broker; PostgreSQL's WAL writer, checkpointer and background writer | ${bpid ? `${(brokerCpuRun / 1000).toFixed(2)} s (${(brokerCpuRun * 1000 / stored).toFixed(1)} µs/flow)` : 'broker not local'}; ${(bgCpuRun / 1000).toFixed(2)} s (${(bgCpuRun * 1000 / stored).toFixed(1)} µs/flow) |`);
     if (scavenges + fullGcs) console.log(`| detector collections, partitions assigned → last flow stored (--trace-gc) | ${scavenges} scavenges, ${fullGcs} mark-compacts |`);
+    console.log(`| detector peak RSS | ${peakRssMb.toFixed(0)} MB |`);
     console.log(`| load average during the run (2 cores, shared) | ${loadavg()[0].toFixed(1)} |`);
   } finally {
     await db.drop();
@@ -291,6 +293,16 @@ async function detector(copies: number, format: string): Promise<void> {
 
 function have(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** Peak resident set size of a process so far (VmHWM), MB; 0 when gone. */
+function procPeakRssMb(pid: number | undefined): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** CPU time (user + system) of a process (or of its thread `tid`) so far, ms, from /proc (clock ticks of 10 ms); 0 when gone. */
