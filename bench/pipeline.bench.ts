@@ -3,9 +3,11 @@
  *  1. end to end: sensor replay at max pace → netsentry.packets.v1 → aggregator → netsentry.flows.v1,
  *     packets/s from the first packet published to the last flow consumed, and no packet lost;
  *  2. detector: flows/s stored in PostgreSQL from the flow topic, with scoring and rules on;
+ *     (`cluster`, not run by default: the same through BENCH_DETECTOR_INSTANCES detectors of one
+ *     group, default 2, the flows produced while they run);
  *  3. live capture: tcpreplay --pps onto a veth at rising rates, the highest rate the sensor
  *     takes with < 0.1% of packets lost in the kernel (root, tcpreplay; skipped otherwise).
- * Prints markdown tables. BENCH_PIPELINE_PARTS=… limits which parts run (e2e,detector,live).
+ * Prints markdown tables. BENCH_PIPELINE_PARTS=… chooses the parts (default e2e,detector,live; also cluster).
  * BENCH_DETECTOR_FORMAT=batch (default: flow batches, what the aggregator sends) or json (one
  * FlowV1 per message, what other producers may send) chooses the detector input's encoding.
  * BENCH_DETECTOR_COPIES (default 3) sets how many copies of the capture's flows it reads;
@@ -291,6 +293,96 @@ async function detector(copies: number, format: string): Promise<void> {
   }
 }
 
+/**
+ * The same flows through `instances` detectors of one consumer group on this machine (the flows
+ * topic has 4 partitions). The detectors join first and the flows are produced once the group is
+ * stable (so no rebalance replays part of them), so this clock runs from the first flow produced
+ * to the last stored, and the bench process producing them shares the cores.
+ */
+async function detectorCluster(copies: number, instances: number): Promise<void> {
+  const suffix = '.' + uniqueName('benchdc');
+  const topics = topicMap(suffix);
+  const sensor = 'bench-det';
+  const base: FlowV1[] = [];
+  const table = new FlowTable({ sensor }, (f) => base.push(f));
+  await readCaptureFile(SYN_FLOOD, (r) => void table.add(r));
+  table.flush();
+  const db = await createTestDatabase({ migrate: migrateDatabase });
+  const dets: ServiceProcess[] = [];
+  try {
+    const kafka = testKafka('bench-detc-load');
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [topics.flows, topics.stats].map((topic) => ({ topic, numPartitions: 4, replicationFactor: 1 })), waitForLeaders: true });
+    await admin.disconnect();
+    const model = trainModel(base.slice(0, 20000), { seed: 1 });
+    const ds = await openDataSource({ url: db.url, poolSize: 1 });
+    await saveModel(ds, {
+      id: model.id, sensorGroup: 'default', params: {}, featureStats: {}, quality: {},
+      blob: Buffer.from(JSON.stringify(model.toJSON())), trainStart: model.trainingWindow.start, trainEnd: model.trainingWindow.end,
+    });
+    await activateModel(ds, model.id);
+    await ds.destroy();
+    const msgs: Message[] = [];
+    for (let k = 0; k < copies; k++) msgs.push(...batchMessages(base.map((f) => ({ ...f, id: `${f.id}${k}` })), 4));
+    const n = base.length * copies;
+    const last = Math.max(...base.map((f) => f.end));
+    const wm = { sensor, source: 0, sources: 1, wmUs: Math.ceil(last * 1e6), eos: true };
+    const group = uniqueName('bench-detc');
+    for (let k = 0; k < instances; k++) {
+      dets.push(startService('detector', [], {
+        KAFKA_BROKERS: brokers, NETSENTRY_TOPIC_SUFFIX: suffix, DETECTOR_GROUP_ID: group, DETECTOR_INSTANCE_ID: `bench-detc-${k}`, DATABASE_URL: db.url, DETECTOR_LOG_EVERY_MS: '250',
+      }));
+    }
+    for (const d of dets) await d.waitFor(/scoring with model/, 60000);
+    await waitGroup(group, instances);
+    const producer = kafka.producer();
+    await producer.connect();
+    const bpid = brokerPid();
+    const cpu0 = dets.map((d) => procCpuMs(d.proc.pid));
+    const broker0 = procCpuMs(bpid);
+    const self0 = process.cpuUsage();
+    const t0 = Date.now();
+    for (let i = 0; i < msgs.length; i += 2000) await sendChunked(producer, [{ topic: topics.flows, messages: msgs.slice(i, i + 2000) }]);
+    for (const t of [topics.flows, topics.stats]) await sendChunked(producer, [{ topic: t, messages: watermarkMessages(wm, 4) }]);
+    const produced = Date.now();
+    const selfCpu = process.cpuUsage(self0);
+    await producer.disconnect();
+    const ends = await Promise.all(dets.map((d) => d.waitFor(new RegExp(`"event":"sensor_end","sensor":"${sensor}"`), 900000)));
+    const t1 = Date.now();
+    const detCpu = dets.reduce((a, d, k) => a + procCpuMs(d.proc.pid) - cpu0[k], 0);
+    const brokerCpu = procCpuMs(bpid) - broker0;
+    const pgCpuMs = await backendCpuMs(db.url);
+    const rss = dets.map((d) => procPeakRssMb(d.proc.pid));
+    const cs = ends.map((e) => JSON.parse(e) as Record<string, number>);
+    const stored = cs.reduce((a, c) => a + c.flows, 0);
+    const rows = Number((await (async () => {
+      const c = new Client({ connectionString: db.url });
+      await c.connect();
+      try {
+        return (await c.query('SELECT count(*)::int AS n FROM flows')).rows[0].n;
+      } finally {
+        await c.end();
+      }
+    })()));
+    const secs = (t1 - t0) / 1000;
+    console.log('| measure | value |');
+    console.log('|---|---|');
+    console.log(`| input | ${fmt(n)} real flows (${copies} copies of the ${fmt(base.length)} flows of pkt.TCP.synflood.spoofed.pcap, ids made distinct), flow batches of 512, produced once the group was stable |`);
+    console.log(`| detector instances (one consumer group, 4 partitions) | ${instances}; flows each: ${cs.map((c) => fmt(c.flows)).join(', ')} |`);
+    console.log(`| rows in flows / anomalies stored | ${fmt(rows)} / ${fmt(cs.reduce((a, c) => a + c.anomalies, 0))} |`);
+    console.log(`| wall time, first flow produced → last flow stored (producing took ${((produced - t0) / 1000).toFixed(2)} s) | ${secs.toFixed(2)} s |`);
+    console.log(`| **detector rate** | **${fmt(rows / secs)} flows/s stored** |`);
+    console.log(`| CPU per stored flow: detectors (all threads); PostgreSQL backends; broker; the bench producing | ${(detCpu * 1000 / stored).toFixed(1)} µs; ${(pgCpuMs * 1000 / stored).toFixed(1)} µs; ${(brokerCpu * 1000 / stored).toFixed(1)} µs; ${(((selfCpu.user + selfCpu.system) / 1000) * 1000 / stored).toFixed(1)} µs |`);
+    console.log(`| detector peak RSS | ${rss.map((x) => `${x.toFixed(0)} MB`).join(', ')} |`);
+    console.log(`| load average during the run (2 cores, shared) | ${loadavg()[0].toFixed(1)} |`);
+  } finally {
+    await Promise.all(dets.map((d) => d.stop()));
+    await db.drop();
+    await deleteTopics(Object.values(topics)).catch(() => undefined);
+  }
+}
+
 function have(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
@@ -407,6 +499,12 @@ async function main(): Promise<void> {
     if (parts.includes('detector')) {
       console.log('### Detector: flows topic → scoring + rules → PostgreSQL\n');
       await detector(Number(process.env.BENCH_DETECTOR_COPIES ?? 3), process.env.BENCH_DETECTOR_FORMAT ?? 'batch');
+      console.log('');
+    }
+    if (parts.includes('cluster')) {
+      const instances = Number(process.env.BENCH_DETECTOR_INSTANCES ?? 2);
+      console.log(`### Detector cluster: ${instances} instance(s) on this machine, flows produced while they run\n`);
+      await detectorCluster(Number(process.env.BENCH_DETECTOR_COPIES ?? 3), instances);
       console.log('');
     }
     if (parts.includes('live')) {
