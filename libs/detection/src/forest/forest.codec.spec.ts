@@ -115,6 +115,24 @@ describe('forest codec: hostile shapes', () => {
     expect(reason(handMade({ ...o, subsampleSize: 2, heightLimit: 1 }))).toBe(why);
   });
 
+  it('the kernel scores every range of rows as the reference walk does: every block size, any start, nothing written outside the range', () => {
+    const ref = scoreRowsReference(forest, x, n);
+    const layout = compileForest(forest);
+    const acc = new Float64Array(SCORE_BLOCK_ROWS);
+    const bad: string[] = [];
+    for (const from of [0, 1, 3, 64, 130]) {
+      for (let len = 1; len <= 2 * SCORE_BLOCK_ROWS + 5; len++) {
+        const out = new Float64Array(n).fill(-1);
+        scoreRowsInto(layout, x, from, from + len, out, acc);
+        for (let i = 0; i < n; i++) {
+          const inside = i >= from && i < from + len;
+          if (inside ? Math.abs(out[i] - ref[i]) > 1e-12 : out[i] !== -1) bad.push(`from ${from} len ${len} row ${i}`);
+        }
+      }
+    }
+    expect(bad.slice(0, 5)).toEqual([]);
+  });
+
   it('accepts every forest fitForest makes, and the kernel scores it as the reference walk does', () => {
     for (const maxSamples of [2, 3, 100, 256, 1000]) {
       const f = fitForest(x, n, d, { nEstimators: 5, seed: maxSamples, maxSamples });
