@@ -193,6 +193,40 @@ function batchMessages(flows: FlowV1[], partitions: number): Message[] {
   return out;
 }
 
+/** The flows of the SYN-flood capture (sensor `sensor`), the detector benches' input. */
+async function synFloodFlows(sensor: string): Promise<FlowV1[]> {
+  const base: FlowV1[] = [];
+  const table = new FlowTable({ sensor }, (f) => base.push(f));
+  await readCaptureFile(SYN_FLOOD, (r) => void table.add(r));
+  table.flush();
+  return base;
+}
+
+/** Fresh flows and stats topics of 4 partitions. */
+async function createFlowTopics(kafka: ReturnType<typeof testKafka>, topics: ReturnType<typeof topicMap>): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [topics.flows, topics.stats].map((topic) => ({ topic, numPartitions: 4, replicationFactor: 1 })), waitForLeaders: true });
+  await admin.disconnect();
+}
+
+/** A model trained on 20 000 of `flows`, stored and activated in the database at `url` (so every flow is scored). */
+async function activateBenchModel(url: string, flows: FlowV1[]): Promise<void> {
+  const model = trainModel(flows.slice(0, 20000), { seed: 1 });
+  const ds = await openDataSource({ url, poolSize: 1 });
+  await saveModel(ds, {
+    id: model.id, sensorGroup: 'default', params: {}, featureStats: {}, quality: {},
+    blob: Buffer.from(JSON.stringify(model.toJSON())), trainStart: model.trainingWindow.start, trainEnd: model.trainingWindow.end,
+  });
+  await activateModel(ds, model.id);
+  await ds.destroy();
+}
+
+/** The end-of-input watermark of the bench sensor, after the last of `flows`. */
+function endOfInput(sensor: string, flows: FlowV1[]): { sensor: string; source: number; sources: number; wmUs: number; eos: boolean } {
+  return { sensor, source: 0, sources: 1, wmUs: Math.ceil(Math.max(...flows.map((f) => f.end)) * 1e6), eos: true };
+}
+
 /**
  * Loads `copies` × the flows of a real capture (ids made distinct per copy) onto a fresh flows
  * topic, closed by end-of-input watermarks, then measures a detector storing them with scoring
@@ -202,17 +236,11 @@ async function detector(copies: number, format: string): Promise<void> {
   const suffix = '.' + uniqueName('benchdet');
   const topics = topicMap(suffix);
   const sensor = 'bench-det';
-  const base: FlowV1[] = [];
-  const table = new FlowTable({ sensor }, (f) => base.push(f));
-  await readCaptureFile(SYN_FLOOD, (r) => void table.add(r));
-  table.flush();
+  const base = await synFloodFlows(sensor);
   const db = await createTestDatabase({ migrate: migrateDatabase });
   try {
     const kafka = testKafka('bench-det-load');
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [topics.flows, topics.stats].map((topic) => ({ topic, numPartitions: 4, replicationFactor: 1 })), waitForLeaders: true });
-    await admin.disconnect();
+    await createFlowTopics(kafka, topics);
     const producer = kafka.producer();
     await producer.connect();
     let n = 0;
@@ -222,19 +250,10 @@ async function detector(copies: number, format: string): Promise<void> {
       for (let i = 0; i < msgs.length; i += 2000) await sendChunked(producer, [{ topic: topics.flows, messages: msgs.slice(i, i + 2000) }]);
       n += copy.length;
     }
-    const last = Math.max(...base.map((f) => f.end));
-    const wm = { sensor, source: 0, sources: 1, wmUs: Math.ceil(last * 1e6), eos: true };
+    const wm = endOfInput(sensor, base);
     for (const t of [topics.flows, topics.stats]) await sendChunked(producer, [{ topic: t, messages: watermarkMessages(wm, 4) }]);
     await producer.disconnect();
-
-    const model = trainModel(base.slice(0, 20000), { seed: 1 });
-    const ds = await openDataSource({ url: db.url, poolSize: 1 });
-    await saveModel(ds, {
-      id: model.id, sensorGroup: 'default', params: {}, featureStats: {}, quality: {},
-      blob: Buffer.from(JSON.stringify(model.toJSON())), trainStart: model.trainingWindow.start, trainEnd: model.trainingWindow.end,
-    });
-    await activateModel(ds, model.id);
-    await ds.destroy();
+    await activateBenchModel(db.url, base);
     const det = startService('detector', [], {
       KAFKA_BROKERS: brokers, NETSENTRY_TOPIC_SUFFIX: suffix, DETECTOR_GROUP_ID: uniqueName('bench-det'), DATABASE_URL: db.url, DETECTOR_LOG_EVERY_MS: '250',
       ...(process.env.BENCH_DETECTOR_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_DETECTOR_NODE_OPTIONS } : {}),
@@ -303,31 +322,17 @@ async function detectorCluster(copies: number, instances: number): Promise<void>
   const suffix = '.' + uniqueName('benchdc');
   const topics = topicMap(suffix);
   const sensor = 'bench-det';
-  const base: FlowV1[] = [];
-  const table = new FlowTable({ sensor }, (f) => base.push(f));
-  await readCaptureFile(SYN_FLOOD, (r) => void table.add(r));
-  table.flush();
+  const base = await synFloodFlows(sensor);
   const db = await createTestDatabase({ migrate: migrateDatabase });
   const dets: ServiceProcess[] = [];
   try {
     const kafka = testKafka('bench-detc-load');
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [topics.flows, topics.stats].map((topic) => ({ topic, numPartitions: 4, replicationFactor: 1 })), waitForLeaders: true });
-    await admin.disconnect();
-    const model = trainModel(base.slice(0, 20000), { seed: 1 });
-    const ds = await openDataSource({ url: db.url, poolSize: 1 });
-    await saveModel(ds, {
-      id: model.id, sensorGroup: 'default', params: {}, featureStats: {}, quality: {},
-      blob: Buffer.from(JSON.stringify(model.toJSON())), trainStart: model.trainingWindow.start, trainEnd: model.trainingWindow.end,
-    });
-    await activateModel(ds, model.id);
-    await ds.destroy();
+    await createFlowTopics(kafka, topics);
+    await activateBenchModel(db.url, base);
     const msgs: Message[] = [];
     for (let k = 0; k < copies; k++) msgs.push(...batchMessages(base.map((f) => ({ ...f, id: `${f.id}${k}` })), 4));
     const n = base.length * copies;
-    const last = Math.max(...base.map((f) => f.end));
-    const wm = { sensor, source: 0, sources: 1, wmUs: Math.ceil(last * 1e6), eos: true };
+    const wm = endOfInput(sensor, base);
     const group = uniqueName('bench-detc');
     for (let k = 0; k < instances; k++) {
       dets.push(startService('detector', [], {
