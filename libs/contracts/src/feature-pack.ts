@@ -21,7 +21,7 @@ const SIZE = [0, 2, 4, 8];
 
 /** The class of one value. */
 function classOf(v: number): number {
-  if (v === 0) return 1 / v > 0 ? ZERO : FLOAT32; // -0 kept
+  if (v === 0) return Object.is(v, -0) ? FLOAT32 : ZERO; // -0 kept (a bit test, where 1 / v was a division per zero)
   if ((v | 0) === v && v >= -32768 && v <= 32767) return INT16;
   if (Math.fround(v) === v) return FLOAT32;
   return FLOAT64;
@@ -46,40 +46,57 @@ export function packedFeaturesBytes(values: ArrayLike<number>, from: number, d: 
 export function packFeatures(values: ArrayLike<number>, from: number, d: number, out: Uint8Array, dv: DataView, p: number): number {
   const nTags = (d + 3) >> 2;
   let q = p + nTags;
-  let tag = 0;
-  for (let c = 0; c < d; c++) {
-    const v = values[from + c];
-    const k = classOf(v);
-    if (k === INT16) {
-      dv.setInt16(q, v, true);
-      q += 2;
-    } else if (k === FLOAT32) {
-      dv.setFloat32(q, v, true);
-      q += 4;
-    } else if (k === FLOAT64) {
-      dv.setFloat64(q, v, true);
-      q += 8;
+  for (let g = 0; g < nTags; g++) {
+    const c0 = from + (g << 2);
+    const c1 = from + Math.min(d, (g << 2) + 4);
+    // Four +0s (most of a flood's flow): a class byte of 0 and no value bytes.
+    if (c1 - c0 === 4 && values[c0] === 0 && values[c0 + 1] === 0 && values[c0 + 2] === 0 && values[c0 + 3] === 0 &&
+      !Object.is(values[c0], -0) && !Object.is(values[c0 + 1], -0) && !Object.is(values[c0 + 2], -0) && !Object.is(values[c0 + 3], -0)) {
+      out[p + g] = 0;
+      continue;
     }
-    tag |= k << ((c & 3) << 1);
-    if ((c & 3) === 3) {
-      out[p + (c >> 2)] = tag;
-      tag = 0;
+    let tag = 0;
+    for (let c = c0; c < c1; c++) {
+      const v = values[c];
+      const k = classOf(v);
+      if (k === INT16) {
+        dv.setInt16(q, v, true);
+        q += 2;
+      } else if (k === FLOAT32) {
+        dv.setFloat32(q, v, true);
+        q += 4;
+      } else if (k === FLOAT64) {
+        dv.setFloat64(q, v, true);
+        q += 8;
+      }
+      tag |= k << ((c - c0) << 1);
     }
+    out[p + g] = tag;
   }
-  if (d & 3) out[p + (d >> 2)] = tag;
   return q;
 }
 
 /**
- * Reads d packed values at `src[p]` into `out[outOff ..]`; returns the position after them, or
- * -1 when they would run past `end` (nothing is read at or past `end`). `dv` views `src`'s bytes.
+ * Reads d packed values at `src[p]` into `out[outOff ..]`; returns the position after them, -1
+ * when they would run past `end` (nothing is read at or past `end`), and with `finiteOnly` -2 at
+ * a float32 or float64 value that is not finite (zeros and int16s always are). `dv` views `src`'s bytes.
  */
-export function unpackFeatures(src: Uint8Array, dv: DataView, p: number, end: number, d: number, out: Float64Array, outOff: number): number {
+export function unpackFeatures(src: Uint8Array, dv: DataView, p: number, end: number, d: number, out: Float64Array, outOff: number, finiteOnly = false): number {
   const nTags = (d + 3) >> 2;
   let q = p + nTags;
   if (q > end) return -1;
   for (let c = 0; c < d; c++) {
-    const k = (src[p + (c >> 2)] >> ((c & 3) << 1)) & 3;
+    const tag = src[p + (c >> 2)];
+    // Four zeros in a row (a class byte of 0): most of a flood's flow.
+    if (tag === 0 && (c & 3) === 0 && c + 4 <= d) {
+      out[outOff + c] = 0;
+      out[outOff + c + 1] = 0;
+      out[outOff + c + 2] = 0;
+      out[outOff + c + 3] = 0;
+      c += 3;
+      continue;
+    }
+    const k = (tag >> ((c & 3) << 1)) & 3;
     if (k === ZERO) out[outOff + c] = 0;
     else if (k === INT16) {
       if (q + 2 > end) return -1;
@@ -87,11 +104,15 @@ export function unpackFeatures(src: Uint8Array, dv: DataView, p: number, end: nu
       q += 2;
     } else if (k === FLOAT32) {
       if (q + 4 > end) return -1;
-      out[outOff + c] = dv.getFloat32(q, true);
+      const v = dv.getFloat32(q, true);
+      if (finiteOnly && v - v !== 0) return -2;
+      out[outOff + c] = v;
       q += 4;
     } else {
       if (q + 8 > end) return -1;
-      out[outOff + c] = dv.getFloat64(q, true);
+      const v = dv.getFloat64(q, true);
+      if (finiteOnly && v - v !== 0) return -2;
+      out[outOff + c] = v;
       q += 8;
     }
   }

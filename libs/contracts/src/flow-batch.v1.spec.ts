@@ -188,6 +188,21 @@ describe('flow batch codec', () => {
     const relabelled = Buffer.from(v1);
     relabelled[4] = 2;
     expect(decodeFlowBatch(relabelled).ok).toBe(false);
+    // A non-finite float32 in the packed section is refused (checked as it is unpacked).
+    const f32 = encodeFlowBatches([flow(1, { features: { a: 0.5 } })]).batches[0];
+    expect(f32[f32.length - 5]).toBe(0b10); // the class of 'a': float32
+    const nan = Buffer.from(f32);
+    nan.writeFloatLE(Number.NaN, nan.length - 4);
+    expect(decodeFlowBatch(nan)).toMatchObject({ ok: false, code: 'FLOWBATCH.INVALID' });
+    // Zeros in whole class bytes decode as zeros, over a pooled arena that held other values.
+    const zeros = encodeFlowBatches([flow(1, { features: Object.fromEntries(Array.from({ length: 9 }, (_, k) => [`z${k}`, k === 8 ? 7 : 0])) })]).batches[0];
+    const pool = new FlowBatchPool();
+    const dirty = decodeFlowBatch(encodeFlowBatches([flow(1, { features: Object.fromEntries(Array.from({ length: 9 }, (_, k) => [`z${k}`, 1.5 + k])) })]).batches[0], pool);
+    if (!dirty.ok) throw new Error(dirty.reason);
+    pool.release(dirty.batch);
+    const clean = decodeFlowBatch(zeros, pool);
+    expect(clean.ok && Array.from(clean.batch.features)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 7]);
+    expect(clean.ok && clean.batch.features.buffer).toBe(dirty.batch.features.buffer);
     // -0 travels as -0 (version 1 kept it too).
     const z = decodeFlowBatch(encodeFlowBatches([flow(1, { features: { a: -0 } })]).batches[0]);
     expect(z.ok && Object.is(z.batch.features[0], -0)).toBe(true);

@@ -284,10 +284,14 @@ export function decodeFlowBatch(buf: Buffer, pool?: FlowBatchPool): FlowBatchRes
   const bwdBytes = cols.f64s(buf, oTimes + 40 * n, n);
   const features = packed ? cols.f64Slots(n * d) : cols.f64s(buf, oFeatures, n * d);
   if (packed) {
+    // Checked as they are read: bounds, and finite values (the loop below is for version 1).
     const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     let q = oFeatures;
-    for (let i = 0; i < n && q >= 0; i++) q = unpackFeatures(buf, dv, q, buf.length, d, features, i * d);
-    if (q < 0) return bad('FLOWBATCH.TRUNCATED', 'features');
+    for (let i = 0; i < n; i++) {
+      q = unpackFeatures(buf, dv, q, buf.length, d, features, i * d, true);
+      if (q === -1) return bad('FLOWBATCH.TRUNCATED', 'features');
+      if (q === -2) return bad('FLOWBATCH.INVALID', `a feature of flow ${i} not finite`);
+    }
     if (q < buf.length) return bad('FLOWBATCH.INVALID', `${buf.length - q} bytes after the batch`);
   }
   const idOff = cols.u32s(n + 1);
@@ -330,7 +334,7 @@ export function decodeFlowBatch(buf: Buffer, pool?: FlowBatchPool): FlowBatchRes
     if (!count(fwdPackets[i]) || !count(bwdPackets[i]) || !count(fwdBytes[i]) || !count(bwdBytes[i])) return bad('FLOWBATCH.INVALID', `counts of flow ${i}`);
   }
   // x - x is 0 for a finite x and NaN for ±Infinity and NaN.
-  for (let k = 0; k < features.length; k++) {
+  for (let k = 0; !packed && k < features.length; k++) {
     const v = features[k];
     if (v - v !== 0) return bad('FLOWBATCH.INVALID', `feature ${featureNames[k % d]} of flow ${Math.floor(k / d)} not finite`);
   }

@@ -55,6 +55,9 @@ describe('packed feature blocks (flows.features)', () => {
       [[], 3],
       [[0, 0], 3 + 1],
       [[0, -0], 3 + 1 + 4], // -0 kept (as a float32), read as 0
+      [[0, 0, 0, 0, 0, 0, 0, 0, 5], 3 + 3 + 2], // whole class bytes of zeros, then a partial one
+      [[0, 0, 0, -0, 0, 0, 0, 0], 3 + 2 + 4], // a -0 among zeros is not a zero
+      [[-0, 0, 0, 0], 3 + 1 + 4],
       [[1, -1, 32767, -32768], 3 + 1 + 8],
       [[32768, -32769, 0.5, Math.fround(0.1)], 3 + 1 + 16],
       [[0.1, 2 ** 24 + 1, 5e-324, 1.7976931348623157e308, -Math.PI], 3 + 2 + 40],
@@ -98,6 +101,7 @@ describe('packed feature blocks (flows.features)', () => {
     // 704 bytes of plain float64s (the form before) are not a block.
     expect(readFeatureBlock(Buffer.from(new Float64Array(88).fill(1.5).buffer))).toBeUndefined();
     expect(Object.is(readFeatureBlockRaw(featureBlock([-0]))![0], -0)).toBe(true);
+    expect(Array.from(readFeatureBlockRaw(featureBlock([0, 0, 0, -0, 0, 0, 0, 0]))!).map((v) => Object.is(v, -0))).toEqual([false, false, false, true, false, false, false, false]);
     expect(Object.is(readFeatureBlock(featureBlock([-0]))![0], 0)).toBe(true);
     for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
       const b = featureBlock([1, bad]);
