@@ -1,5 +1,5 @@
 import { decodeFlowBatch, encodeFlowBatches, FlowBatchPool, flowsOfBatch, isFlowBatch, parseFlowsMessage, type FlowBatchV1 } from './flow-batch.v1';
-import { packedFeaturesBytes } from './feature-pack';
+import { packedFeaturesBytes, unpackFeatures } from './feature-pack';
 import { FLOW_END_REASONS, FLOW_STATES, FlowV1 } from './flow.v1';
 
 function flow(i: number, over: Partial<FlowV1> = {}): FlowV1 {
@@ -203,6 +203,18 @@ describe('flow batch codec', () => {
     const clean = decodeFlowBatch(zeros, pool);
     expect(clean.ok && Array.from(clean.batch.features)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 7]);
     expect(clean.ok && clean.batch.features.buffer).toBe(dirty.batch.features.buffer);
+    // The packed bytes are kept beside the values (storage copies them): flow i's slice unpacks to its row.
+    const kept = decodeFlowBatch(v2, pool);
+    if (!kept.ok) throw new Error(kept.reason);
+    const pk = kept.batch.packed!;
+    expect(pk.off.length).toBe(513);
+    const row = new Float64Array(88);
+    const wrongRows = fs.filter((_, i) => {
+      const end = unpackFeatures(pk.bytes, new DataView(pk.bytes.buffer, pk.bytes.byteOffset, pk.bytes.byteLength), pk.off[i], pk.off[i + 1], 88, row, 0);
+      return end !== pk.off[i + 1] || row.some((v, k) => v !== kept.batch.features[i * 88 + k]);
+    });
+    expect(wrongRows).toEqual([]);
+    expect(dec1.ok && dec1.batch.packed).toBeUndefined(); // version 1 has no packed bytes
     // -0 travels as -0 (version 1 kept it too).
     const z = decodeFlowBatch(encodeFlowBatches([flow(1, { features: { a: -0 } })]).batches[0]);
     expect(z.ok && Object.is(z.batch.features[0], -0)).toBe(true);

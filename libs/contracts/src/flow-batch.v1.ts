@@ -89,6 +89,12 @@ export interface FlowBatchV1 {
   bwdBytes: Float64Array;
   /** n × featureNames.length, row-major. */
   features: Float64Array;
+  /**
+   * Version 2 batches as decoded: the same values as `features`, packed as on the wire
+   * (feature-pack.ts), flow i in bytes[off[i] .. off[i + 1]): storage copies them instead of
+   * packing them again.
+   */
+  packed?: { bytes: Uint8Array; off: Uint32Array };
 }
 
 export type FlowBatchError = 'FLOWBATCH.TRUNCATED' | 'FLOWBATCH.BAD_MAGIC' | 'FLOWBATCH.BAD_VERSION' | 'FLOWBATCH.INVALID';
@@ -195,9 +201,12 @@ class Columns {
   }
 }
 
-/** Arena bytes for a batch of n flows, d features, `ids` id bytes (see Columns for the order). */
-function arenaBytes(n: number, d: number, ids: number): number {
-  return (6 * n + n * d) * 8 + (n + 1) * 4 + 4 * n * 2 + 6 * n + 32 * n + ids;
+/**
+ * Arena bytes for a batch of n flows, d features, `ids` id bytes (see Columns for the order);
+ * `packed`: a version 2 batch's packed feature bytes (kept, with n + 1 offsets), else -1.
+ */
+function arenaBytes(n: number, d: number, ids: number, packed: number): number {
+  return (6 * n + n * d) * 8 + (n + 1) * 4 + (packed < 0 ? 0 : (n + 1) * 4 + packed) + 4 * n * 2 + 6 * n + 32 * n + ids;
 }
 
 /**
@@ -275,7 +284,8 @@ export function decodeFlowBatch(buf: Buffer, pool?: FlowBatchPool): FlowBatchRes
   const oEnums = oPorts + 8 * n;
   const oTimes = oEnums + 3 * n;
   const oFeatures = oTimes + 48 * n;
-  const bytes = arenaBytes(n, d, idTotal);
+  const packedLen = packed ? buf.length - oFeatures : -1;
+  const bytes = arenaBytes(n, d, idTotal, packedLen);
   const arena = pool ? pool.take(bytes) : new ArrayBuffer(bytes);
   const cols = new Columns(arena);
   // float64 columns first (aligned), then u32, u16, u8 (see Columns)
@@ -286,18 +296,21 @@ export function decodeFlowBatch(buf: Buffer, pool?: FlowBatchPool): FlowBatchRes
   const fwdBytes = cols.f64s(buf, oTimes + 32 * n, n);
   const bwdBytes = cols.f64s(buf, oTimes + 40 * n, n);
   const features = packed ? cols.f64Slots(n * d) : cols.f64s(buf, oFeatures, n * d);
-  if (packed) {
+  const idOff = cols.u32s(n + 1);
+  const packedOff = packed ? cols.u32s(n + 1) : null;
+  if (packedOff) {
     // Checked as they are read: bounds, and finite values (the loop below is for version 1).
     const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     let q = oFeatures;
     for (let i = 0; i < n; i++) {
+      packedOff[i] = q - oFeatures;
       q = unpackFeatures(buf, dv, q, buf.length, d, features, i * d, true);
       if (q === -1) return bad('FLOWBATCH.TRUNCATED', 'features');
       if (q === -2) return bad('FLOWBATCH.INVALID', `a feature of flow ${i} not finite`);
     }
     if (q < buf.length) return bad('FLOWBATCH.INVALID', `${buf.length - q} bytes after the batch`);
+    packedOff[n] = q - oFeatures;
   }
-  const idOff = cols.u32s(n + 1);
   let at = 0;
   for (let i = 0; i < n; i++) {
     idOff[i] = at;
@@ -317,6 +330,7 @@ export function decodeFlowBatch(buf: Buffer, pool?: FlowBatchPool): FlowBatchRes
   const srcAddr = cols.u8s(buf, oSrcAddr, 16 * n);
   const dstAddr = cols.u8s(buf, oDstAddr, 16 * n);
   const idBytes = cols.bytes(buf, oIds, idTotal);
+  const packedBytes = packedOff ? cols.bytes(buf, oFeatures, packedLen) : null;
   for (let i = 0; i < idTotal; i++) {
     const c = idBytes[i];
     if (c < 0x21 || c > 0x7e) return bad('FLOWBATCH.INVALID', 'id byte outside printable ASCII');
@@ -344,6 +358,7 @@ export function decodeFlowBatch(buf: Buffer, pool?: FlowBatchPool): FlowBatchRes
   const batch: FlowBatchV1 = {
     sensor, count: n, featureNames, services, idBytes, idOff, proto, srcFamily, srcAddr, dstFamily, dstAddr, srcPort, dstPort,
     vlan, vlanInner, endReason, state, service, start, end, fwdPackets, bwdPackets, fwdBytes, bwdBytes, features,
+    packed: packedOff ? { bytes: packedBytes!, off: packedOff } : undefined,
   };
   pool?.own(batch, arena);
   return { ok: true, batch };

@@ -29,6 +29,18 @@ export function writeFeatureBlock(values: ArrayLike<number>, from: number, d: nu
   return packFeatures(values, from, d, out, dv, p + HEADER);
 }
 
+/**
+ * Writes a block whose values are already packed (`packed[from .. to)`: one flow's features of a
+ * version 2 flow batch, checked by its decoder) at `out[p]`; returns the position after it.
+ */
+export function writePackedFeatureBlock(d: number, packed: Uint8Array, from: number, to: number, out: Uint8Array, p: number): number {
+  out[p] = FEATURE_BLOCK_FORMAT;
+  out[p + 1] = d & 0xff;
+  out[p + 2] = d >> 8;
+  out.set(packed.subarray(from, to), p + HEADER);
+  return p + HEADER + (to - from);
+}
+
 /** The block of `values` as a Buffer of its own. */
 export function featureBlock(values: ArrayLike<number>): Buffer {
   const out = Buffer.allocUnsafe(featureBlockMaxBytes(values.length));

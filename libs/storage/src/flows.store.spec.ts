@@ -1,6 +1,7 @@
 import { decodeFlowBatch, encodeFlowBatches, FlowV1, type FlowBatchV1 } from '@netsentry/contracts';
 import { countFlows, findFlows, storeFlowBatches, storeFlows } from './flows.store';
 import { createDataSource } from './data-source';
+import { featureBlock } from './feature-block';
 import { featureValues } from './feature-sets';
 import { flow, migratedDatabase } from './test-fixtures';
 
@@ -84,6 +85,12 @@ describe('storeFlows (COPY into flows; on a conflict COPY into staging, INSERT .
     for (const f of [...sensorA, ...sensorB, ...single]) expect(byId.get(f.id)).toEqual(JSON.parse(JSON.stringify(f)));
     expect(byId.size).toBe(2901);
     for (const f of back.slice(0, 50)) expect(FlowV1.safeParse(f).success).toBe(true);
+    // The batches carried their features packed, and those bytes are stored as they came: the
+    // same block storeFlows packs from the values (-0 included).
+    expect(batches.every((b) => b.packed)).toBe(true);
+    const written = new Map([...sensorA, ...sensorB].map((f) => [f.id, f]));
+    const raw: { id: string; features: Buffer }[] = await db.ds.query('SELECT id, features FROM flows WHERE start_ts >= $1', [flow(40001).start]);
+    expect(raw.filter((r) => written.has(r.id) && !r.features.equals(featureBlock(Object.values(written.get(r.id)!.features)))).map((r) => r.id)).toEqual([]);
     await db.ds.query('DELETE FROM flows WHERE start_ts >= $1', [flow(40001).start]); // the next test counts rows
   });
 

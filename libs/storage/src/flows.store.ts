@@ -3,7 +3,7 @@ import type { PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
 import { copyChunks, copyNumber, copyText, withPgTransaction } from './copy';
 import { FlowEntity } from './entities';
-import { featureBlock, featureBlockMaxBytes, writeFeatureBlock } from './feature-block';
+import { featureBlock, featureBlockMaxBytes, writeFeatureBlock, writePackedFeatureBlock } from './feature-block';
 import { featureSetId, featureSetNames, featuresRecord } from './feature-sets';
 
 const FLOW_COLUMNS =
@@ -189,9 +189,10 @@ class FlowBatchBinaryWriter {
     dv.setInt32(p, 2);
     dv.setInt16(p + 4, this.setId);
     p += 6;
-    // features: the row's slice of the feature column, packed; its length once written
+    // features: packed (as the batch carried them, or from the feature column); its length once written
     const d = b.featureNames.length;
-    const end = writeFeatureBlock(b.features, i * d, d, out, dv, p + 4);
+    const pk = b.packed;
+    const end = pk ? writePackedFeatureBlock(d, pk.bytes, pk.off[i], pk.off[i + 1], out, p + 4) : writeFeatureBlock(b.features, i * d, d, out, dv, p + 4);
     dv.setInt32(p, end - p - 4);
     this.pos = end;
   }
