@@ -299,7 +299,7 @@ export function decodeFlowBatch(buf: Buffer, pool?: FlowBatchPool): FlowBatchRes
   const idOff = cols.u32s(n + 1);
   const packedOff = packed ? cols.u32s(n + 1) : null;
   if (packedOff) {
-    // Checked as they are read: bounds, and finite values (the loop below is for version 1).
+    // Checked as they are read: bounds, and finite values.
     const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     let q = oFeatures;
     for (let i = 0; i < n; i++) {
@@ -350,10 +350,13 @@ export function decodeFlowBatch(buf: Buffer, pool?: FlowBatchPool): FlowBatchRes
     if (!(t0 >= 0) || !(t1 >= 0) || t0 === Infinity || t1 === Infinity) return bad('FLOWBATCH.INVALID', `time of flow ${i}`);
     if (!count(fwdPackets[i]) || !count(bwdPackets[i]) || !count(fwdBytes[i]) || !count(bwdBytes[i])) return bad('FLOWBATCH.INVALID', `counts of flow ${i}`);
   }
-  // x - x is 0 for a finite x and NaN for ±Infinity and NaN.
-  for (let k = 0; !packed && k < features.length; k++) {
-    const v = features[k];
-    if (v - v !== 0) return bad('FLOWBATCH.INVALID', `feature ${featureNames[k % d]} of flow ${Math.floor(k / d)} not finite`);
+  // Version 1 (version 2's values were checked as they were unpacked): x - x is 0 for a finite x
+  // and NaN for ±Infinity and NaN.
+  if (!packed) {
+    for (let k = 0; k < features.length; k++) {
+      const v = features[k];
+      if (v - v !== 0) return bad('FLOWBATCH.INVALID', `feature ${featureNames[k % d]} of flow ${Math.floor(k / d)} not finite`);
+    }
   }
   const batch: FlowBatchV1 = {
     sensor, count: n, featureNames, services, idBytes, idOff, proto, srcFamily, srcAddr, dstFamily, dstAddr, srcPort, dstPort,
@@ -558,7 +561,8 @@ function encodeOne(sensor: string, names: string[], services: string[], flows: F
     let c = 0;
     for (const k in flows[i].features) values[i * d + c++] = flows[i].features[k];
   }
-  const featureBytes = packedFeaturesBytes(values, 0, n * d) - ((n * d + 3) >> 2) + n * ((d + 3) >> 2);
+  let featureBytes = 0;
+  for (let i = 0; i < n; i++) featureBytes += packedFeaturesBytes(values, i * d, d);
   const size = head + n + idTotal + n * (FIXED_PER_FLOW - 1) + featureBytes;
   const b = Buffer.alloc(size);
   b.writeUInt32LE(MAGIC, O_MAGIC);

@@ -7,7 +7,7 @@ import { FlowTable } from '@netsentry/flows';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { readCaptureFile } from '@netsentry/packets';
 import { haveSharedPcaps, itIf, SHARED_PCAPS } from '@netsentry/testing';
-import { featureBlock, featureBlockMaxBytes, readFeatureBlock, readFeatureBlockRaw, writeFeatureBlock } from './feature-block';
+import { featureBlock, featureBlockMaxBytes, featureValues, featureValuesRaw, writeFeatureBlock } from './feature-block';
 
 async function flowsOf(file: string): Promise<FlowV1[]> {
   const out: FlowV1[] = [];
@@ -39,7 +39,7 @@ describe('packed feature blocks (flows.features)', () => {
       for (const f of flows) {
         const v = Object.values(f.features);
         const b = featureBlock(v);
-        if (b.length > featureBlockMaxBytes(v.length) || !same(readFeatureBlock(b), v)) wrong.push(f.id);
+        if (b.length > featureBlockMaxBytes(v.length) || !same(featureValues(b), v)) wrong.push(f.id);
         bytes += b.length;
       }
       expect(wrong).toEqual([]);
@@ -66,11 +66,11 @@ describe('packed feature blocks (flows.features)', () => {
     for (const [values, size] of cases) {
       const b = featureBlock(values);
       expect([values, b.length]).toEqual([values, size]);
-      expectSame(readFeatureBlock(b), values);
+      expectSame(featureValues(b), values);
     }
     // Extremes of float64 and float32, integers at the class edges, values with no short decimal form.
     const extremes = [2 ** 53 + 2, -(2 ** 31), 2 ** 31 - 1, 1e-300, 2.2250738585072014e-308, 1 / 3, Math.fround(1 / 3), Math.fround(1e-45), 3.4028234663852886e38, 123456789.123456789, -32767.5];
-    expectSame(readFeatureBlock(featureBlock(extremes)), extremes);
+    expectSame(featureValues(featureBlock(extremes)), extremes);
   });
 
   it('round-trips thousands of seeded mixed values, at an offset inside a larger buffer, touching nothing outside its block', () => {
@@ -86,30 +86,30 @@ describe('packed feature blocks (flows.features)', () => {
     const end = writeFeatureBlock([9, 9, ...values], 2, d, out, new DataView(out.buffer), p);
     expect(out.subarray(0, p).every((x) => x === 0xee)).toBe(true);
     expect(out.subarray(end).every((x) => x === 0xee)).toBe(true);
-    expectSame(readFeatureBlock(out.subarray(p, end)), values);
+    expectSame(featureValues(out.subarray(p, end)), values);
   });
 
   it('refuses what is not a whole block without reading outside it: truncated, extra bytes, other format, non-finite values', () => {
     const good = featureBlock([0, 1, 0.5, 0.1, 70000, -3]);
-    expectSame(readFeatureBlock(good), [0, 1, 0.5, 0.1, 70000, -3]);
-    for (let n = 0; n < good.length; n++) expect(readFeatureBlock(good.subarray(0, n))).toBeUndefined();
-    expect(readFeatureBlock(Buffer.concat([good, Buffer.from([0])]))).toBeUndefined();
-    expect(readFeatureBlock(Buffer.from([2, ...good.subarray(1)]))).toBeUndefined();
-    expect(readFeatureBlock(null)).toBeUndefined();
+    expectSame(featureValues(good), [0, 1, 0.5, 0.1, 70000, -3]);
+    for (let n = 0; n < good.length; n++) expect(featureValues(good.subarray(0, n))).toBeUndefined();
+    expect(featureValues(Buffer.concat([good, Buffer.from([0])]))).toBeUndefined();
+    expect(featureValues(Buffer.from([2, ...good.subarray(1)]))).toBeUndefined();
+    expect(featureValues(null)).toBeUndefined();
     // A count larger than the block: the classes alone would not fit.
-    expect(readFeatureBlock(Buffer.from([1, 0xff, 0xff, 0]))).toBeUndefined();
+    expect(featureValues(Buffer.from([1, 0xff, 0xff, 0]))).toBeUndefined();
     // 704 bytes of plain float64s (the form before) are not a block.
-    expect(readFeatureBlock(Buffer.from(new Float64Array(88).fill(1.5).buffer))).toBeUndefined();
-    expect(Object.is(readFeatureBlockRaw(featureBlock([-0]))![0], -0)).toBe(true);
-    expect(Array.from(readFeatureBlockRaw(featureBlock([0, 0, 0, -0, 0, 0, 0, 0]))!).map((v) => Object.is(v, -0))).toEqual([false, false, false, true, false, false, false, false]);
-    expect(Object.is(readFeatureBlock(featureBlock([-0]))![0], 0)).toBe(true);
+    expect(featureValues(Buffer.from(new Float64Array(88).fill(1.5).buffer))).toBeUndefined();
+    expect(Object.is(featureValuesRaw(featureBlock([-0]))![0], -0)).toBe(true);
+    expect(Array.from(featureValuesRaw(featureBlock([0, 0, 0, -0, 0, 0, 0, 0]))!).map((v) => Object.is(v, -0))).toEqual([false, false, false, true, false, false, false, false]);
+    expect(Object.is(featureValues(featureBlock([-0]))![0], 0)).toBe(true);
     for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
       const b = featureBlock([1, bad]);
-      expect(readFeatureBlock(b)).toBeUndefined();
-      expect(Array.from(readFeatureBlockRaw(b)!)).toEqual([1, bad]);
+      expect(featureValues(b)).toBeUndefined();
+      expect(Array.from(featureValuesRaw(b)!)).toEqual([1, bad]);
     }
     // Non-finite float32 bits (class 2, 0x7fc00000 NaN) are refused too.
-    expect(readFeatureBlock(Buffer.from([1, 1, 0, 2, 0, 0, 0xc0, 0x7f]))).toBeUndefined();
+    expect(featureValues(Buffer.from([1, 1, 0, 2, 0, 0, 0xc0, 0x7f]))).toBeUndefined();
     // Hostile bytes never throw.
     let seed = 7;
     const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24);
@@ -118,7 +118,7 @@ describe('packed feature blocks (flows.features)', () => {
       const b = Buffer.from(Array.from({ length: k % 40 }, rnd));
       if (b.length) b[0] = 1;
       if (b.length > 2) b[2] = 0;
-      if (readFeatureBlockRaw(b)) read++;
+      if (featureValuesRaw(b)) read++;
     }
     expect(read).toBeGreaterThan(0); // some random blocks are well formed: the loop exercised real reads
   });

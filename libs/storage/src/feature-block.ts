@@ -49,26 +49,26 @@ export function featureBlock(values: ArrayLike<number>): Buffer {
 }
 
 /**
- * The values of a block, or undefined when it is not one: another format, truncated, bytes left
- * over, or a non-finite value (the writers store none; a float64 NaN marks a NULL element of a row
- * written before the packed form). -0 reads as 0. Never reads outside `block`.
+ * The values of a stored row's `features` block, or undefined when it is not one: another
+ * format, truncated, bytes left over, or a non-finite value (the writers store none; a float64
+ * NaN marks a NULL element of a row written before the packed form). -0 reads as 0. Never reads
+ * outside `block`.
  */
-export function readFeatureBlock(block: Uint8Array | null | undefined): Float64Array | undefined {
-  const v = readFeatureBlockRaw(block);
-  if (!v) return undefined;
-  for (let c = 0; c < v.length; c++) {
-    const x = v[c];
-    if (x - x !== 0) return undefined;
-    v[c] = x + 0;
-  }
+export function featureValues(block: Uint8Array | null | undefined): Float64Array | undefined {
+  const v = unpackBlock(block, true);
+  if (v) for (let c = 0; c < v.length; c++) v[c] += 0;
   return v;
 }
 
-/** readFeatureBlock keeping non-finite values and -0 (the migrations convert them as they are). */
-export function readFeatureBlockRaw(block: Uint8Array | null | undefined): Float64Array | undefined {
+/** featureValues keeping non-finite values and -0 (the migrations convert them as they are). */
+export function featureValuesRaw(block: Uint8Array | null | undefined): Float64Array | undefined {
+  return unpackBlock(block, false);
+}
+
+function unpackBlock(block: Uint8Array | null | undefined, finiteOnly: boolean): Float64Array | undefined {
   if (!block || block.length < HEADER || block[0] !== FEATURE_BLOCK_FORMAT) return undefined;
   const d = block[1] | (block[2] << 8);
   const out = new Float64Array(d);
   const dv = new DataView(block.buffer, block.byteOffset, block.byteLength);
-  return unpackFeatures(block, dv, HEADER, block.length, d, out, 0) === block.length ? out : undefined;
+  return unpackFeatures(block, dv, HEADER, block.length, d, out, 0, finiteOnly) === block.length ? out : undefined;
 }

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { readFeatureBlock } from './feature-block';
+import { featureValues } from './feature-block';
 
 /*
  * Feature sets (table feature_sets): each list of feature names stored once, flows.features
@@ -53,14 +53,6 @@ export async function featureSetNames(ds: DataSource, wanted: Iterable<number>):
     }
   }
   return out;
-}
-
-/**
- * The values of one stored row's `features` (a packed block, feature-block.ts), or undefined when
- * the block is not one or holds a non-finite value. -0 reads as 0.
- */
-export function featureValues(block: Uint8Array | null | undefined): Float64Array | undefined {
-  return readFeatureBlock(block);
 }
 
 /**

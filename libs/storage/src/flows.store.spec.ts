@@ -1,8 +1,7 @@
 import { decodeFlowBatch, encodeFlowBatches, FlowV1, type FlowBatchV1 } from '@netsentry/contracts';
 import { countFlows, findFlows, storeFlowBatches, storeFlows } from './flows.store';
 import { createDataSource } from './data-source';
-import { featureBlock } from './feature-block';
-import { featureValues } from './feature-sets';
+import { featureBlock, featureValues } from './feature-block';
 import { flow, migratedDatabase } from './test-fixtures';
 
 describe('storeFlows (COPY into flows; on a conflict COPY into staging, INSERT ... ON CONFLICT DO NOTHING)', () => {

@@ -6,9 +6,8 @@ import { createDataSource, migrateDatabase, revertLastMigration } from './data-s
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { FLOW_FEATURE_NAMES } from '@netsentry/flows';
 import { FEATURE_SET_1 } from './migrations/1796600000000-flow-features-array';
-import { featureBlock } from './feature-block';
+import { featureBlock, featureValues } from './feature-block';
 import { PAGE as PACK_PAGE } from './migrations/1797100000000-flow-features-packed';
-import { featureValues } from './feature-sets';
 
 const TABLES = ['alerts', 'anomalies', 'feature_sets', 'flows', 'models', 'sensors', 'stats'];
 const ALL = ['InitialSchema1763900000000', 'FlowFeaturesArray1796600000000', 'FlowFeaturesBytea1796700000000', 'FlowsTimeKey1796800000000', 'AlertSupersededBy1796900000000', 'AlertIncludes1797000000000', 'FlowFeaturesPacked1797100000000'];

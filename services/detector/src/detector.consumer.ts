@@ -489,16 +489,17 @@ export class DetectorConsumer implements OnApplicationShutdown {
       // is being written: the database starts on this partition's flows after one group's scoring
       // instead of all of it, and the last write of a round is one group, not the whole batch.
       // (Each group is its own idempotent write; a failure redelivers the batch, as before.)
+      // The single flows go with the first group (alone when there are no batches).
+      const groups: FlowBatchV1[][] = [];
+      for (let g = 0; g < batches.length; g += STORE_GROUP) groups.push(batches.slice(g, g + STORE_GROUP));
+      if (groups.length === 0) groups.push([]);
       let writing: Promise<number> | null = null;
-      let single: readonly FlowV1[] = flows;
-      for (let g = 0; g === 0 || g < batches.length; g += STORE_GROUP) {
-        const part = batches.slice(g, g + STORE_GROUP);
+      for (let g = 0; g < groups.length; g++) {
         // Batches are scored from their columns; only anomalous rows become objects.
-        if (scorer) for (const b of part) for (const a of scorer.scoreFlowBatch(b).anomalies) anomalies.push(toAnomaly(a.flow, a.result, scorer.model));
+        if (scorer) for (const b of groups[g]) for (const a of scorer.scoreFlowBatch(b).anomalies) anomalies.push(toAnomaly(a.flow, a.result, scorer.model));
         if (writing) await writing;
-        writing = storeFlowBatches(ds, part, single);
+        writing = storeFlowBatches(ds, groups[g], g === 0 ? flows : []);
         writing.catch(() => undefined); // awaited below or in the next turn; never left unhandled
-        single = [];
       }
       await writing;
     }

@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { featureBlock, readFeatureBlockRaw } from '../feature-block';
+import { featureBlock, featureValuesRaw } from '../feature-block';
 
 /** Rows converted per statement (keyset pages by the key). */
 export const PAGE = 5000;
@@ -56,7 +56,7 @@ export class FlowFeaturesPacked1797100000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await convertRows(q, (b) => {
-      const v = readFeatureBlockRaw(b);
+      const v = featureValuesRaw(b);
       return v ? float64Block(v) : Buffer.alloc(0);
     });
   }
